@@ -67,6 +67,10 @@ type Result struct {
 	Alternative Alternative
 	Mu          float64
 	ConfLevel   float64 // achieved level for the exact interval may differ; this is the requested one
+	// AchievedConfLevel is R's attr(conf.int, "conf.level"): the requested
+	// level, or for the exact method 1 - the achieved alpha when the requested
+	// level cannot be reached. NaN when no interval was computed.
+	AchievedConfLevel float64
 }
 
 // Errors. Wrapped errors carry detail; test with errors.Is.

@@ -1,0 +1,69 @@
+package stats
+
+import "math"
+
+// rankStats is what R derives from rank(c(x - mu, y)).
+type rankStats struct {
+	u      float64 // R's W: rank sum of x minus n(n+1)/2
+	tieSum float64 // sum over tie groups of t^3 - t
+	ties   bool
+}
+
+// rankSum merges two ascending samples and returns W, counting each x above a
+// y as 1 and each tie between them as 1/2, which equals the midrank sum of x
+// minus n(n+1)/2 exactly. Equality is float64 equality, as in R's rank.
+func rankSum(xs, ys []float64) rankStats {
+	var rs rankStats
+	var twiceU int64 // exact: counts fit in int64 where a float sum might not
+	i, j := 0, 0
+	n, m := len(xs), len(ys)
+	for i < n || j < m {
+		var v float64
+		switch {
+		case j == m || (i < n && xs[i] < ys[j]):
+			v = xs[i]
+		default:
+			v = ys[j]
+		}
+		yBelow := int64(j)
+		cx, cy := 0, 0
+		for i < n && xs[i] == v {
+			i++
+			cx++
+		}
+		for j < m && ys[j] == v {
+			j++
+			cy++
+		}
+		twiceU += int64(cx) * (2*yBelow + int64(cy))
+		if t := cx + cy; t > 1 {
+			rs.ties = true
+			tf := float64(t)
+			rs.tieSum += tf*tf*tf - tf
+		}
+	}
+	rs.u = float64(twiceU) / 2
+	return rs
+}
+
+// rankSumSigma is R's tie-corrected standard deviation of W under the null.
+func rankSumSigma(n, m int, tieSum float64) float64 {
+	nf, mf := float64(n), float64(m)
+	return math.Sqrt((nf * mf / 12) * ((nf + mf + 1) - tieSum/((nf+mf)*(nf+mf-1))))
+}
+
+// withinTieSum is the tie sum of a sorted sample on its own.
+func withinTieSum(s []float64) float64 {
+	var sum float64
+	for i := 0; i < len(s); {
+		j := i + 1
+		for j < len(s) && s[j] == s[i] {
+			j++
+		}
+		if t := float64(j - i); t > 1 {
+			sum += t*t*t - t
+		}
+		i = j
+	}
+	return sum
+}

@@ -10,7 +10,11 @@ import (
 type Mode string
 
 const (
+	// ModeDefault is canaryjudge's own classifier: minimum sample sizes,
+	// exact p-values, significance AND effect size, zero-safe effects and
+	// absolute ceilings.
 	ModeDefault Mode = "default"
+	// ModeKayenta reproduces Netflix's NetflixACAJudge-v1.0.
 	ModeKayenta Mode = "kayenta"
 )
 
@@ -23,22 +27,56 @@ const (
 	DirEither   Direction = "either"
 )
 
+// Preprocessing and effect-size vocabulary.
+const (
+	NaNRemove  = "remove"  // drop NaN points
+	NaNReplace = "replace" // NaN becomes 0 (counts: no data means no events)
+
+	OutliersNone   = "none"
+	OutliersIQR    = "iqr"    // outside the wider of the IQR fence and the 1st/99th percentiles
+	OutliersKSigma = "ksigma" // more than factor population standard deviations from the mean
+
+	MeasureMeanRatio = "mean_ratio" // mean(canary)/mean(baseline)
+	MeasureCLES      = "cles"       // P(canary > baseline), ties count half
+	MeasureMeanDiff  = "mean_diff"  // mean(canary) - mean(baseline), metric units (default mode)
+
+	CeilingMean   = "mean"
+	CeilingMedian = "median"
+	CeilingMax    = "max"
+
+	MigrationsExpandOnly = "expand_only"
+)
+
 // Policy is the per-service trigger and signal table: what to measure, how to
-// judge it, and the guards applied to the resulting decisions.
+// judge it, and the guards applied to the resulting decisions. Zero values of
+// metric-level options mean "the default for this mode" (see withDefaults).
 type Policy struct {
+	// Version is assigned by the store when a policy is saved; 0 = unsaved.
+	Version    int                `json:"version,omitempty"`
 	Mode       Mode               `json:"mode"`
 	Thresholds Thresholds         `json:"thresholds"`
 	Groups     map[string]float64 `json:"groups,omitempty"`
 	Metrics    []Metric           `json:"metrics"`
-	Windows    Windows            `json:"windows"`
-	Guards     Guards             `json:"guards"`
-	Notify     []Sink             `json:"notify,omitempty"`
+	// Alpha is the significance level of the default-mode test (two-sided).
+	Alpha float64 `json:"alpha"`
+	// Kayenta holds the NetflixACAJudge classifier constants (kayenta mode).
+	Kayenta KayentaOptions `json:"kayenta"`
+	Windows Windows        `json:"windows"`
+	Guards  Guards         `json:"guards"`
+	Notify  []Sink         `json:"notify,omitempty"`
 }
 
 // Thresholds map a score (0-100) to a verdict.
 type Thresholds struct {
 	Pass     float64 `json:"pass"`
 	Marginal float64 `json:"marginal"`
+}
+
+// KayentaOptions are the MannWhitneyClassifier constructor arguments.
+// NetflixACAJudge-v1.0 hard-codes tolerance 0.25 and confidence 0.98.
+type KayentaOptions struct {
+	Tolerance float64 `json:"tolerance"`
+	ConfLevel float64 `json:"conf_level"`
 }
 
 // Metric is one signal of the policy.
@@ -52,20 +90,27 @@ type Metric struct {
 	NaNStrategy  string     `json:"nan_strategy,omitempty"` // remove | replace
 	Outliers     Outliers   `json:"outliers"`
 	EffectSize   EffectSize `json:"effect_size"`
-	MinSamples   int        `json:"min_samples,omitempty"`
+	// MinSamples is the fewest points per side the default mode judges;
+	// fewer is nodata. 0 = default. Not used in kayenta mode.
+	MinSamples int `json:"min_samples,omitempty"`
 	// Ceiling is an absolute limit on the canary (and, for baseline health,
 	// the baseline): breaching it fails the metric in one window.
 	Ceiling *float64 `json:"ceiling,omitempty"`
+	// CeilingStat is the window statistic compared with Ceiling:
+	// mean (default) | median | max.
+	CeilingStat string `json:"ceiling_stat,omitempty"`
 }
 
 // Outliers configures outlier removal before classification.
 type Outliers struct {
-	Strategy string  `json:"strategy,omitempty"` // none | iqr
-	Factor   float64 `json:"factor,omitempty"`
+	Strategy string  `json:"strategy,omitempty"` // none | iqr | ksigma
+	Factor   float64 `json:"factor,omitempty"`   // IQR factor or k; default 3
 }
 
 // EffectSize configures the effect-size gate: a metric fails only when the
-// change is significant and beyond the allowed effect.
+// change is significant and beyond the allowed effect. For mean_ratio and
+// cles the thresholds are values of the measure (1.2 = +20 %, 0.8 = -20 %);
+// for mean_diff they are non-negative amounts in metric units.
 type EffectSize struct {
 	Measure          string  `json:"measure,omitempty"`
 	AllowedIncrease  float64 `json:"allowed_increase,omitempty"`
@@ -110,6 +155,9 @@ type Sink struct {
 
 // Duration is a time.Duration written as a Go duration string ("5m").
 type Duration struct{ time.Duration }
+
+// D makes a Duration.
+func D(d time.Duration) Duration { return Duration{d} }
 
 // MarshalJSON writes the duration as a string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }

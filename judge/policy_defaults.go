@@ -1,0 +1,147 @@
+package judge
+
+import "time"
+
+// Defaults. Windows: one analysis window of 5m at one-minute resolution
+// holds 5 points, which is also the default minimum sample size: the
+// smallest n for which the exact two-sided test can reach p < 0.05 with
+// room to spare (n = 4 gives at best p = 0.029, n = 3 never below 0.1).
+const (
+	DefaultPass                = 75
+	DefaultMarginal            = 50
+	DefaultAlpha               = 0.05
+	DefaultKayentaTolerance    = 0.25
+	DefaultKayentaConfLevel    = 0.98
+	DefaultInterval            = 5 * time.Minute
+	DefaultMinWindows          = 3
+	DefaultMinBake             = 15 * time.Minute
+	DefaultConsecutiveFailures = 2
+	DefaultConsecutiveNoData   = 3
+	DefaultRollbackPerService  = 2
+	DefaultRollbackFleet       = 5
+	DefaultRollbackWindow      = time.Hour
+	DefaultRollbackTimeout     = 10 * time.Minute
+	DefaultMinSamples          = 5
+	DefaultOutlierFactor       = 3.0
+)
+
+// DefaultPolicy returns a policy with every default filled in and no
+// metrics. It is the starting point ParsePolicy decodes onto; on its own it
+// does not validate, because a policy must name at least one metric.
+func DefaultPolicy() Policy {
+	return Policy{
+		Mode:       ModeDefault,
+		Thresholds: Thresholds{Pass: DefaultPass, Marginal: DefaultMarginal},
+		Alpha:      DefaultAlpha,
+		Kayenta:    KayentaOptions{Tolerance: DefaultKayentaTolerance, ConfLevel: DefaultKayentaConfLevel},
+		Windows: Windows{
+			Interval:            D(DefaultInterval),
+			MinWindows:          DefaultMinWindows,
+			MinBake:             D(DefaultMinBake),
+			ConsecutiveFailures: DefaultConsecutiveFailures,
+			ConsecutiveNoData:   DefaultConsecutiveNoData,
+		},
+		Guards: Guards{
+			RollbackCap: RollbackCap{
+				PerService: DefaultRollbackPerService,
+				Fleet:      DefaultRollbackFleet,
+				Window:     D(DefaultRollbackWindow),
+			},
+			RollbackTimeout: D(DefaultRollbackTimeout),
+			Migrations:      MigrationsExpandOnly,
+		},
+	}
+}
+
+// withDefaults returns a copy of p whose metrics have every zero-valued
+// option replaced by the default for p's mode. It never changes a set value.
+func (p Policy) withDefaults() Policy {
+	if p.Mode == "" {
+		p.Mode = ModeDefault
+	}
+	ms := make([]Metric, len(p.Metrics))
+	for i, m := range p.Metrics {
+		ms[i] = m.withDefaults(p.Mode, p.Alpha)
+	}
+	p.Metrics = ms
+	return p
+}
+
+func (m Metric) withDefaults(mode Mode, alpha float64) Metric {
+	if m.NaNStrategy == "" {
+		m.NaNStrategy = NaNRemove
+	}
+	if m.Outliers.Strategy == "" {
+		m.Outliers.Strategy = OutliersNone
+	}
+	if m.Outliers.Strategy != OutliersNone && m.Outliers.Factor == 0 {
+		m.Outliers.Factor = DefaultOutlierFactor
+	}
+	if m.CeilingStat == "" {
+		m.CeilingStat = CeilingMean
+	}
+	if mode != ModeKayenta && m.MinSamples == 0 {
+		m.MinSamples = max(DefaultMinSamples, minSamplesFor(alpha))
+	}
+	e := &m.EffectSize
+	if e.Measure == "" {
+		e.Measure = MeasureMeanRatio
+	}
+	inc, dec := effectDefaults(mode, e.Measure)
+	if e.AllowedIncrease == 0 {
+		e.AllowedIncrease = inc
+	}
+	if e.AllowedDecrease == 0 {
+		e.AllowedDecrease = dec
+	}
+	// Kayenta's critical thresholds default to the same constants; in the
+	// default mode any failure of a critical metric is critical unless the
+	// policy asks for a larger effect.
+	if e.CriticalIncrease == 0 {
+		e.CriticalIncrease = e.AllowedIncrease
+		if mode == ModeKayenta {
+			e.CriticalIncrease = inc
+		}
+	}
+	if e.CriticalDecrease == 0 {
+		e.CriticalDecrease = e.AllowedDecrease
+		if mode == ModeKayenta {
+			e.CriticalDecrease = dec
+		}
+	}
+	return m
+}
+
+// effectDefaults are the allowed increase and decrease for a measure.
+// Kayenta: 1.0/1.0 for meanRatio (any change) and 0.5/0.5 for CLES. Default
+// mode: +/-10 % for mean_ratio, 0.6/0.4 for CLES, no allowance for mean_diff.
+func effectDefaults(mode Mode, measure string) (inc, dec float64) {
+	switch {
+	case mode == ModeKayenta && measure == MeasureCLES:
+		return 0.5, 0.5
+	case mode == ModeKayenta:
+		return 1, 1
+	case measure == MeasureCLES:
+		return 0.6, 0.4
+	case measure == MeasureMeanDiff:
+		return 0, 0
+	default:
+		return 1.1, 0.9
+	}
+}
+
+// minSamplesFor is the smallest n such that the exact two-sided test with n
+// points on each side can reach p < alpha: its smallest p is 2/C(2n, n).
+func minSamplesFor(alpha float64) int {
+	if !(alpha > 0) {
+		return 1
+	}
+	c := 2.0 // C(2n, n) for n = 1
+	for n := 1; n < 64; n++ {
+		if 2/c < alpha {
+			return n
+		}
+		c = c * float64(2*n+1) * float64(2*n+2) / float64((n+1)*(n+1))
+	}
+	return 64
+}

@@ -1,0 +1,77 @@
+package judge
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+)
+
+// The Kayenta acceptance data lives outside the repository, in
+// <repo>/../shared/acceptance/kayenta; it is read in place, never copied.
+const acceptanceRel = "../../shared/acceptance/kayenta"
+
+// acceptancePassed counts cases that passed, per file; main_test.go prints it.
+var acceptancePassed = map[string]*atomic.Int64{
+	"classifier_cases.json":  {},
+	"mannwhitney_cases.json": {},
+	"scorer_cases.json":      {},
+	"transform_cases.json":   {},
+	"stats_cases.json":       {},
+}
+
+func passed(file string) { acceptancePassed[file].Add(1) }
+
+// loadAcceptance decodes one acceptance file into v. A missing directory
+// skips the test locally and fails it in CI.
+func loadAcceptance(t *testing.T, file string, v any) {
+	t.Helper()
+	path := filepath.Join(acceptanceRel, file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("kayenta acceptance data missing in CI: %v", err)
+		}
+		t.Skipf("kayenta acceptance data not found (%v); clone shared/ beside the repository", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+}
+
+// jf is a float64 that also accepts the string "NaN".
+type jf float64
+
+func (f *jf) UnmarshalJSON(b []byte) error {
+	if string(b) == `"NaN"` {
+		*f = jf(math.NaN())
+		return nil
+	}
+	var x float64
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*f = jf(x)
+	return nil
+}
+
+type jfs []jf
+
+func (s jfs) floats() []float64 {
+	out := make([]float64, len(s))
+	for i, x := range s {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// near reports whether got is within tol of want; NaN matches NaN. A zero
+// tolerance means "exact" in the Scala tests; allow 1e-9 of float noise.
+func near(got, want, tol float64) bool {
+	if math.IsNaN(want) {
+		return math.IsNaN(got)
+	}
+	return math.Abs(got-want) <= max(tol, 1e-9)
+}

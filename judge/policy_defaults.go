@@ -41,7 +41,7 @@ func DefaultPolicy() Policy {
 			ConsecutiveFailures: DefaultConsecutiveFailures,
 			ConsecutiveNoData:   DefaultConsecutiveNoData,
 		},
-		Guards: Guards{
+		Guards: GuardPolicy{
 			RollbackCap: RollbackCap{
 				PerService: DefaultRollbackPerService,
 				Fleet:      DefaultRollbackFleet,

@@ -62,7 +62,7 @@ type Policy struct {
 	// Kayenta holds the NetflixACAJudge classifier constants (kayenta mode).
 	Kayenta KayentaOptions `json:"kayenta"`
 	Windows Windows        `json:"windows"`
-	Guards  Guards         `json:"guards"`
+	Guards  GuardPolicy    `json:"guards"`
 	Notify  []Sink         `json:"notify,omitempty"`
 }
 
@@ -128,8 +128,8 @@ type Windows struct {
 	ConsecutiveNoData   int      `json:"consecutive_nodata"`
 }
 
-// Guards bound what automation may do.
-type Guards struct {
+// GuardPolicy bounds what automation may do (Policy.Guards).
+type GuardPolicy struct {
 	RollbackCap     RollbackCap `json:"rollback_cap"`
 	RollbackTimeout Duration    `json:"rollback_timeout"`
 	// Migrations is the migration policy: "expand_only" (the only one for

@@ -151,7 +151,7 @@ func (w Windows) validate(v *ValidationError, prefix string) {
 	checkInt(v, prefix+"consecutive_nodata", w.ConsecutiveNoData, 1, 100)
 }
 
-func (g Guards) validate(v *ValidationError, prefix string) {
+func (g GuardPolicy) validate(v *ValidationError, prefix string) {
 	checkInt(v, prefix+"rollback_cap.per_service", g.RollbackCap.PerService, 0, 1000)
 	checkInt(v, prefix+"rollback_cap.fleet", g.RollbackCap.Fleet, 0, 100000)
 	checkDuration(v, prefix+"rollback_cap.window", g.RollbackCap.Window, time.Minute, 30*24*time.Hour)

@@ -1,0 +1,159 @@
+package judge
+
+import "math"
+
+// Verdict is the judgement of one analysis window.
+type Verdict string
+
+const (
+	VerdictPass     Verdict = "pass"
+	VerdictMarginal Verdict = "marginal"
+	VerdictFail     Verdict = "fail"
+	VerdictNoData   Verdict = "nodata"
+)
+
+// Classification is the judgement of one metric.
+type Classification string
+
+const (
+	ClassPass   Classification = "pass"
+	ClassHigh   Classification = "high" // the canary is higher, in a direction the policy calls bad
+	ClassLow    Classification = "low"
+	ClassNoData Classification = "nodata"
+	ClassError  Classification = "error"
+)
+
+// Rule names the rule that decided a metric's classification or the verdict.
+type Rule string
+
+const (
+	// Metric rules.
+	RuleNoData              Rule = "no_data"              // a side has no points
+	RuleNoDataFail          Rule = "no_data_required"     // must_have_data without data: counts as a failure
+	RuleEmptyReplaced       Rule = "empty_replaced"       // kayenta: empty side with nan_strategy replace passes
+	RuleInsufficientSamples Rule = "insufficient_samples" // fewer than min_samples points on a side
+	RuleIdentical           Rule = "identical"            // both sides hold the same values
+	RuleCeiling             Rule = "ceiling_breached"     // canary past its absolute ceiling
+	RuleNotSignificant      Rule = "not_significant"      // p >= alpha
+	RuleWithinAllowance     Rule = "within_allowed_effect"
+	RuleAllowedDirection    Rule = "allowed_direction" // significant change the policy does not mind
+	RuleSignificantIncrease Rule = "significant_increase"
+	RuleSignificantDecrease Rule = "significant_decrease"
+	RuleWithinTolerance     Rule = "interval_within_tolerance" // kayenta pass
+	RuleStatsError          Rule = "stats_error"
+	// Verdict rules.
+	RuleScore            Rule = "score"
+	RuleCriticalFailure  Rule = "critical_failure"
+	RuleTooMuchNoData    Rule = "too_much_nodata"
+	RuleRequiredNoData   Rule = "required_metric_nodata"
+	RuleCeilingVerdict   Rule = "ceiling_breached"
+	RuleNoMetricWithData Rule = "no_data"
+)
+
+// Result is one window's judgement: per-metric results, group scores, the
+// total score and the verdict. Undefined numbers are null, never NaN.
+type Result struct {
+	Verdict          Verdict        `json:"verdict"`
+	Score            float64        `json:"score"` // 0-100, two decimals
+	Rule             Rule           `json:"rule"`  // which rule decided the verdict
+	Reason           string         `json:"reason"`
+	Mode             Mode           `json:"mode"`
+	PolicyVersion    int            `json:"policy_version"`
+	Thresholds       Thresholds     `json:"thresholds"`
+	Metrics          []MetricResult `json:"metrics"`
+	Groups           []GroupResult  `json:"groups"`
+	CeilingBreaches  []string       `json:"ceiling_breaches"`  // canary past its ceiling: fail fast
+	BaselineBreaches []string       `json:"baseline_breaches"` // baseline past its ceiling: baseline unhealthy
+	CriticalFailures []string       `json:"critical_failures"`
+}
+
+// MetricResult explains one metric. N and M count the canary and baseline
+// points the test used (after NaN handling and outlier removal).
+type MetricResult struct {
+	Name            string         `json:"name"`
+	Group           string         `json:"group"`
+	Direction       Direction      `json:"direction"`
+	Critical        bool           `json:"critical"`         // configured
+	CriticalFailure bool           `json:"critical_failure"` // this result zeroes the score
+	Classification  Classification `json:"classification"`
+	Rule            Rule           `json:"rule"`
+	Reason          string         `json:"reason"`
+	N               int            `json:"n"`
+	M               int            `json:"m"`
+	W               *float64       `json:"w"`
+	PValue          *float64       `json:"p_value"`
+	Method          string         `json:"method,omitempty"` // exact | normal | kayenta
+	Estimate        *float64       `json:"estimate"`         // Hodges-Lehmann shift, canary - baseline
+	Interval        *Interval      `json:"interval"`
+	Effect          Effect         `json:"effect"`
+	MeanRatio       *float64       `json:"mean_ratio"` // Kayenta's "deviation"
+	Ceiling         *CeilingCheck  `json:"ceiling,omitempty"`
+	Canary          SideStats      `json:"canary"`
+	Baseline        SideStats      `json:"baseline"`
+}
+
+// Interval is a confidence interval for the shift canary - baseline.
+type Interval struct {
+	Lower *float64 `json:"lower"`
+	Upper *float64 `json:"upper"`
+	Level float64  `json:"level"`
+}
+
+// Effect is the effect size and the allowance it was held against.
+type Effect struct {
+	Measure         string   `json:"measure"`
+	Value           *float64 `json:"value"`
+	AllowedIncrease float64  `json:"allowed_increase"`
+	AllowedDecrease float64  `json:"allowed_decrease"`
+}
+
+// CeilingCheck is the absolute-ceiling check of both sides.
+type CeilingCheck struct {
+	Ceiling          float64  `json:"ceiling"`
+	Stat             string   `json:"stat"`
+	Canary           *float64 `json:"canary"`
+	Baseline         *float64 `json:"baseline"`
+	CanaryBreached   bool     `json:"canary_breached"`
+	BaselineBreached bool     `json:"baseline_breached"`
+}
+
+// SideStats describes one side's series.
+type SideStats struct {
+	Points   int      `json:"points"`   // as received
+	NaN      int      `json:"nan"`      // NaN points (removed or replaced)
+	Outliers int      `json:"outliers"` // removed as outliers
+	Mean     *float64 `json:"mean"`
+	Median   *float64 `json:"median"`
+	Min      *float64 `json:"min"`
+	Max      *float64 `json:"max"`
+}
+
+// GroupResult is one group's score. Score is null when no metric of the
+// group could be judged (default mode); Kayenta reports 0 there.
+type GroupResult struct {
+	Name   string   `json:"name"`
+	Weight float64  `json:"weight"` // effective weight, unlisted groups sharing the rest
+	Score  *float64 `json:"score"`
+	Pass   int      `json:"pass"`
+	High   int      `json:"high"`
+	Low    int      `json:"low"`
+	NoData int      `json:"nodata"`
+	Error  int      `json:"error"`
+}
+
+// num returns a pointer to x, or nil when x is NaN or infinite.
+func num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func sideStats(raw, final []float64, nans, outliers int) SideStats {
+	s := SideStats{Points: len(raw), NaN: nans, Outliers: outliers}
+	if len(final) > 0 {
+		lo, hi, mean, _, _ := summary(final)
+		s.Mean, s.Median, s.Min, s.Max = num(mean), num(median(final)), num(lo), num(hi)
+	}
+	return s
+}

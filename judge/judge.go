@@ -1,0 +1,178 @@
+package judge
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Judge compares canary with baseline series under policy p and returns the
+// explained verdict of one analysis window. It is pure and deterministic.
+//
+// Series are keyed by metric name. A metric of the policy that is missing
+// from a side, or whose series is empty (or only NaN with nan_strategy
+// remove), has no data on that side: in default mode it is nodata, and if
+// it is critical, must_have_data, or half of all metrics lack data the
+// verdict is nodata (wait, then escalate; never pass, never fail on missing
+// data). Kayenta mode treats it as Kayenta does (Nodata, NodataFailMetric,
+// or Pass with nan_strategy replace). NaN points are handled by each
+// metric's nan_strategy.
+//
+// Every error is a *ValidationError: an invalid policy (fields as in
+// ParsePolicy), a series for a metric the policy does not name
+// ("canary.foo"), an infinite value ("canary.latency_p99[3]") or a series
+// longer than MaxPoints.
+func Judge(p Policy, canary, baseline map[string][]float64) (Result, error) {
+	v := &ValidationError{}
+	p.validate(v, "")
+	p = p.withDefaults()
+	validateSeries(v, p, "canary", canary)
+	validateSeries(v, p, "baseline", baseline)
+	if err := v.Err(); err != nil {
+		return Result{}, err
+	}
+	res := Result{
+		Mode: p.Mode, PolicyVersion: p.Version, Thresholds: p.Thresholds,
+		Metrics:          make([]MetricResult, 0, len(p.Metrics)),
+		CeilingBreaches:  []string{},
+		BaselineBreaches: []string{},
+		CriticalFailures: []string{},
+	}
+	for _, m := range p.Metrics {
+		mr := judgeMetric(p, m, canary[m.Name], baseline[m.Name])
+		res.Metrics = append(res.Metrics, mr)
+		if mr.Ceiling != nil && mr.Ceiling.CanaryBreached {
+			res.CeilingBreaches = append(res.CeilingBreaches, m.Name)
+		}
+		if mr.Ceiling != nil && mr.Ceiling.BaselineBreached {
+			res.BaselineBreaches = append(res.BaselineBreaches, m.Name)
+		}
+		if mr.CriticalFailure {
+			res.CriticalFailures = append(res.CriticalFailures, m.Name)
+		}
+	}
+	if p.Mode == ModeKayenta {
+		verdictKayenta(&res, p)
+	} else {
+		verdictDefault(&res, p)
+	}
+	return res, nil
+}
+
+// maxPointErrors bounds the per-point problems reported for one series.
+const maxPointErrors = 10
+
+func validateSeries(v *ValidationError, p Policy, side string, series map[string][]float64) {
+	known := make(map[string]bool, len(p.Metrics))
+	for _, m := range p.Metrics {
+		known[m.Name] = true
+	}
+	names := make([]string, 0, len(series))
+	for name := range series {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		field := side + "." + name
+		if !known[name] {
+			v.Add(field, "no metric of that name in the policy")
+			continue
+		}
+		xs := series[name]
+		if len(xs) > MaxPoints {
+			v.Add(field, fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(xs)))
+			continue
+		}
+		bad := 0
+		for i, x := range xs {
+			if math.IsInf(x, 0) {
+				if bad < maxPointErrors {
+					v.Add(fmt.Sprintf("%s[%d]", field, i), "must be finite (NaN is allowed and handled by nan_strategy)")
+				}
+				bad++
+			}
+		}
+		if bad > maxPointErrors {
+			v.Add(field, fmt.Sprintf("%d more infinite values", bad-maxPointErrors))
+		}
+	}
+}
+
+// judgeMetric preprocesses both sides, classifies them in p's mode and
+// checks the ceiling, which overrides the classification when breached.
+func judgeMetric(p Policy, m Metric, rawC, rawB []float64) MetricResult {
+	cleanC, finC, nanC, outC := preprocess(rawC, m)
+	cleanB, finB, nanB, outB := preprocess(rawB, m)
+	var o outcome
+	if p.Mode == ModeKayenta {
+		o = classifyKayenta(finC, finB, m, p.Kayenta)
+	} else {
+		o = classifyDefault(finC, finB, m, p.Alpha)
+	}
+	mr := MetricResult{
+		Name: m.Name, Group: m.Group, Direction: m.Direction, Critical: m.Critical,
+		Classification: o.class, Rule: o.rule, Reason: o.reason, CriticalFailure: o.critical,
+		N: len(finC), M: len(finB),
+		W: num(o.w), PValue: num(o.p), Method: o.method, Estimate: num(o.est),
+		Effect: Effect{
+			Measure: m.EffectSize.Measure, Value: num(o.effect),
+			AllowedIncrease: m.EffectSize.AllowedIncrease, AllowedDecrease: m.EffectSize.AllowedDecrease,
+		},
+		MeanRatio: num(o.meanRatio),
+		Canary:    sideStats(rawC, finC, nanC, outC),
+		Baseline:  sideStats(rawB, finB, nanB, outB),
+	}
+	if !math.IsNaN(o.lo) || !math.IsNaN(o.hi) {
+		mr.Interval = &Interval{Lower: num(o.lo), Upper: num(o.hi), Level: o.level}
+	}
+	if m.Ceiling != nil {
+		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
+		if mr.Ceiling.CanaryBreached {
+			mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleCeiling, true
+			mr.Reason = fmt.Sprintf("canary %s %s is above the ceiling %g (fails at once, whatever the baseline does)",
+				m.CeilingStat, fnum(*mr.Ceiling.Canary), *m.Ceiling)
+		}
+	}
+	return mr
+}
+
+// checkCeiling compares each side's window statistic (after NaN handling,
+// before outlier removal, so that removing outliers cannot hide a breach)
+// with the metric's absolute ceiling. A side without points cannot breach.
+func checkCeiling(m Metric, canary, baseline []float64) *CeilingCheck {
+	c := &CeilingCheck{Ceiling: *m.Ceiling, Stat: m.CeilingStat}
+	stat := func(xs []float64) *float64 {
+		if len(xs) == 0 {
+			return nil
+		}
+		switch m.CeilingStat {
+		case CeilingMax:
+			return num(slices.Max(xs))
+		case CeilingMedian:
+			return num(median(xs))
+		}
+		return num(kmean(xs))
+	}
+	c.Canary, c.Baseline = stat(canary), stat(baseline)
+	c.CanaryBreached = c.Canary != nil && *c.Canary > c.Ceiling
+	c.BaselineBreached = c.Baseline != nil && *c.Baseline > c.Ceiling
+	return c
+}
+
+func label(score float64, t Thresholds) Verdict {
+	switch {
+	case score >= t.Pass:
+		return VerdictPass
+	case score >= t.Marginal:
+		return VerdictMarginal
+	}
+	return VerdictFail
+}
+
+func scoreText(score float64, t Thresholds) string {
+	return fmt.Sprintf("score %.2f (pass >= %g, marginal >= %g)", score, t.Pass, t.Marginal)
+}
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }

@@ -1,0 +1,154 @@
+package judge
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// outcome is a classifier's verdict on one metric with its numbers; NaN
+// marks an undefined number.
+type outcome struct {
+	class      Classification
+	rule       Rule
+	reason     string
+	critical   bool // a critical failure: zeroes the score
+	nodataFail bool // Kayenta's NodataFailMetric: counts as a failure
+	w, p       float64
+	method     string
+	est        float64
+	lo, hi     float64
+	level      float64
+	effect     float64
+	meanRatio  float64
+}
+
+func newOutcome() outcome {
+	nan := math.NaN()
+	return outcome{w: nan, p: nan, est: nan, lo: nan, hi: nan, effect: nan, meanRatio: nan}
+}
+
+func (o outcome) with(c Classification, r Rule, reason string) outcome {
+	o.class, o.rule, o.reason = c, r, reason
+	return o
+}
+
+// kayentaNoiseSeed seeds the noise Kayenta adds to constant samples, so the
+// judge stays deterministic.
+const kayentaNoiseSeed = 12345
+
+// classifyKayenta is NetflixACAJudge-v1.0's MannWhitneyClassifier.classify
+// with x = experiment (canary) and y = control (baseline), both already
+// preprocessed.
+func classifyKayenta(exp, ctl []float64, m Metric, opt KayentaOptions) outcome {
+	o := newOutcome()
+	o.level = opt.ConfLevel
+	if len(exp) == 0 || len(ctl) == 0 {
+		switch {
+		case m.NaNStrategy == NaNReplace:
+			return o.with(ClassPass, RuleEmptyReplaced, "a side has no data and nan_strategy is replace: Kayenta passes it")
+		case m.MustHaveData && !m.Critical:
+			o.nodataFail = true
+			return o.with(ClassNoData, RuleNoDataFail, missingText(exp, ctl)+"; must_have_data counts it as a failure")
+		}
+		o.critical = m.Critical
+		return o.with(ClassNoData, RuleNoData, missingText(exp, ctl))
+	}
+	if sameSorted(exp, ctl) || (constant(exp) && constant(ctl) && exp[0] == ctl[0]) {
+		o.meanRatio = 1
+		return o.with(ClassPass, RuleIdentical, "canary and baseline hold the same values")
+	}
+	e, c := exp, ctl
+	if constant(e) && constant(c) {
+		rng := newJavaRandom(kayentaNoiseSeed)
+		e = addGaussianNoise(e, 0, e[0]*1e-5, rng)
+		c = addGaussianNoise(c, 0, c[0]*1e-5, rng)
+	}
+	lo, hi, est, err := kayentaInterval(e, c, opt.ConfLevel)
+	if err != nil {
+		return o.with(ClassError, RuleStatsError, "Mann-Whitney interval failed: "+err.Error())
+	}
+	o.lo, o.hi, o.est, o.method = lo, hi, est, "kayenta"
+	o.w, o.p = normalTest(e, c)
+	o.meanRatio = kayentaMeanRatio(exp, ctl)
+	o.effect = o.meanRatio
+	if m.EffectSize.Measure == MeasureCLES {
+		o.effect = cles(exp, ctl)
+	}
+	es := m.EffectSize
+	band := opt.Tolerance * math.Abs(est)
+	ci := fmt.Sprintf("%g%% interval [%s, %s]", opt.ConfLevel*100, fnum(lo), fnum(hi))
+	nanOr := func(ok bool) bool { return math.IsNaN(o.effect) || ok }
+	switch {
+	case m.Direction != DirDecrease && lo > band && nanOr(o.effect >= es.AllowedIncrease):
+		o.critical = m.Critical && nanOr(o.effect >= es.CriticalIncrease)
+		return o.with(ClassHigh, RuleSignificantIncrease, fmt.Sprintf("%s lies above the tolerance band +/-%s and %s %s >= %g",
+			ci, fnum(band), es.Measure, fnum(o.effect), es.AllowedIncrease))
+	case m.Direction != DirIncrease && hi < -band && nanOr(o.effect <= es.AllowedDecrease):
+		o.critical = m.Critical && nanOr(o.effect <= es.CriticalDecrease)
+		return o.with(ClassLow, RuleSignificantDecrease, fmt.Sprintf("%s lies below the tolerance band +/-%s and %s %s <= %g",
+			ci, fnum(band), es.Measure, fnum(o.effect), es.AllowedDecrease))
+	}
+	return o.with(ClassPass, RuleWithinTolerance, fmt.Sprintf("%s does not clear the tolerance band +/-%s in a direction that fails (%s)",
+		ci, fnum(band), m.Direction))
+}
+
+// classifyMeanInequality is Kayenta's benchmarking classifier (not used by
+// the judge): High when the experiment mean is greater, Low when smaller.
+func classifyMeanInequality(exp, ctl []float64, dir Direction) Classification {
+	if len(exp) == 0 || len(ctl) == 0 {
+		return ClassNoData
+	}
+	me, mc := kmean(exp), kmean(ctl)
+	switch {
+	case dir != DirDecrease && me > mc:
+		return ClassHigh
+	case dir != DirIncrease && me < mc:
+		return ClassLow
+	}
+	return ClassPass
+}
+
+func missingText(exp, ctl []float64) string {
+	switch {
+	case len(exp) == 0 && len(ctl) == 0:
+		return "no data on either side"
+	case len(exp) == 0:
+		return "no canary data"
+	}
+	return "no baseline data"
+}
+
+// sameSorted reports whether a and b hold the same multiset of values.
+func sameSorted(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// constant reports whether every value of xs equals the first (xs non-empty).
+func constant(xs []float64) bool {
+	for _, x := range xs[1:] {
+		if x != xs[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// fnum formats a number for reasons: 4 significant digits, "n/a" for NaN.
+func fnum(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4g", x)
+}

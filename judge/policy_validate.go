@@ -187,8 +187,8 @@ func (s Sink) validate(v *ValidationError, prefix string) {
 	for i, e := range s.Events {
 		field := fmt.Sprintf("%sevents[%d]", prefix, i)
 		switch {
-		case strings.TrimSpace(e) == "":
-			v.Add(field, "must not be empty")
+		case e != "page" && e != "resolve" && e != "info":
+			v.Add(field, "must be one of page, resolve, info (the notifier's message kinds)")
 		case seen[e]:
 			v.Add(field, fmt.Sprintf("duplicate event %q", e))
 		}

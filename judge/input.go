@@ -1,0 +1,151 @@
+package judge
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Samples maps metric names to one side's series. In JSON a point is a
+// number, or null / "NaN" for a missing value (NaN, handled by the metric's
+// nan_strategy); NaN is written back as null. A Samples value can be passed
+// straight to Judge.
+type Samples map[string][]float64
+
+// MarshalJSON writes NaN (and, defensively, infinities) as null.
+func (s Samples) MarshalJSON() ([]byte, error) {
+	out := make(map[string][]*float64, len(s))
+	for k, xs := range s {
+		ps := make([]*float64, len(xs))
+		for i, x := range xs {
+			ps[i] = num(x)
+		}
+		out[k] = ps
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads samples; problems come back as a *ValidationError
+// with paths relative to the object ("latency[3]").
+func (s *Samples) UnmarshalJSON(b []byte) error {
+	v := &ValidationError{}
+	*s = parseSamples(v, json.RawMessage(b), "")
+	return v.Err()
+}
+
+// Input is the offline judge's input: {canary: {...}, baseline: {...}}.
+type Input struct {
+	Canary   Samples `json:"canary"`
+	Baseline Samples `json:"baseline"`
+}
+
+// Request is the body of POST /v1/judge: a policy and both sides' series.
+type Request struct {
+	Policy   Policy  `json:"policy"`
+	Canary   Samples `json:"canary"`
+	Baseline Samples `json:"baseline"`
+}
+
+// ParseInput reads an Input. Every error is a *ValidationError whose paths
+// start at the document ("canary.latency[3]").
+func ParseInput(data []byte) (Input, error) {
+	v := &ValidationError{}
+	obj := parseObject(v, data, "input", "canary", "baseline")
+	in := Input{Canary: parseSamples(v, obj["canary"], "canary"), Baseline: parseSamples(v, obj["baseline"], "baseline")}
+	return in, v.Err()
+}
+
+// ParseRequest reads a POST /v1/judge body. The policy is parsed as
+// ParsePolicy does (JSON only here), with paths under "policy."; every
+// problem of the policy and of both series comes back in one
+// *ValidationError.
+func ParseRequest(data []byte) (Request, error) {
+	v := &ValidationError{}
+	obj := parseObject(v, data, "body", "policy", "canary", "baseline")
+	var r Request
+	if raw, ok := obj["policy"]; ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		r.Policy = parsePolicy(raw, v, "policy")
+	} else if len(v.Problems) == 0 {
+		v.Add("policy", "is required")
+	}
+	r.Canary = parseSamples(v, obj["canary"], "canary")
+	r.Baseline = parseSamples(v, obj["baseline"], "baseline")
+	return r, v.Err()
+}
+
+// parseObject decodes a JSON object allowing only the given keys.
+func parseObject(v *ValidationError, data []byte, doc string, keys ...string) map[string]json.RawMessage {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		v.Add(doc, "must be a JSON object with "+fmt.Sprint(keys))
+		return nil
+	}
+	allowed := map[string]bool{}
+	for _, k := range keys {
+		allowed[k] = true
+	}
+	for _, k := range sortedKeys(obj) {
+		if !allowed[k] {
+			v.Add(k, "unknown field")
+		}
+	}
+	return obj
+}
+
+// parseSamples decodes {metric: [points]}; a missing or null side is empty.
+func parseSamples(v *ValidationError, raw json.RawMessage, path string) Samples {
+	out := Samples{}
+	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return out
+	}
+	at := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	var obj map[string][]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		v.Add(path, "must be an object mapping metric names to lists of numbers")
+		return out
+	}
+	for _, name := range sortedKeys(obj) {
+		pts := obj[name]
+		if len(pts) > MaxPoints {
+			v.Add(at(name), fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(pts)))
+			continue
+		}
+		xs := make([]float64, len(pts))
+		bad := 0
+		for i, p := range pts {
+			x, ok := parsePoint(p)
+			if !ok {
+				if bad < maxPointErrors {
+					v.Add(fmt.Sprintf("%s[%d]", at(name), i), `must be a finite number, or null / "NaN" for a missing value`)
+				}
+				bad++
+			}
+			xs[i] = x
+		}
+		if bad > maxPointErrors {
+			v.Add(at(name), fmt.Sprintf("%d more invalid values", bad-maxPointErrors))
+		}
+		out[name] = xs
+	}
+	return out
+}
+
+// parsePoint reads one point: a finite number, null or "NaN".
+func parsePoint(p json.RawMessage) (float64, bool) {
+	s := string(bytes.TrimSpace(p))
+	if s == "null" || s == `"NaN"` {
+		return math.NaN(), true
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(x, 0) { // JSON strings and literals fail to parse
+		return 0, false
+	}
+	return x, true
+}

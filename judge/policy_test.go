@@ -1,0 +1,186 @@
+package judge
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParsePolicyExample(t *testing.T) {
+	p, err := ParsePolicy(readTestdata(t, "policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Thresholds != (Thresholds{Pass: 80, Marginal: 60}) || len(p.Metrics) != 4 {
+		t.Fatalf("thresholds %+v, %d metrics", p.Thresholds, len(p.Metrics))
+	}
+	if got := p.Windows.MinBake.Duration; got != 30*time.Minute {
+		t.Errorf("min_bake = %v", got)
+	}
+	// Defaults are filled in on the metrics too.
+	p50 := p.Metrics[2]
+	if p50.MinSamples != DefaultMinSamples || p50.NaNStrategy != NaNRemove || p50.EffectSize.Measure != MeasureMeanRatio ||
+		p50.EffectSize.AllowedIncrease != 1.1 || p50.EffectSize.AllowedDecrease != 0.9 {
+		t.Errorf("latency_p50 defaults: %+v", p50)
+	}
+	// The same policy as JSON parses to the same value, and the parsed
+	// policy survives a JSON round trip unchanged.
+	js, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParsePolicy(js)
+	if err != nil {
+		t.Fatalf("re-parse: %v\n%s", err, js)
+	}
+	if !reflect.DeepEqual(p, q) {
+		t.Errorf("JSON round trip changed the policy:\n%+v\n%+v", p, q)
+	}
+	if _, err := ParsePolicy(readTestdata(t, "policy_kayenta.json")); err != nil {
+		t.Errorf("kayenta example: %v", err)
+	}
+}
+
+func TestDefaultPolicy(t *testing.T) {
+	p := DefaultPolicy()
+	if p.Thresholds.Pass != 75 || p.Thresholds.Marginal != 50 || p.Windows.ConsecutiveFailures != 2 ||
+		p.Windows.ConsecutiveNoData != 3 || p.Guards.Migrations != MigrationsExpandOnly || p.Mode != ModeDefault {
+		t.Errorf("defaults: %+v", p)
+	}
+	p.Metrics = []Metric{{Name: "m", Group: "g", Direction: DirIncrease}}
+	if err := p.Validate(); err != nil {
+		t.Errorf("default policy with one metric: %v", err)
+	}
+	if err := DefaultPolicy().Validate(); err == nil || !strings.Contains(err.Error(), "metrics: must list at least one metric") {
+		t.Errorf("no metrics: %v", err)
+	}
+}
+
+// TestParsePolicyProblems checks that every problem is reported, each with
+// its path, in one *ValidationError.
+func TestParsePolicyProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []string // "field: message substring"
+	}{
+		{"the issue's example and friends", `
+metrics:
+  - {name: a, group: g, direction: increase}
+  - {name: a, group: g, direction: increase}
+  - {name: c, group: h, direction: up}
+groups: {g: 80, h: 30, ghost: 1}
+thresholds: {pass: 40, marginal: 60}`, []string{
+			"metrics[1].name: duplicate of metrics[0].name",
+			"metrics[2].direction: must be one of increase, decrease, either",
+			"groups.ghost: unknown group",
+			"groups: weights must sum to at most 100",
+			"thresholds.pass: must be at least thresholds.marginal",
+		}},
+		{"unknown fields and wrong types, all at once", `{
+"mode": 3, "thresholds": {"pass": "high"}, "colour": "red",
+"metrics": [{"name": "a", "group": "g", "direction": "increase", "critical": "yes", "min_samples": 2.5, "wat": 1}],
+"windows": {"interval": "five minutes"}}`, []string{
+			"mode: must be a string", "thresholds.pass: must be a finite number", "colour: unknown field",
+			"metrics[0].critical: must be true or false", "metrics[0].min_samples: must be an integer",
+			"metrics[0].wat: unknown field", "windows.interval: must be a duration string",
+		}},
+		{"NaN and infinity in YAML", "thresholds: {pass: .nan}\nmetrics:\n  - {name: a, group: g, direction: increase, ceiling: -.inf}\n", []string{
+			"thresholds.pass: must be a finite number", "metrics[0].ceiling: must be a finite number",
+		}},
+		{"metric options", `
+mode: kayenta
+metrics:
+  - {name: "bad name", group: "", direction: "", nan_strategy: zero, min_samples: 10,
+     outliers: {strategy: iqr, factor: -1}, effect_size: {measure: mean_diff}, ceiling_stat: p99}
+  - {name: b, group: g, direction: either, outliers: {factor: 2}, effect_size: {measure: cles, allowed_increase: 0.4}}`, []string{
+			"metrics[0].name: must be 1-128 characters", "metrics[0].group: is required",
+			"metrics[0].direction: is required", "metrics[0].nan_strategy: must be one of remove, replace",
+			"metrics[0].min_samples: is not used in kayenta mode", "metrics[0].outliers.factor: must be a number in (0, 100]",
+			"metrics[0].effect_size.measure: mean_diff is not available in kayenta mode",
+			"metrics[0].ceiling_stat: must be one of mean, median, max",
+			"metrics[1].outliers.factor: is only used with strategy iqr or ksigma",
+			"metrics[1].effect_size.allowed_increase: must be at least 0.5 for cles",
+		}},
+		{"default-mode statistics", `
+alpha: 0.7
+metrics:
+  - {name: a, group: g, direction: increase, min_samples: 3, effect_size: {allowed_increase: 0.9, allowed_decrease: 1.5}}`, []string{
+			"alpha: must be a significance level in (0, 0.5]",
+			"metrics[0].effect_size.allowed_increase: must be at least 1 for mean_ratio",
+			"metrics[0].effect_size.allowed_decrease: must be at most 1 for mean_ratio",
+		}},
+		{"too few samples to ever be significant", `
+metrics: [{name: a, group: g, direction: increase, min_samples: 3}]`, []string{
+			"metrics[0].min_samples: 3 points per side can never be significant at alpha 0.05 (smallest exact p is 0.1); use at least 4",
+		}},
+		{"windows, guards and sinks", `
+metrics: [{name: a, group: g, direction: increase}]
+groups: {g: 100, }
+windows: {interval: 1s, min_windows: 0, consecutive_failures: 0, consecutive_nodata: -1, min_bake: -5m}
+guards: {rollback_cap: {per_service: -1, window: 0s}, rollback_timeout: 0s, migrations: yolo}
+notify:
+  - {kind: email}
+  - {kind: pagerduty, secret: s, events: [page, page, boom]}
+  - {kind: webhook, url: "ftp://x"}`, []string{
+			"windows.interval: must be between 10s and 24h", "windows.min_windows: must be an integer between 1 and 1000",
+			"windows.consecutive_failures:", "windows.consecutive_nodata:", "windows.min_bake:",
+			"guards.rollback_cap.per_service:", "guards.rollback_cap.window:", "guards.rollback_timeout:",
+			"guards.migrations: must be expand_only", "notify[0].kind: must be one of webhook, pagerduty, slack",
+			"notify[1].routing_key: is required", "notify[1].secret: is only used by webhook sinks",
+			`notify[1].events[1]: duplicate event "page"`, "notify[1].events[2]: must be one of page, resolve, info",
+			"notify[2].url: must be an absolute http or https URL",
+		}},
+		{"unweighted group left with nothing", `
+groups: {g: 100}
+metrics: [{name: a, group: g, direction: increase}, {name: b, group: h, direction: increase}]`, []string{
+			"groups: weights sum to 100, leaving weight 0 for unweighted group(s) h",
+		}},
+		{"not a policy", "- 1\n- 2", []string{"policy: must be an object"}},
+		{"empty", "  ", []string{"policy: is empty"}},
+		{"garbage", "{", []string{"policy: is not valid JSON or YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePolicy([]byte(tt.doc))
+			ve, ok := AsValidation(err)
+			if !ok {
+				t.Fatalf("error %v (%T) is not a *ValidationError", err, err)
+			}
+			for _, w := range tt.want {
+				if !hasProblem(ve, w) {
+					t.Errorf("missing problem %q in:\n%s", w, problems(ve))
+				}
+			}
+		})
+	}
+}
+
+func hasProblem(ve *ValidationError, want string) bool {
+	for _, p := range ve.Problems {
+		if strings.HasPrefix(p.Field+": "+p.Message, want) || (strings.HasSuffix(want, ":") && p.Field+":" == want) {
+			return true
+		}
+	}
+	return false
+}
+
+func problems(ve *ValidationError) string {
+	var b strings.Builder
+	for _, p := range ve.Problems {
+		b.WriteString("  " + p.Field + ": " + p.Message + "\n")
+	}
+	return b.String()
+}

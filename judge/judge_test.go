@@ -1,0 +1,166 @@
+package judge
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := "testdata/" + name
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
+	}
+}
+
+// What missing series mean, in default mode.
+func TestMissingData(t *testing.T) {
+	without := func(w map[string][]float64, name string) map[string][]float64 {
+		delete(w, name)
+		return w
+	}
+	tests := []struct {
+		name    string
+		canary  map[string][]float64
+		verdict Verdict
+		rule    Rule
+	}{
+		{"a non-critical metric missing: judged on the rest", without(healthyWindow(21), "latency_p50"), VerdictPass, RuleScore},
+		{"a critical metric missing: nodata", without(healthyWindow(21), "error_ratio"), VerdictNoData, RuleRequiredNoData},
+		{"half the metrics missing: nodata", without(without(healthyWindow(21), "latency_p50"), "request_rate"), VerdictNoData, RuleTooMuchNoData},
+		{"everything missing: nodata", map[string][]float64{}, VerdictNoData, RuleNoMetricWithData},
+		{"only NaN (0/0 error ratios) is no data", func() map[string][]float64 {
+			w := healthyWindow(21)
+			w["error_ratio"] = []float64{nan(), nan(), nan(), nan(), nan(), nan()}
+			return w
+		}(), VerdictNoData, RuleRequiredNoData},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mustJudge(t, servicePolicy(), tt.canary, healthyWindow(22))
+			if res.Verdict != tt.verdict || res.Rule != tt.rule {
+				t.Fatalf("verdict %s rule %s (%s), want %s %s", res.Verdict, res.Rule, res.Reason, tt.verdict, tt.rule)
+			}
+		})
+	}
+	p := servicePolicy()
+	p.Metrics[2].MustHaveData = true // latency_p50
+	res := mustJudge(t, p, without(healthyWindow(21), "latency_p50"), healthyWindow(22))
+	if res.Verdict != VerdictNoData || metricResult(t, res, "latency_p50").Rule != RuleNoDataFail {
+		t.Errorf("must_have_data: verdict %s", res.Verdict)
+	}
+}
+
+func nan() float64 { return float64FromBits(0x7ff8000000000001) }
+
+// A group without data is left out of the default score instead of
+// counting as 100 (Kayenta's rule).
+func TestDefaultScoreSkipsGroupsWithoutData(t *testing.T) {
+	p := servicePolicy()
+	p.Thresholds = Thresholds{Pass: 75, Marginal: 50}
+	canary, base := healthyWindow(31), healthyWindow(32)
+	canary["latency_p99"] = scale(canary["latency_p99"], 2)
+	delete(canary, "request_rate")
+	res := mustJudge(t, p, canary, base)
+	// errors 50 (100 %), latency 30 (50 %); saturation has no data.
+	if res.Score != 81.25 || res.Verdict != VerdictPass {
+		t.Fatalf("score %v verdict %s: %s", res.Score, res.Verdict, res.Reason)
+	}
+	for _, g := range res.Groups {
+		if (g.Name == "saturation") != (g.Score == nil) {
+			t.Errorf("group %s score %v", g.Name, fmtPtr(g.Score))
+		}
+	}
+}
+
+func TestJudgeRejectsBadSeries(t *testing.T) {
+	canary := healthyWindow(41)
+	canary["latency_p99"][3] = posInf()
+	canary["cpu"] = []float64{1}
+	base := healthyWindow(42)
+	base["request_rate"] = make([]float64, MaxPoints+1)
+	p := servicePolicy()
+	p.Metrics[1].Direction = "sideways"
+	_, err := Judge(p, canary, base)
+	ve, ok := AsValidation(err)
+	if !ok {
+		t.Fatalf("%v is not a *ValidationError", err)
+	}
+	for _, want := range []string{
+		"canary.latency_p99[3]: must be finite", "canary.cpu: no metric of that name in the policy",
+		"baseline.request_rate: must have at most", "metrics[1].direction: must be one of",
+	} {
+		if !hasProblem(ve, want) {
+			t.Errorf("missing %q in\n%s", want, problems(ve))
+		}
+	}
+}
+
+// The JSON shape of a result is pinned by a golden file (and is the example
+// of POST /v1/judge).
+func TestResultJSON(t *testing.T) {
+	p, err := ParsePolicy(readTestdata(t, "policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ParseInput(readTestdata(t, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := mustJudge(t, p, in.Canary, in.Baseline)
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	b := []byte(buf.String())
+	golden(t, "result.golden.json", b)
+	if strings.Contains(string(b), "NaN") {
+		t.Error("NaN in JSON")
+	}
+}
+
+func TestParseInputAndRequest(t *testing.T) {
+	in, err := ParseInput([]byte(`{"canary": {"a": [1, null, "NaN", 2.5]}, "baseline": {}}`))
+	if err != nil || len(in.Canary["a"]) != 4 || in.Canary["a"][1] == in.Canary["a"][1] {
+		t.Fatalf("%v %v", in, err)
+	}
+	b, _ := json.Marshal(in.Canary)
+	if string(b) != `{"a":[1,null,null,2.5]}` {
+		t.Errorf("marshal: %s", b)
+	}
+	_, err = ParseInput([]byte(`{"canary": {"a": [1, "x", true]}, "baseline": [], "extra": 1}`))
+	ve, _ := AsValidation(err)
+	for _, want := range []string{"canary.a[1]:", "canary.a[2]:", "baseline: must be an object", "extra: unknown field"} {
+		if ve == nil || !hasProblem(ve, want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	_, err = ParseRequest([]byte(`{"policy": {"metrics": [{"name": "a", "group": "g", "direction": "up"}]}, "canary": {"a": [1e999]}}`))
+	ve, _ = AsValidation(err)
+	for _, want := range []string{"policy.metrics[0].direction: must be one of", "canary.a[0]:"} {
+		if ve == nil || !hasProblem(ve, want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	if _, err := ParseRequest([]byte(`{}`)); err == nil || !strings.Contains(err.Error(), "policy: is required") {
+		t.Errorf("empty request: %v", err)
+	}
+}

@@ -1,0 +1,124 @@
+package judge
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Realistic series, generated with a seeded math/rand/v2 so every run sees
+// the same numbers.
+
+func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
+
+// latency is n per-minute latency points (seconds), lognormal around median.
+func latency(r *rand.Rand, n int, median, sigma float64) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = median * math.Exp(sigma*r.NormFloat64())
+	}
+	return xs
+}
+
+// errorRatios is n per-minute error ratios: rps*60 requests a minute, each
+// failing with probability rate, so a low rate gives mostly zeros.
+func errorRatios(r *rand.Rand, n int, rps, rate float64) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		reqs := poisson(r, rps*60)
+		if reqs == 0 {
+			xs[i] = math.NaN() // 0/0: no traffic this minute
+			continue
+		}
+		xs[i] = float64(poisson(r, float64(reqs)*rate)) / float64(reqs)
+	}
+	return xs
+}
+
+// requestRate is n per-minute request rates (req/s) around mean.
+func requestRate(r *rand.Rand, n int, mean float64) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(poisson(r, mean*60)) / 60
+	}
+	return xs
+}
+
+// poisson draws from Poisson(lambda): Knuth for small lambda, a rounded
+// normal approximation for large.
+func poisson(r *rand.Rand, lambda float64) int {
+	if lambda > 50 {
+		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
+	}
+	l, k, p := math.Exp(-lambda), 0, 1.0
+	for {
+		p *= r.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+func scale(xs []float64, f float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x * f
+	}
+	return out
+}
+
+// servicePolicy is a checkout-like policy in default mode.
+func servicePolicy() Policy {
+	p := DefaultPolicy()
+	ceil := 0.05
+	p.Thresholds = Thresholds{Pass: 90, Marginal: 60}
+	p.Groups = map[string]float64{"errors": 50, "latency": 30}
+	p.Metrics = []Metric{
+		{Name: "error_ratio", Group: "errors", Direction: DirIncrease, Critical: true, NaNStrategy: NaNRemove,
+			EffectSize: EffectSize{Measure: MeasureMeanDiff, AllowedIncrease: 0.002}, Ceiling: &ceil},
+		{Name: "latency_p99", Group: "latency", Direction: DirIncrease, EffectSize: EffectSize{AllowedIncrease: 1.2}},
+		{Name: "latency_p50", Group: "latency", Direction: DirIncrease},
+		{Name: "request_rate", Group: "saturation", Direction: DirDecrease, EffectSize: EffectSize{AllowedDecrease: 0.8}},
+	}
+	return p
+}
+
+// healthyWindow is one 60-point window of a healthy service; seed varies it.
+func healthyWindow(seed uint64) map[string][]float64 {
+	r := newRNG(seed)
+	return map[string][]float64{
+		"error_ratio":  errorRatios(r, 60, 20, 0.001),
+		"latency_p99":  latency(r, 60, 0.8, 0.25),
+		"latency_p50":  latency(r, 60, 0.12, 0.15),
+		"request_rate": requestRate(r, 60, 20),
+	}
+}
+
+func mustJudge(t testing.TB, p Policy, canary, baseline map[string][]float64) Result {
+	t.Helper()
+	res, err := Judge(p, canary, baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := json.Marshal(res); err != nil { // never NaN
+		t.Fatalf("result does not encode: %v", err)
+	}
+	return res
+}
+
+func metricResult(t testing.TB, res Result, name string) MetricResult {
+	t.Helper()
+	for _, m := range res.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no result for %s", name)
+	return MetricResult{}
+}
+
+func float64FromBits(b uint64) float64 { return math.Float64frombits(b) }
+
+func posInf() float64 { return math.Inf(1) }

@@ -132,7 +132,7 @@ func (d *wilcoxDist) pValue(w float64, alt Alternative) float64 {
 
 // confInt fills the exact interval and estimate from order statistics of the
 // pairwise differences, with R's choice of indices and achieved level.
-func (d *wilcoxDist) confInt(pr pairs, opt Options, res *Result) {
+func (d *wilcoxDist) confInt(pr *pairs, opt Options, res *Result) {
 	alpha := 1 - opt.ConfLevel
 	nm := d.nm
 	var achieved float64

@@ -3,7 +3,6 @@ package stats
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -27,8 +26,8 @@ const (
 //
 // When every value of x - mu and y is identical the Result is still filled in
 // (W = n·m/2, PValue = 1, Z and the interval NaN) and ErrAllTied is returned.
-func MannWhitney(x, y []float64, opt Options) (Result, error) {
-	opt, err := opt.normalize()
+func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
+	opt, err = opt.normalize()
 	if err != nil {
 		return Result{}, err
 	}
@@ -40,20 +39,21 @@ func MannWhitney(x, y []float64, opt Options) (Result, error) {
 	}
 	n, m := len(x), len(y)
 	nan := math.NaN()
-	res := Result{
+	res = Result{
 		W: nan, PValue: nan, Z: nan, Estimate: nan, ConfInt: [2]float64{nan, nan},
 		N: n, M: m, Alternative: opt.Alternative, Mu: opt.Mu, ConfLevel: opt.ConfLevel,
 		AchievedConfLevel: nan,
 	}
 	xs, ys := sortedCopy(x), sortedCopy(y)
-	xm := xs
-	if opt.Mu != 0 {
-		xm = make([]float64, n)
-		for i, v := range xs {
-			xm[i] = v - opt.Mu // same rounding as R's x - mu
-		}
+	if lo, hi := xs[0]-ys[m-1], xs[n-1]-ys[0]; opt.ConfInt && (math.IsInf(lo, 0) || math.IsInf(hi, 0)) {
+		opt.ConfInt = false
+		defer func() {
+			if err == nil {
+				err = fmt.Errorf("%w: pairwise differences overflow float64; no interval", ErrNonFinite)
+			}
+		}()
 	}
-	rs := rankSum(xm, ys)
+	rs := rankSum(xs, opt.Mu, ys)
 	res.W, res.Ties = rs.u, rs.ties
 
 	exact := !rs.ties && (opt.Exact == ExactForce || (opt.Exact == ExactAuto && n < 50 && m < 50))
@@ -65,7 +65,7 @@ func MannWhitney(x, y []float64, opt Options) (Result, error) {
 		res.Method = MethodExact
 		res.PValue = d.pValue(res.W, opt.Alternative)
 		if opt.ConfInt {
-			d.confInt(pairs{xs, ys}, opt, &res)
+			d.confInt(&pairs{xs: xs, ys: ys}, opt, &res)
 		}
 		return res, nil
 	}
@@ -79,7 +79,7 @@ func MannWhitney(x, y []float64, opt Options) (Result, error) {
 	res.Z = (res.W - float64(n)*float64(m)/2 - correction(res.W-float64(n)*float64(m)/2, opt.Alternative, opt.Correct)) / sigma
 	res.PValue = normalP(res.Z, opt.Alternative)
 	if opt.ConfInt {
-		normalConfInt(pairs{xs, ys}, opt, &res)
+		normalConfInt(&pairs{xs: xs, ys: ys}, opt, &res)
 	}
 	return res, nil
 }
@@ -136,11 +136,6 @@ func exactFeasible(n, m int) error {
 	return nil
 }
 
-func sortedCopy(v []float64) []float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s
-}
 
 // correction is R's continuity correction for a centred statistic dz.
 func correction(dz float64, alt Alternative, correct bool) float64 {

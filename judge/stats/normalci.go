@@ -18,13 +18,27 @@ import (
 // below zq, and uniroot stops within its tolerance of that jump. The estimate
 // solves W(d) = 0 without correction, whose jump (or flat zero between the
 // two middle differences) is the Hodges-Lehmann median.
-func normalConfInt(pr pairs, opt Options, res *Result) {
+func normalConfInt(pr *pairs, opt Options, res *Result) {
 	n, m := len(pr.xs), len(pr.ys)
-	sigma0 := rankSumSigma(n, m, withinTieSum(pr.xs)+withinTieSum(pr.ys))
-	alpha := 1 - opt.ConfLevel
-	end := func(zq float64) float64 {
-		return pr.kth(firstBelow(n, m, sigma0, zq, opt.Alternative, opt.Correct))
+	st := intervalStat{
+		nm:      int64(n) * int64(m),
+		half:    float64(n) * float64(m) / 2,
+		sigma0:  rankSumSigma(n, m, withinTieSum(pr.xs)+withinTieSum(pr.ys)),
+		alt:     opt.Alternative,
+		correct: opt.Correct,
 	}
+	end := func(zq float64) float64 {
+		j := st.firstBelow(zq)
+		d := pr.kth(j)
+		if j > 1 && st.at(j-1) == zq {
+			// W equals zq on the whole stretch before d (only when zq is
+			// 0, as for a one-sided 50% interval): R's root is any point
+			// of it; take its middle, as for the estimate.
+			return mean2(pr.kth(j-1), d)
+		}
+		return d
+	}
+	alpha := 1 - opt.ConfLevel
 	switch opt.Alternative {
 	case Greater:
 		res.ConfInt = [2]float64{end(-qnorm(alpha)), math.Inf(1)}
@@ -38,21 +52,29 @@ func normalConfInt(pr pairs, opt Options, res *Result) {
 	res.HasEstimate = true
 }
 
-// firstBelow returns the smallest j in [1, n·m) at which R's interval
-// statistic (dz - CORR)/sigma0, dz = (n·m - j) - n·m/2, is below zq, or n·m
-// when there is none (R's root() then returns mu_max). The statistic is
-// non-increasing in j, so this is a binary search.
-func firstBelow(n, m int, sigma0, zq float64, alt Alternative, correct bool) int64 {
-	nm := int64(n) * int64(m)
-	half := float64(n) * float64(m) / 2
-	below := func(j int64) bool {
-		dz := float64(nm-j) - half
-		return (dz-correction(dz, alt, correct))/sigma0 < zq
-	}
-	lo, hi := int64(1), nm // answer in [lo, hi]
+// intervalStat is R's W(d) between differences, as a function of j, the
+// number of differences <= d.
+type intervalStat struct {
+	nm           int64
+	half, sigma0 float64
+	alt          Alternative
+	correct      bool
+}
+
+// at is (dz - CORR)/sigma0 with dz = (n·m - j) - n·m/2, computed as R does.
+func (s intervalStat) at(j int64) float64 {
+	dz := float64(s.nm-j) - s.half
+	return (dz - correction(dz, s.alt, s.correct)) / s.sigma0
+}
+
+// firstBelow returns the smallest j in [1, n·m) with at(j) < zq, or n·m when
+// there is none (R's root() then returns mu_max). at is non-increasing in j,
+// so this is a binary search.
+func (s intervalStat) firstBelow(zq float64) int64 {
+	lo, hi := int64(1), s.nm // answer in [lo, hi]
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		if below(mid) {
+		if s.at(mid) < zq {
 			hi = mid
 		} else {
 			lo = mid + 1

@@ -9,10 +9,12 @@ type rankStats struct {
 	ties   bool
 }
 
-// rankSum merges two ascending samples and returns W, counting each x above a
-// y as 1 and each tie between them as 1/2, which equals the midrank sum of x
-// minus n(n+1)/2 exactly. Equality is float64 equality, as in R's rank.
-func rankSum(xs, ys []float64) rankStats {
+// rankSum ranks c(xs - shift, y) as R does and returns W, counting each
+// x - shift above a y as 1 and each tie between them as 1/2, which equals the
+// midrank sum of x minus n(n+1)/2 exactly. xs and ys are ascending; xs[i] -
+// shift is computed on the fly (rounded subtraction keeps the order), and
+// equality is float64 equality, as in R's rank.
+func rankSum(xs []float64, shift float64, ys []float64) rankStats {
 	var rs rankStats
 	var twiceU int64 // exact: counts fit in int64 where a float sum might not
 	i, j := 0, 0
@@ -20,14 +22,14 @@ func rankSum(xs, ys []float64) rankStats {
 	for i < n || j < m {
 		var v float64
 		switch {
-		case j == m || (i < n && xs[i] < ys[j]):
-			v = xs[i]
+		case j == m || (i < n && xs[i]-shift < ys[j]):
+			v = xs[i] - shift
 		default:
 			v = ys[j]
 		}
 		yBelow := int64(j)
 		cx, cy := 0, 0
-		for i < n && xs[i] == v {
+		for i < n && xs[i]-shift == v {
 			i++
 			cx++
 		}

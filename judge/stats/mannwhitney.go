@@ -136,7 +136,6 @@ func exactFeasible(n, m int) error {
 	return nil
 }
 
-
 // correction is R's continuity correction for a centred statistic dz.
 func correction(dz float64, alt Alternative, correct bool) float64 {
 	if !correct {

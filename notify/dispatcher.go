@@ -13,6 +13,11 @@ import (
 )
 
 // Options configure a Dispatcher. Zero values take the defaults noted.
+//
+// Messages of a batch are sent one after another, and a dispatcher stops a batch
+// early when one more send (bounded by HTTPClient.Timeout) could end after the lease,
+// so another replica cannot claim a message that is still being sent. Keep Lease
+// well above HTTPClient.Timeout; a client without a timeout disables that guard.
 type Options struct {
 	HTTPClient   *http.Client  // default: a client with a 10s timeout
 	Batch        int           // messages claimed per tick; default 10

@@ -22,6 +22,9 @@ var acceptancePassed = map[string]*atomic.Int64{
 	"stats_cases.json":       {},
 }
 
+// acceptanceRan records whether any acceptance file was read (or skipped).
+var acceptanceRan, acceptanceSkipped atomic.Bool
+
 func passed(file string) { acceptancePassed[file].Add(1) }
 
 // loadAcceptance decodes one acceptance file into v. A missing directory
@@ -30,7 +33,9 @@ func loadAcceptance(t *testing.T, file string, v any) {
 	t.Helper()
 	path := filepath.Join(acceptanceRel, file)
 	data, err := os.ReadFile(path)
+	acceptanceRan.Store(true)
 	if err != nil {
+		acceptanceSkipped.Store(true)
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("kayenta acceptance data missing in CI: %v", err)
 		}

@@ -11,6 +11,12 @@ import (
 // output; `go test ./...` hides the output of passing packages.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if !acceptanceRan.Load() {
+		os.Exit(code)
+	}
+	if acceptanceSkipped.Load() {
+		fmt.Printf("kayenta acceptance: data not found in %s, some cases skipped\n", acceptanceRel)
+	}
 	total, parts := int64(0), ""
 	for _, f := range []string{"classifier_cases.json", "mannwhitney_cases.json", "scorer_cases.json", "transform_cases.json", "stats_cases.json"} {
 		n := acceptancePassed[f].Load()

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// effectiveWeights gives every present group its weight: the configured one,
+// effectiveWeights gives every present group (duplicates allowed) its weight: the configured one,
 // or an equal share of what the configured weights leave of 100 (Kayenta's
 // rule; configured groups that are absent still count in the sum).
 func effectiveWeights(configured map[string]float64, present []string) map[string]float64 {
@@ -15,15 +15,15 @@ func effectiveWeights(configured map[string]float64, present []string) map[strin
 	for _, w := range configured {
 		sum += w
 	}
-	var unweighted int
+	unweighted := map[string]bool{}
 	for _, g := range present {
 		if _, ok := configured[g]; !ok {
-			unweighted++
+			unweighted[g] = true
 		}
 	}
 	share := 0.0
-	if unweighted > 0 {
-		share = (100 - sum) / float64(unweighted)
+	if len(unweighted) > 0 {
+		share = (100 - sum) / float64(len(unweighted))
 	}
 	out := make(map[string]float64, len(present))
 	for _, g := range present {

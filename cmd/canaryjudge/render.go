@@ -3,9 +3,72 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/canaryjudge/canaryjudge/judge"
 )
 
-// cmdRender is being built in parallel; this placeholder keeps the tree compiling.
+// renderCommands are the designs `canaryjudge render` prints. Another
+// subcommand (render states) registers itself from its own file:
+//
+//	func init() { renderCommands["states"] = command{"...", renderStates} }
+var renderCommands = map[string]command{
+	"triggers": {"the trigger and signal table of a policy, as Markdown", renderTriggers},
+}
+
+// cmdRender dispatches on its first argument.
 func cmdRender(ctx context.Context, e *env, args []string) error {
-	return errors.New("render: not implemented yet")
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		renderUsage(w)
+		if len(args) == 0 {
+			return errSilent
+		}
+		return nil
+	}
+	c, ok := renderCommands[args[0]]
+	if !ok {
+		renderUsage(e.stderr)
+		return fmt.Errorf("render: unknown design %q", args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func renderUsage(w io.Writer) {
+	names := make([]string, 0, len(renderCommands))
+	for n := range renderCommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: canaryjudge render <design> [flags]\n\ndesigns:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, renderCommands[n].summary)
+	}
+}
+
+// renderTriggers prints judge.RenderTriggers of a policy file.
+func renderTriggers(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "render triggers", "render triggers --policy FILE")
+	policyPath := fs.String("policy", "", "policy file, JSON or YAML (required)")
+	if help, err := parseFlags(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("render triggers: unexpected argument %q", fs.Arg(0))
+	}
+	if *policyPath == "" {
+		fs.Usage()
+		return errors.New("render triggers: --policy is required")
+	}
+	p, err := readPolicy(e, *policyPath)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(e.stdout, judge.RenderTriggers(p))
+	return err
 }

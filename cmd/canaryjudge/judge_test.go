@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// The example policy, input and golden outputs live in judge/testdata.
+const judgeTestdata = "../../judge/testdata/"
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	err := runEnv(context.Background(), e, args)
+	return out.String(), errb.String(), err
+}
+
+func TestJudgeTable(t *testing.T) {
+	out, errOut, err := runCmd(t, "", "judge", "--policy", judgeTestdata+"policy.yaml", "--input", judgeTestdata+"input.json")
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	for _, want := range []string{"METRIC", "VERDICT", "EFFECT", "WHY", "latency_p99", "high", "×1.597",
+		"beyond the allowed effect", "verdict: PASS  score: 85.00", "saturation 100.00 (weight 20)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+}
+
+func TestJudgeJSONFromStdin(t *testing.T) {
+	input, err := os.ReadFile(judgeTestdata + "input.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runCmd(t, string(input), "judge", "--policy", judgeTestdata+"policy.yaml", "--input", "-", "--format", "json")
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	want, err := os.ReadFile(judgeTestdata + "result.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res judge.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if diff := jsonDiff(want, []byte(out)); diff != "" {
+		t.Errorf("judge --format json differs from judge/testdata/result.golden.json at %s:\n%s", diff, out)
+	}
+}
+
+func TestJudgeReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(bad, []byte("metrics:\n  - {name: a, group: g, direction: up}\nthresholds: {pass: 10}\n"), 0o644)
+	_, errOut, err := runCmd(t, "", "judge", "--policy", bad, "--input", judgeTestdata+"input.json")
+	if !errors.Is(err, errSilent) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"is invalid:", "metrics[0].direction: must be one of increase, decrease, either",
+		"thresholds.pass: must be at least thresholds.marginal"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("missing %q in\n%s", want, errOut)
+		}
+	}
+	for input, want := range map[string]string{
+		`{"canary": {"latency_p99": [1, "fast", 2]}}`:         "canary.latency_p99[1]: must be a finite number",
+		`{"canary": {"latency_p99": [1, 1e999]}, "other": 1}`: "other: unknown field",
+		`{"canary": {}, "baseline": {"nope": [1]}}`:           "baseline.nope: no metric of that name in the policy",
+	} {
+		path := filepath.Join(dir, "input.json")
+		os.WriteFile(path, []byte(input), 0o644)
+		_, errOut, err = runCmd(t, "", "judge", "--policy", judgeTestdata+"policy.yaml", "--input", path)
+		if !errors.Is(err, errSilent) || !strings.Contains(errOut, want) {
+			t.Errorf("%s: err %v, want %q in stderr:\n%s", input, err, want, errOut)
+		}
+	}
+}
+
+func TestJudgeFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"judge"},
+		{"judge", "--policy", judgeTestdata + "policy.yaml"},
+		{"judge", "--policy", "x", "--input", "y", "--format", "xml"},
+		{"judge", "--policy", "x", "--input", "y", "extra"},
+		{"judge", "--policy", "/does/not/exist", "--input", "y"},
+	} {
+		if _, _, err := runCmd(t, "", args...); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	out, _, err := runCmd(t, "", "judge", "--help")
+	if err != nil || !strings.Contains(out, "--format") {
+		t.Errorf("help: %v %q", err, out)
+	}
+}
+
+// jsonDiff returns the path of the first difference between two JSON
+// documents, numbers compared to a relative 1e-9 (the statistics may change
+// in the last bits), or "" when they match.
+func jsonDiff(a, b []byte) string {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return "(invalid JSON)"
+	}
+	return valueDiff(x, y, "$")
+}
+
+func valueDiff(x, y any, path string) string {
+	switch xv := x.(type) {
+	case map[string]any:
+		yv, ok := y.(map[string]any)
+		if !ok || len(xv) != len(yv) {
+			return path
+		}
+		for k := range xv {
+			if d := valueDiff(xv[k], yv[k], path+"."+k); d != "" {
+				return d
+			}
+		}
+	case []any:
+		yv, ok := y.([]any)
+		if !ok || len(xv) != len(yv) {
+			return path
+		}
+		for i := range xv {
+			if d := valueDiff(xv[i], yv[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+	case float64:
+		yv, ok := y.(float64)
+		if !ok || math.Abs(xv-yv) > 1e-9*math.Max(1, math.Abs(xv)) {
+			return path
+		}
+	default:
+		if x != y {
+			return path
+		}
+	}
+	return ""
+}

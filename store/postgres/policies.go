@@ -51,14 +51,19 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 
 // GetPolicy returns the newest policy version of a service.
 func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error) {
+	return getPolicy(ctx, s.pool, service)
+}
+
+// getPolicy returns the newest policy of service through q.
+func getPolicy(ctx context.Context, q querier, service string) (store.PolicyRecord, error) {
 	var (
 		rec store.PolicyRecord
 		doc []byte
 	)
-	err := s.pool.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
+	err := q.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
 		WHERE service = $1 ORDER BY version DESC LIMIT 1`, service).Scan(&rec.Service, &rec.Version, &doc, &rec.CreatedAt, &rec.CreatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.PolicyRecord{}, fmt.Errorf("service %q: %w", service, store.ErrNotFound)
+		return store.PolicyRecord{}, fmt.Errorf("service %q has no policy: %w", service, store.ErrNotFound)
 	}
 	if err != nil {
 		return store.PolicyRecord{}, translate(err, "get policy")

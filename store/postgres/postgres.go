@@ -18,10 +18,12 @@ import (
 // DefaultConnectTimeout bounds each connection attempt when the URL sets none.
 const DefaultConnectTimeout = 5 * time.Second
 
-// Store is a store.Store on PostgreSQL.
+// Store is a store.Full on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
 }
+
+var _ store.Full = (*Store)(nil)
 
 // Open connects to databaseURL and checks that the server answers. It does
 // not migrate; call Migrator(...).Up for that.

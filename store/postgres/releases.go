@@ -1,0 +1,163 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+const releaseCols = `id, service, target, version, baseline_version, migrations, state, state_reason,
+	policy_version, created_at, updated_at, rollback_started_at, rollback_deadline, auto_rollbacks, rollback_attempted`
+
+// activeStates is the predicate of the releases_one_active index.
+const activeStates = `state IN ('baking', 'rolling_back', 'halted')`
+
+func scanRelease(row pgx.Row) (store.Release, error) {
+	var (
+		r   store.Release
+		mig []byte
+	)
+	err := row.Scan(&r.ID, &r.Service, &r.Target, &r.Version, &r.BaselineVersion, &mig, &r.State, &r.StateReason,
+		&r.PolicyVersion, &r.CreatedAt, &r.UpdatedAt, &r.RollbackStartedAt, &r.RollbackDeadline, &r.AutoRollbacks, &r.RollbackAttempted)
+	if err != nil {
+		return store.Release{}, err
+	}
+	if err := json.Unmarshal(mig, &r.Migrations); err != nil {
+		return store.Release{}, fmt.Errorf("decode migrations of release %s: %w", r.ID, err)
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	r.RollbackStartedAt, r.RollbackDeadline = utcPtr(r.RollbackStartedAt), utcPtr(r.RollbackDeadline)
+	return r, nil
+}
+
+// normRelease gives r the form it has once stored.
+func normRelease(r store.Release) store.Release {
+	r.CreatedAt, r.UpdatedAt = ts(r.CreatedAt), ts(r.UpdatedAt)
+	r.RollbackStartedAt, r.RollbackDeadline = tsPtr(r.RollbackStartedAt), tsPtr(r.RollbackDeadline)
+	return r
+}
+
+// CreateRelease inserts r in one transaction; see store.Releases.
+func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+	if err := validState(r.State); err != nil {
+		return store.Release{}, nil, err
+	}
+	r = normRelease(r)
+	mig, err := encodeJSON(r.Migrations, "migrations")
+	if err != nil {
+		return store.Release{}, nil, err
+	}
+	var (
+		out    store.Release
+		stored *store.StoredResponse
+	)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if idem != nil {
+			if _, err := tx.Exec(ctx, lockIdemSQL, idem.Scope, idem.Key); err != nil {
+				return err
+			}
+			prev, err := getIdempotent(ctx, tx, *idem)
+			if err != nil || prev != nil {
+				stored = prev
+				return err
+			}
+		}
+		pol, err := getPolicy(ctx, tx, r.Service)
+		if err != nil {
+			return err
+		}
+		if r.PolicyVersion == 0 {
+			r.PolicyVersion = pol.Version
+		}
+		if r.State.Active() {
+			active, err := scanRelease(tx.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases
+				WHERE service = $1 AND target = $2 AND `+activeStates+` LIMIT 1`, r.Service, r.Target))
+			if err == nil {
+				return &store.ActiveReleaseError{Active: active}
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO releases (`+releaseCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			r.ID, r.Service, r.Target, r.Version, r.BaselineVersion, mig, r.State, r.StateReason,
+			r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted)
+		if err != nil {
+			return err
+		}
+		if idem != nil {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encode release: %w", err)
+			}
+			if err := saveIdempotent(ctx, tx, *idem, 201, body); err != nil {
+				return err
+			}
+		}
+		if audit.ReleaseID == "" {
+			audit.ReleaseID = r.ID
+		}
+		if audit.Service == "" {
+			audit.Service = r.Service
+		}
+		if audit.At.IsZero() {
+			audit.At = r.CreatedAt
+		}
+		out = r
+		return appendAudit(ctx, tx, audit)
+	})
+	switch {
+	case err != nil:
+		return store.Release{}, nil, s.createError(ctx, err, r)
+	case stored != nil:
+		var first store.Release
+		if err := json.Unmarshal(stored.Body, &first); err != nil {
+			return store.Release{}, nil, fmt.Errorf("decode stored response for idempotency key %q: %w", idem.Key, err)
+		}
+		return first, stored, nil
+	}
+	return out, nil, nil
+}
+
+// createError translates a failed CreateRelease. A unique violation of the
+// one-active index (a concurrent create won the race) becomes the same
+// *ActiveReleaseError the pre-check returns, naming the winner.
+func (s *Store) createError(ctx context.Context, err error, r store.Release) error {
+	var (
+		pg     *pgconn.PgError
+		active *store.ActiveReleaseError
+	)
+	switch {
+	case errors.As(err, &active), errors.Is(err, store.ErrNotFound):
+		return err
+	case errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "releases_one_active":
+		a, rerr := scanRelease(s.pool.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases
+			WHERE service = $1 AND target = $2 AND `+activeStates+` LIMIT 1`, r.Service, r.Target))
+		if rerr == nil {
+			return &store.ActiveReleaseError{Active: a}
+		}
+		return fmt.Errorf("service %s already has an active release on target %s: %w", r.Service, r.Target, store.ErrConflict)
+	case errors.As(err, &pg) && pg.Code == "23503" && pg.ConstraintName == "releases_service_fkey":
+		return fmt.Errorf("service %q has no policy: %w", r.Service, store.ErrNotFound)
+	}
+	return translate(err, "create release "+r.ID)
+}
+
+// GetRelease returns one release.
+func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error) {
+	r, err := scanRelease(s.pool.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Release{}, fmt.Errorf("release %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Release{}, translate(err, "get release")
+	}
+	return r, nil
+}

@@ -1,0 +1,194 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// releaseTx is a store.ReleaseTx bound to one transaction that holds the
+// release's row lock.
+type releaseTx struct {
+	tx  pgx.Tx
+	rel store.Release
+}
+
+var _ store.ReleaseTx = (*releaseTx)(nil)
+
+func (t *releaseTx) Release() store.Release { return t.rel }
+
+func (t *releaseTx) Policy(ctx context.Context) (store.PolicyRecord, error) {
+	return getPolicy(ctx, t.tx, t.rel.Service)
+}
+
+func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
+	rows, err := t.tx.Query(ctx, `SELECT coalesce(verdict, ''), error, window_at FROM (
+			SELECT seq, verdict, error, window_at FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2
+		) w ORDER BY seq`, t.rel.ID, limitArg(limit))
+	if err != nil {
+		return nil, translate(err, "windows")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (judge.Window, error) {
+		var w judge.Window
+		err := row.Scan(&w.Verdict, &w.Error, &w.At)
+		w.At = w.At.UTC()
+		return w, err
+	})
+	return nonNil(out), translate(err, "windows")
+}
+
+func (t *releaseTx) Freeze(ctx context.Context, now time.Time) (*judge.Freeze, error) {
+	return freezeFor(ctx, t.tx, t.rel.Service, now)
+}
+
+func (t *releaseTx) CountRollbacks(ctx context.Context, since time.Time) (service, fleet int, err error) {
+	if _, err := t.tx.Exec(ctx, lockFleetCapSQL); err != nil {
+		return 0, 0, translate(err, "rollback cap lock")
+	}
+	err = t.tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE service = $1), count(*) FROM decisions
+		WHERE automatic AND action = 'rollback' AND created_at >= $2`, t.rel.Service, ts(since)).Scan(&service, &fleet)
+	return service, fleet, translate(err, "count rollbacks")
+}
+
+func (t *releaseTx) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
+	return getIdempotent(ctx, t.tx, idem)
+}
+
+func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
+	if err := t.own(&a.ReleaseID, "analysis"); err != nil {
+		return err
+	}
+	a.CreatedAt = ts(a.CreatedAt)
+	if a.Window.At.IsZero() {
+		a.Window.At = a.CreatedAt
+	}
+	a.Window.At = ts(a.Window.At)
+	var (
+		verdict *string
+		score   *float64
+		result  any
+	)
+	if a.Window.Verdict != "" {
+		v := string(a.Window.Verdict)
+		verdict = &v
+	}
+	if a.Result != nil {
+		doc, err := encodeJSON(a.Result, "analysis result")
+		if err != nil {
+			return err
+		}
+		sc := a.Result.Score
+		score, result = &sc, doc
+	}
+	err := t.tx.QueryRow(ctx, `INSERT INTO analyses
+		(release_id, seq, verdict, error, score, result, source_error, policy_version, window_at, created_at)
+		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id, seq`,
+		a.ReleaseID, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.At, a.CreatedAt).Scan(&a.ID, &a.Seq)
+	return translate(err, "save analysis")
+}
+
+func (t *releaseTx) SaveDecision(ctx context.Context, d *store.DecisionRecord) error {
+	if err := t.own(&d.ReleaseID, "decision"); err != nil {
+		return err
+	}
+	if d.Service == "" {
+		d.Service = t.rel.Service
+	}
+	if d.Target == "" {
+		d.Target = t.rel.Target
+	}
+	d.CreatedAt = ts(d.CreatedAt)
+	doc, err := encodeJSON(d.Decision, "decision")
+	if err != nil {
+		return err
+	}
+	err = t.tx.QueryRow(ctx, `INSERT INTO decisions (release_id, service, target, analysis_id, trigger, actor, automatic,
+			state_from, action, reason, state_to, decision, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		d.ReleaseID, d.Service, d.Target, d.AnalysisID, d.Trigger, d.Actor, d.Automatic, d.StateFrom,
+		d.Decision.Action, d.Decision.Reason, d.Decision.State, doc, d.CreatedAt).Scan(&d.ID)
+	return translate(err, "save decision")
+}
+
+func (t *releaseTx) UpdateRelease(ctx context.Context, r store.Release) error {
+	if r.ID != t.rel.ID {
+		return fmt.Errorf("update of release %q inside the unit of work of %q", r.ID, t.rel.ID)
+	}
+	if err := validState(r.State); err != nil {
+		return err
+	}
+	r = normRelease(r)
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = t.rel.UpdatedAt
+	}
+	_, err := t.tx.Exec(ctx, `UPDATE releases SET state = $2, state_reason = $3, updated_at = $4,
+		rollback_started_at = $5, rollback_deadline = $6, auto_rollbacks = $7, rollback_attempted = $8
+		WHERE id = $1`, r.ID, r.State, r.StateReason, r.UpdatedAt,
+		r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted)
+	if err != nil {
+		return translate(err, "update release")
+	}
+	t.rel.State, t.rel.StateReason, t.rel.UpdatedAt = r.State, r.StateReason, r.UpdatedAt
+	t.rel.RollbackStartedAt, t.rel.RollbackDeadline = r.RollbackStartedAt, r.RollbackDeadline
+	t.rel.AutoRollbacks, t.rel.RollbackAttempted = r.AutoRollbacks, r.RollbackAttempted
+	return nil
+}
+
+func (t *releaseTx) Audit(ctx context.Context, e store.AuditEntry) error {
+	if e.ReleaseID == "" {
+		e.ReleaseID = t.rel.ID
+	}
+	if e.Service == "" {
+		e.Service = t.rel.Service
+	}
+	return appendAudit(ctx, t.tx, e)
+}
+
+func (t *releaseTx) Enqueue(ctx context.Context, msgs ...notify.Message) error {
+	for _, m := range msgs {
+		if m.ReleaseID == "" {
+			m.ReleaseID = t.rel.ID
+		}
+		if m.Service == "" {
+			m.Service = t.rel.Service
+		}
+		if m.Target == "" {
+			m.Target = t.rel.Target
+		}
+		if err := enqueue(ctx, t.tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *releaseTx) SaveIdempotent(ctx context.Context, idem store.Idem, status int, body []byte) error {
+	return saveIdempotent(ctx, t.tx, idem, status, body)
+}
+
+// own fills an empty release id with this unit's release and refuses
+// another release's.
+func (t *releaseTx) own(id *string, what string) error {
+	if *id == "" {
+		*id = t.rel.ID
+	}
+	if *id != t.rel.ID {
+		return fmt.Errorf("%s for release %q inside the unit of work of %q", what, *id, t.rel.ID)
+	}
+	return nil
+}
+
+// limitArg turns limit <= 0 (no limit) into SQL's LIMIT NULL.
+func limitArg(limit int) *int {
+	if limit <= 0 {
+		return nil
+	}
+	return &limit
+}

@@ -14,16 +14,67 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// Store is an in-memory store.Store. One mutex serialises every write, which
-// gives the same atomicity the PostgreSQL store gets from row locks.
+// Store is an in-memory store.Full.
+//
+// Two mutexes, always taken in this order:
+//   - work is held for the whole of every unit of work (InRelease and each
+//     release of SweepStuck). Units therefore run one at a time, which is
+//     what makes the rollback cap's count-then-decide atomic (PostgreSQL: an
+//     advisory transaction lock) and the sweeper's take-once guarantee
+//     (PostgreSQL: FOR UPDATE SKIP LOCKED).
+//   - mu guards the data and is held only briefly, by every method. A unit
+//     stages its writes privately and applies them all under mu when fn
+//     returns nil, so nobody ever sees half a unit, and fn may still read
+//     through the Store (as it may in PostgreSQL) without deadlocking.
+//
+// fn must not start another unit of work (InRelease, SweepStuck): it would
+// wait for itself.
 type Store struct {
-	mu       sync.Mutex
-	policies map[string][]store.PolicyRecord // service -> versions, oldest first
+	work sync.Mutex
+	mu   sync.Mutex
+
+	policies  map[string][]store.PolicyRecord // service -> versions, oldest first
+	releases  map[string]store.Release
+	analyses  map[string][]store.Analysis       // release -> analyses, seq order
+	decisions map[string][]store.DecisionRecord // release -> decisions, id order
+	owner     map[int64]string                  // analysis id -> release id
+	rollbacks []rollbackMark                    // automatic rollback decisions, for the cap
+	audit     []store.AuditEntry                // id order
+	outbox    []*outboxRow                      // id order
+	freezes   map[string]judge.Freeze           // scope -> freeze
+	idem      map[idemKey]store.StoredResponse
+	tokens    map[string]store.Token // hash -> token
+	seq       struct{ analysis, decision, audit, outbox int64 }
 }
+
+type rollbackMark struct {
+	service string
+	at      time.Time
+}
+
+type idemKey struct{ scope, key string }
+
+var _ store.Full = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{policies: map[string][]store.PolicyRecord{}}
+	return &Store{
+		policies:  map[string][]store.PolicyRecord{},
+		releases:  map[string]store.Release{},
+		analyses:  map[string][]store.Analysis{},
+		decisions: map[string][]store.DecisionRecord{},
+		owner:     map[int64]string{},
+		freezes:   map[string]judge.Freeze{},
+		idem:      map[idemKey]store.StoredResponse{},
+		tokens:    map[string]store.Token{},
+	}
+}
+
+// next allocates the next id of a sequence (like bigserial: ids of rolled
+// back units are not reused). Callers hold mu.
+func next(seq *int64) int64 {
+	*seq++
+	return *seq
 }
 
 // Health always reports a current schema: there is none to migrate.
@@ -40,8 +91,13 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 	if ifMatch > 0 && ifMatch != cur {
 		return store.PolicyRecord{}, fmt.Errorf("policy of %q is at version %d, not %d: %w", service, cur, ifMatch, store.ErrPrecondition)
 	}
-	rec := store.PolicyRecord{Service: service, Version: cur + 1, Policy: p, CreatedAt: now.UTC(), CreatedBy: by}
-	s.policies[service] = append(versions, rec)
+	stored, err := viaJSON(p, "policy")
+	if err != nil {
+		return store.PolicyRecord{}, err
+	}
+	rec := store.PolicyRecord{Service: service, Version: cur + 1, Policy: p, CreatedAt: ts(now), CreatedBy: by}
+	s.policies[service] = append(versions, store.PolicyRecord{Service: service, Version: rec.Version,
+		Policy: stored, CreatedAt: rec.CreatedAt, CreatedBy: by})
 	return rec, nil
 }
 
@@ -49,11 +105,18 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.policyOf(service)
+}
+
+// policyOf returns a copy of the newest policy of service. Callers hold mu.
+func (s *Store) policyOf(service string) (store.PolicyRecord, error) {
 	versions := s.policies[service]
 	if len(versions) == 0 {
-		return store.PolicyRecord{}, fmt.Errorf("service %q: %w", service, store.ErrNotFound)
+		return store.PolicyRecord{}, fmt.Errorf("service %q has no policy: %w", service, store.ErrNotFound)
 	}
-	return versions[len(versions)-1], nil
+	rec := versions[len(versions)-1]
+	rec.Policy = copyJSON(rec.Policy)
+	return rec, nil
 }
 
 // Close does nothing.

@@ -1,0 +1,120 @@
+package memory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// CreateRelease inserts r; see store.Releases.
+func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Release{}, nil, err
+	}
+	r, err := normRelease(r)
+	if err != nil {
+		return store.Release{}, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if idem != nil {
+		if prev, ok := s.idem[idemKey{idem.Scope, idem.Key}]; ok {
+			var first store.Release
+			if err := json.Unmarshal(prev.Body, &first); err != nil {
+				return store.Release{}, nil, fmt.Errorf("decode stored response for idempotency key %q: %w", idem.Key, err)
+			}
+			prev.Body = copyRaw(prev.Body)
+			return first, &prev, nil
+		}
+	}
+	pol, err := s.policyOf(r.Service)
+	if err != nil {
+		return store.Release{}, nil, err
+	}
+	if r.PolicyVersion == 0 {
+		r.PolicyVersion = pol.Version
+	}
+	if r.State.Active() {
+		if a, ok := s.activeRelease(r.Service, r.Target, ""); ok {
+			return store.Release{}, nil, &store.ActiveReleaseError{Active: copyRelease(a)}
+		}
+	}
+	if _, dup := s.releases[r.ID]; dup {
+		return store.Release{}, nil, fmt.Errorf("create release: release %q already exists: %w", r.ID, store.ErrConflict)
+	}
+	if audit.ReleaseID == "" {
+		audit.ReleaseID = r.ID
+	}
+	if audit.Service == "" {
+		audit.Service = r.Service
+	}
+	if audit.At.IsZero() {
+		audit.At = r.CreatedAt
+	}
+	e, err := normAudit(audit)
+	if err != nil {
+		return store.Release{}, nil, err
+	}
+	var resp store.StoredResponse
+	if idem != nil {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return store.Release{}, nil, fmt.Errorf("encode release: %w", err)
+		}
+		resp = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: body}
+	}
+	s.releases[r.ID] = r
+	if idem != nil {
+		s.idem[idemKey{idem.Scope, idem.Key}] = resp
+	}
+	s.appendAudit(e)
+	return copyRelease(r), nil, nil
+}
+
+// activeRelease finds the active release of service and target other than
+// except. Callers hold mu.
+func (s *Store) activeRelease(service, target, except string) (store.Release, bool) {
+	for _, r := range s.releases {
+		if r.Service == service && r.Target == target && r.State.Active() && r.ID != except {
+			return r, true
+		}
+	}
+	return store.Release{}, false
+}
+
+// GetRelease returns one release.
+func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.releases[id]
+	if !ok {
+		return store.Release{}, fmt.Errorf("release %q: %w", id, store.ErrNotFound)
+	}
+	return copyRelease(r), nil
+}
+
+// normAudit gives e its stored form (no id yet).
+func normAudit(e store.AuditEntry) (store.AuditEntry, error) {
+	var err error
+	e.At = ts(e.At)
+	if e.Input, err = raw(e.Input, "audit input"); err != nil {
+		return e, err
+	}
+	e.Output, err = raw(e.Output, "audit output")
+	return e, err
+}
+
+// appendAudit assigns an id and appends, keeping id order (a unit of work
+// may commit an id allocated before a concurrent write's). Entries without
+// an action are not recorded. Callers hold mu.
+func (s *Store) appendAudit(e store.AuditEntry) {
+	if e.Action == "" {
+		return
+	}
+	if e.ID == 0 {
+		e.ID = next(&s.seq.audit)
+	}
+	s.audit = insertByID(s.audit, e, func(e store.AuditEntry) int64 { return e.ID })
+}

@@ -9,5 +9,9 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
+	storetest.Run(t, func(t *testing.T) (store.Full, func(*testing.T) store.Full) {
+		s := memory.New()
+		// A second replica of an in-process store is the store itself.
+		return s, func(*testing.T) store.Full { return s }
+	})
 }

@@ -15,7 +15,19 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.Open(t) })
+	storetest.Run(t, func(t *testing.T) (store.Full, func(*testing.T) store.Full) {
+		url := pgtest.URL(t)
+		open := func(t *testing.T) store.Full {
+			s, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		}
+		// A second replica is a second pool on the same database.
+		return open(t), open
+	})
 }
 
 // TestMigrationsRoundTrip applies every migration, rolls each back, and

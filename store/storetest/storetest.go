@@ -14,19 +14,54 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// Factory returns a fresh, empty store for one test.
-type Factory func(t *testing.T) store.Store
+// Factory returns a fresh, empty store for one test, and a function that
+// opens another handle on the same data, as a second replica would (for
+// PostgreSQL a second pool on the same database; for the memory store the
+// same store again).
+type Factory func(t *testing.T) (s store.Full, replica func(t *testing.T) store.Full)
 
 // Run runs the whole suite against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
-	t.Run("Health", func(t *testing.T) { t.Parallel(); testHealth(t, newStore(t)) })
-	t.Run("PolicyVersions", func(t *testing.T) { t.Parallel(); testPolicyVersions(t, newStore(t)) })
-	t.Run("PolicyIfMatchRace", func(t *testing.T) { t.Parallel(); testPolicyIfMatchRace(t, newStore(t)) })
+	one := func(t *testing.T) store.Full { s, _ := newStore(t); return s }
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s store.Full)
+	}{
+		{"Health", func(t *testing.T, s store.Full) { testHealth(t, s) }},
+		{"PolicyVersions", func(t *testing.T, s store.Full) { testPolicyVersions(t, s) }},
+		{"PolicyIfMatchRace", func(t *testing.T, s store.Full) { testPolicyIfMatchRace(t, s) }},
+		{"ReleaseCreateGet", testReleaseCreateGet},
+		{"ReleaseUnknownService", testReleaseUnknownService},
+		{"ReleaseOneActive", testReleaseOneActive},
+		{"ReleaseCreateRace", testReleaseCreateRace},
+		{"ReleaseIdempotentCreate", testReleaseIdempotentCreate},
+		{"ReleaseIdempotentCreateRace", testReleaseIdempotentCreateRace},
+		{"UnitCommits", testUnitCommits},
+		{"UnitRollsBack", testUnitRollsBack},
+		{"UnitAbortedByFailedWrite", testUnitAbortedByFailedWrite},
+		{"UnitPanics", testUnitPanics},
+		{"UnitIdempotent", testUnitIdempotent},
+		{"AnalysisSeqAndWindows", testAnalysisSeqAndWindows},
+		{"Freezes", testFreezes},
+		{"CountRollbacks", testCountRollbacks},
+		{"RollbackCapConcurrent", testRollbackCapConcurrent},
+		{"SweepLimitAndOrder", testSweepLimitAndOrder},
+		{"OutboxLifecycle", testOutboxLifecycle},
+		{"VerdictHistory", testVerdictHistory},
+		{"Tokens", testTokens},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })
+	}
+	// Two replicas on the same data.
+	t.Run("SweepReplicas", func(t *testing.T) { t.Parallel(); testSweepReplicas(t, newStore) })
+	t.Run("OutboxClaimReplicas", func(t *testing.T) { t.Parallel(); testOutboxClaimReplicas(t, newStore) })
 }
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func testHealth(t *testing.T, s store.Store) {
+	t.Helper()
 	h, err := s.Health(context.Background())
 	if err != nil {
 		t.Fatalf("Health: %v", err)

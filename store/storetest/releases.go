@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+func testReleaseCreateGet(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	withPolicy(t, s, "payments")
+	in := release("r1", "payments", "eu-1")
+	in.CreatedAt, in.UpdatedAt = odd, odd
+	got := create(t, s, in)
+	want := in
+	want.CreatedAt, want.UpdatedAt = t0.Add(1234*µs), t0.Add(1234*µs) // UTC, microseconds
+	want.PolicyVersion = 1                                            // filled: newest policy
+	deepEqual(t, "created release", got, want)
+	again, err := s.GetRelease(ctx, "r1")
+	if err != nil {
+		t.Fatalf("GetRelease: %v", err)
+	}
+	deepEqual(t, "GetRelease", again, want)
+	if _, err := s.GetRelease(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetRelease of unknown id: err = %v, want ErrNotFound", err)
+	}
+	log, err := s.AuditLog(ctx, "r1", 0)
+	if err != nil || len(log) != 1 {
+		t.Fatalf("AuditLog after create = %+v, %v; want the create entry", log, err)
+	}
+	if e := log[0]; e.ReleaseID != "r1" || e.Service != "payments" || e.Action != "release:create" || !e.At.Equal(want.CreatedAt) || e.ID == 0 {
+		t.Fatalf("create audit entry = %+v (release id, service and time filled in)", e)
+	}
+	// The same id twice is a conflict, but not an active-release one.
+	dup := release("r1", "payments", "eu-2")
+	_, _, err = s.CreateRelease(ctx, dup, nil, store.AuditEntry{})
+	var active *store.ActiveReleaseError
+	if !errors.Is(err, store.ErrConflict) || errors.As(err, &active) {
+		t.Fatalf("duplicate id: err = %v, want plain ErrConflict", err)
+	}
+}
+
+func testReleaseUnknownService(t *testing.T, s store.Full) {
+	_, _, err := s.CreateRelease(context.Background(), release("r1", "ghost", "eu-1"), nil, store.AuditEntry{Action: "release:create"})
+	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "ghost") {
+		t.Fatalf("release of a service without policy: err = %v, want ErrNotFound naming the service", err)
+	}
+	if log, _ := s.AuditLog(context.Background(), "", 0); len(log) != 0 {
+		t.Fatalf("a refused create left audit entries: %+v", log)
+	}
+}
+
+// testReleaseOneActive: an active release (baking, rolling_back, halted)
+// blocks another on its service and target; terminal ones free the slot.
+func testReleaseOneActive(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	withPolicy(t, s, "payments")
+	for _, tc := range []struct {
+		state   judge.State
+		blocked bool
+	}{
+		{judge.StateBaking, true},
+		{judge.StateRollingBack, true},
+		{judge.StateHalted, true},
+		{judge.StatePromoted, false},
+		{judge.StateRolledBack, false},
+	} {
+		t.Run(string(tc.state), func(t *testing.T) {
+			target := "t-" + string(tc.state)
+			first := create(t, s, release("first-"+string(tc.state), "payments", target))
+			if tc.state != judge.StateBaking {
+				setState(t, s, first.ID, tc.state, nil)
+			}
+			_, _, err := s.CreateRelease(ctx, release("second-"+string(tc.state), "payments", target), nil, store.AuditEntry{})
+			var active *store.ActiveReleaseError
+			switch {
+			case tc.blocked && (!errors.As(err, &active) || !errors.Is(err, store.ErrConflict)):
+				t.Fatalf("second release while the first is %s: err = %v, want *ActiveReleaseError", tc.state, err)
+			case tc.blocked && (active.Active.ID != first.ID || active.Active.State != tc.state || !strings.Contains(err.Error(), first.ID)):
+				t.Fatalf("ActiveReleaseError names %+v (%v), want %s in %s", active.Active, err, first.ID, tc.state)
+			case !tc.blocked && err != nil:
+				t.Fatalf("second release after the first became %s: %v", tc.state, err)
+			}
+			// Another target of the same service is always free.
+			create(t, s, release("other-"+string(tc.state), "payments", target+"-b"))
+		})
+	}
+}
+
+// testReleaseCreateRace: concurrent creates on one service and target;
+// exactly one wins and every loser names the winner.
+func testReleaseCreateRace(t *testing.T, s store.Full) {
+	withPolicy(t, s, "payments")
+	const n = 10
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, _, errs[i] = s.CreateRelease(context.Background(), release(fmt.Sprintf("r%d", i), "payments", "eu-1"), nil, store.AuditEntry{})
+		})
+	}
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		if err == nil {
+			if winner != "" {
+				t.Fatalf("two concurrent creates won: %s and r%d", winner, i)
+			}
+			winner = fmt.Sprintf("r%d", i)
+		}
+	}
+	if winner == "" {
+		t.Fatalf("no create won: %v", errs)
+	}
+	for i, err := range errs {
+		var active *store.ActiveReleaseError
+		if err != nil && (!errors.As(err, &active) || active.Active.ID != winner) {
+			t.Errorf("loser r%d: err = %v, want *ActiveReleaseError naming %s", i, err, winner)
+		}
+	}
+}
+
+func testReleaseIdempotentCreate(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	withPolicy(t, s, "payments")
+	idem := &store.Idem{Scope: "POST /v1/releases tok1", Key: "k-1", Hash: "h1"}
+	first, stored, err := s.CreateRelease(ctx, release("r1", "payments", "eu-1"), idem, store.AuditEntry{Action: "release:create"})
+	if err != nil || stored != nil {
+		t.Fatalf("first create: stored %v, err %v", stored, err)
+	}
+	// A repeat, even with another id and while r1 is active, returns the
+	// stored response and creates nothing.
+	again := release("r2", "payments", "eu-1")
+	got, stored, err := s.CreateRelease(ctx, again, &store.Idem{Scope: idem.Scope, Key: idem.Key, Hash: "h2"}, store.AuditEntry{Action: "release:create"})
+	if err != nil || stored == nil {
+		t.Fatalf("repeat: stored %v, err %v; want the stored response", stored, err)
+	}
+	deepEqual(t, "release of the repeat", got, first)
+	if stored.Status != 201 || stored.RequestHash != "h1" {
+		t.Fatalf("stored response = %d %q, want 201 with the first request's hash", stored.Status, stored.RequestHash)
+	}
+	want, _ := json.Marshal(first)
+	sameJSON(t, "stored body", stored.Body, want)
+	if _, err := s.GetRelease(ctx, "r2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("repeat created r2: %v", err)
+	}
+	if log, _ := s.AuditLog(ctx, "", 0); len(log) != 1 {
+		t.Fatalf("audit after a repeat has %d entries, want 1", len(log))
+	}
+	if r, err := s.GetIdempotent(ctx, *idem); err != nil || r == nil || r.Status != 201 {
+		t.Fatalf("GetIdempotent = %+v, %v", r, err)
+	}
+	if r, err := s.GetIdempotent(ctx, store.Idem{Scope: idem.Scope, Key: "other"}); err != nil || r != nil {
+		t.Fatalf("GetIdempotent of an unknown key = %+v, %v; want nil, nil", r, err)
+	}
+}
+
+// testReleaseIdempotentCreateRace: concurrent repeats of one request create
+// one release and all get it back.
+func testReleaseIdempotentCreateRace(t *testing.T, s store.Full) {
+	withPolicy(t, s, "payments")
+	const n = 8
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			idem := &store.Idem{Scope: "POST /v1/releases", Key: "same", Hash: "h"}
+			r, _, err := s.CreateRelease(context.Background(), release(fmt.Sprintf("r%d", i), "payments", "eu-1"), idem, store.AuditEntry{})
+			ids[i], errs[i] = r.ID, err
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("repeat %d: release %q, err %v; want every repeat to get %q", i, ids[i], errs[i], ids[0])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -60,4 +61,40 @@ func BenchmarkShiftStatZ(b *testing.B) {
 	for b.Loop() {
 		s.Z(3, TwoSided, true)
 	}
+}
+
+// BenchmarkMannWhitneyZeros is error-rate data: mostly zeros, heavy ties.
+func BenchmarkMannWhitneyZeros(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	x, y := make([]float64, 100_000), make([]float64, 100_000)
+	for i := range x {
+		if rng.Float64() < 0.1 {
+			x[i] = rng.ExpFloat64() * 0.02
+		}
+		if rng.Float64() < 0.1 {
+			y[i] = rng.ExpFloat64() * 0.01
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MannWhitney(x, y, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSortedCopy compares the radix sort with slices.Sort.
+func BenchmarkSortedCopy(b *testing.B) {
+	x, _ := benchData(100_000)
+	b.Run("radix", func(b *testing.B) {
+		for b.Loop() {
+			sortedCopy(x)
+		}
+	})
+	b.Run("pdqsort", func(b *testing.B) {
+		for b.Loop() {
+			s := slices.Clone(x)
+			slices.Sort(s)
+		}
+	})
 }

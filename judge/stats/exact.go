@@ -30,12 +30,13 @@ func newWilcoxDist(n, m int) *wilcoxDist {
 		for k := h; k >= a; k-- {
 			f[k] -= f[k-a]
 		}
-		for k := i; k <= h; k++ {
-			f[k] += f[k-i]
-		}
+		// Divide by (1 - q^i) and scale in one pass: f[k-i] is scaled already.
 		scale := float64(i) / float64(a)
-		for k := range f {
+		for k := range min(i, h+1) {
 			f[k] *= scale
+		}
+		for k := i; k <= h; k++ {
+			f[k] = scale*f[k] + f[k-i]
 		}
 	}
 	return &wilcoxDist{nm: nm, half: f}

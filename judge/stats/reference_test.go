@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"testing"
 )
 
@@ -133,19 +132,10 @@ func closeP(a, b float64) bool {
 	return closeRel(a, b, pRel)
 }
 
-// sortedDiffs returns all pairwise differences of a dataset, sorted, by
-// brute force; the last dataset's are kept (cases come grouped by dataset).
-func sortedDiffs(name string, x, y []float64) []float64 {
-	if diffCache.name != name {
-		diffCache.name, diffCache.d = name, allDiffs(x, y)
-	}
-	return diffCache.d
-}
-
-var diffCache struct {
-	name string
-	d    []float64
-}
+// diffsOf gives the pairwise differences of a dataset through pairs, whose
+// order statistics TestKthMatchesSortedDifferences and TestKthLarge check
+// against sorting all of them.
+func diffsOf(x, y []float64) *pairs { return &pairs{xs: sortedCopy(x), ys: sortedCopy(y)} }
 
 func TestMannWhitneyMatchesR(t *testing.T) {
 	ref := loadRef(t)
@@ -157,12 +147,12 @@ func TestMannWhitneyMatchesR(t *testing.T) {
 			ds := ref.Datasets[c.Dataset]
 			x, y := floats(ds.X), floats(ds.Y)
 			got, err := MannWhitney(x, y, c.options())
-			checkAgainstR(t, c, sortedDiffs(c.Dataset, x, y), got, err)
+			checkAgainstR(t, c, diffsOf(x, y), got, err)
 		})
 	}
 }
 
-func checkAgainstR(t *testing.T, c refCase, diffs []float64, got Result, err error) {
+func checkAgainstR(t *testing.T, c refCase, diffs *pairs, got Result, err error) {
 	t.Helper()
 	if got.W != float64(c.W) {
 		t.Errorf("W = %v, R %v", got.W, c.W)
@@ -205,10 +195,8 @@ func checkAgainstR(t *testing.T, c refCase, diffs []float64, got Result, err err
 			t.Errorf("interval[%d] = %.17g, R %.17g (off %.3g)", k, g, r, g-r)
 		}
 	}
-	mlo, mhi := diffs[(len(diffs)-1)/2], diffs[len(diffs)/2]
-	if want := mean2(mlo, mhi); got.Estimate != want {
-		t.Errorf("estimate = %.17g, brute-force median %.17g", got.Estimate, want)
-	}
+	size := diffs.size()
+	mlo, mhi := diffs.kth((size+1)/2), diffs.kth(size/2+1)
 	if rest < mlo-rootSlack(mlo) || rest > mhi+rootSlack(mhi) {
 		t.Errorf("R's estimate %.17g outside middle differences [%.17g, %.17g]", rest, mlo, mhi)
 	}
@@ -220,12 +208,11 @@ func checkAgainstR(t *testing.T, c refCase, diffs []float64, got Result, err err
 // inFlat reports whether g is the middle of a stretch between two adjacent
 // differences a < g < b (where W equals the quantile, see normalConfInt) and
 // R's root r lies on that stretch, within uniroot's tolerance.
-func inFlat(diffs []float64, g, r float64) bool {
-	i, found := slices.BinarySearch(diffs, g)
-	if found || i == 0 || i == len(diffs) {
+func inFlat(diffs *pairs, g, r float64) bool {
+	c, a, b := diffs.sweep(g)
+	if c == 0 || c == diffs.size() || a == g {
 		return false
 	}
-	a, b := diffs[i-1], diffs[i]
 	return r >= a-rootSlack(a) && r <= b+rootSlack(b)
 }
 
@@ -236,9 +223,10 @@ func inFlat(diffs []float64, g, r float64) bool {
 // except when x - mu and y are all one value, where the statistic itself is
 // 0/0 and MannWhitney reports ErrAllTied with p = 1 (R: NaN two-sided, 1
 // one-sided).
-func checkRErrorCase(t *testing.T, c refCase, diffs []float64, got Result, err error) {
+func checkRErrorCase(t *testing.T, c refCase, diffs *pairs, got Result, err error) {
 	t.Helper()
-	allTied := diffs[0] == diffs[len(diffs)-1] && diffs[0] == float64(c.Mu)
+	first, last := diffs.kth(1), diffs.kth(diffs.size())
+	allTied := first == last && first == float64(c.Mu)
 	if allTied {
 		if !errors.Is(err, ErrAllTied) {
 			t.Fatalf("err = %v, want ErrAllTied", err)
@@ -254,7 +242,7 @@ func checkRErrorCase(t *testing.T, c refCase, diffs []float64, got Result, err e
 	if !closeP(got.PValue, float64(c.PValue)) {
 		t.Errorf("p = %.17g, R %.17g", got.PValue, float64(c.PValue))
 	}
-	d := diffs[0]
+	d := first
 	if !got.HasEstimate || got.Estimate != d {
 		t.Errorf("estimate = %v (%v), want the single difference %v", got.Estimate, got.HasEstimate, d)
 	}

@@ -22,7 +22,8 @@ import (
 //
 // Missing data never fails a metric here: the verdict becomes nodata and
 // the decision engine waits, then escalates.
-func classifyDefault(exp, ctl []float64, m Metric, alpha float64) outcome {
+func classifyDefault(cs, bs sample, m Metric, alpha float64) outcome {
+	exp, ctl := cs.vals, bs.vals
 	o := newOutcome()
 	o.level = 1 - alpha
 	if len(exp) == 0 || len(ctl) == 0 {
@@ -42,11 +43,11 @@ func classifyDefault(exp, ctl []float64, m Metric, alpha float64) outcome {
 	case MeasureMeanDiff:
 		o.effect = mc - mb
 	case MeasureCLES:
-		o.effect = cles(exp, ctl)
+		o.effect = clesSorted(cs.sorted, bs.sorted)
 	default:
 		o.effect = o.meanRatio
 	}
-	if sameSorted(exp, ctl) || (constant(exp) && constant(ctl) && exp[0] == ctl[0]) {
+	if sameValues(cs, bs) {
 		o.p = 1
 		return o.with(ClassPass, RuleIdentical, "canary and baseline hold the same values")
 	}

@@ -70,16 +70,29 @@ func safeMeanRatio(mc, mb float64) float64 {
 	return max(-ratioCap, min(ratioCap, mc/mb))
 }
 
+// sample is one side's preprocessed values, in their original order (sums
+// and means follow it, as Kayenta's do) and sorted once for everything
+// order-free: identity checks, medians, CLES.
+type sample struct{ vals, sorted []float64 }
+
+func newSample(xs []float64) sample {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return sample{vals: xs, sorted: s}
+}
+
 // cles is the common-language effect size: the probability that a random
 // experiment value exceeds a random control value, ties counting half.
 // Always in [0, 1]; NaN only when a side is empty.
 func cles(experiment, control []float64) float64 {
-	if len(experiment) == 0 || len(control) == 0 {
+	return clesSorted(newSample(experiment).sorted, newSample(control).sorted)
+}
+
+// clesSorted is cles of two sorted samples, in linear time.
+func clesSorted(x, y []float64) float64 {
+	if len(x) == 0 || len(y) == 0 {
 		return math.NaN()
 	}
-	x, y := slices.Clone(experiment), slices.Clone(control)
-	slices.Sort(x)
-	slices.Sort(y)
 	// u counts pairs with x > y plus half the ties; exact in float64.
 	u, lt, le := 0.0, 0, 0
 	for _, v := range x {

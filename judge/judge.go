@@ -105,11 +105,12 @@ func validateSeries(v *ValidationError, p Policy, side string, series map[string
 func judgeMetric(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	cleanC, finC, nanC, outC := preprocess(rawC, m)
 	cleanB, finB, nanB, outB := preprocess(rawB, m)
+	cs, bs := newSample(finC), newSample(finB)
 	var o outcome
 	if p.Mode == ModeKayenta {
-		o = classifyKayenta(finC, finB, m, p.Kayenta)
+		o = classifyKayenta(cs, bs, m, p.Kayenta)
 	} else {
-		o = classifyDefault(finC, finB, m, p.Alpha)
+		o = classifyDefault(cs, bs, m, p.Alpha)
 	}
 	mr := MetricResult{
 		Name: m.Name, Group: m.Group, Direction: m.Direction, Critical: m.Critical,
@@ -121,8 +122,8 @@ func judgeMetric(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 			AllowedIncrease: m.EffectSize.AllowedIncrease, AllowedDecrease: m.EffectSize.AllowedDecrease,
 		},
 		MeanRatio: num(o.meanRatio),
-		Canary:    sideStats(rawC, finC, nanC, outC),
-		Baseline:  sideStats(rawB, finB, nanB, outB),
+		Canary:    sideStats(rawC, cs, nanC, outC),
+		Baseline:  sideStats(rawB, bs, nanB, outB),
 	}
 	if !math.IsNaN(o.lo) || !math.IsNaN(o.hi) {
 		mr.Interval = &Interval{Lower: num(o.lo), Upper: num(o.hi), Level: o.level}

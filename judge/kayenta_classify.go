@@ -40,7 +40,8 @@ const kayentaNoiseSeed = 12345
 // classifyKayenta is NetflixACAJudge-v1.0's MannWhitneyClassifier.classify
 // with x = experiment (canary) and y = control (baseline), both already
 // preprocessed.
-func classifyKayenta(exp, ctl []float64, m Metric, opt KayentaOptions) outcome {
+func classifyKayenta(cs, bs sample, m Metric, opt KayentaOptions) outcome {
+	exp, ctl := cs.vals, bs.vals
 	o := newOutcome()
 	o.level = opt.ConfLevel
 	if len(exp) == 0 || len(ctl) == 0 {
@@ -54,26 +55,27 @@ func classifyKayenta(exp, ctl []float64, m Metric, opt KayentaOptions) outcome {
 		o.critical = m.Critical
 		return o.with(ClassNoData, RuleNoData, missingText(exp, ctl))
 	}
-	if sameSorted(exp, ctl) || (constant(exp) && constant(ctl) && exp[0] == ctl[0]) {
+	if sameValues(cs, bs) {
 		o.meanRatio = 1
 		return o.with(ClassPass, RuleIdentical, "canary and baseline hold the same values")
 	}
-	e, c := exp, ctl
-	if constant(e) && constant(c) {
+	var k *kmw
+	if constant(exp) && constant(ctl) {
 		rng := newJavaRandom(kayentaNoiseSeed)
-		e = addGaussianNoise(e, 0, e[0]*1e-5, rng)
-		c = addGaussianNoise(c, 0, c[0]*1e-5, rng)
+		k = newKMW(addGaussianNoise(exp, 0, exp[0]*1e-5, rng), addGaussianNoise(ctl, 0, ctl[0]*1e-5, rng))
+	} else {
+		k = newKMWSorted(cs.sorted, bs.sorted)
 	}
-	lo, hi, est, err := kayentaInterval(e, c, opt.ConfLevel)
+	lo, hi, est, err := k.interval(opt.ConfLevel)
 	if err != nil {
 		return o.with(ClassError, RuleStatsError, "Mann-Whitney interval failed: "+err.Error())
 	}
 	o.lo, o.hi, o.est, o.method = lo, hi, est, "kayenta"
-	o.w, o.p = normalTest(e, c)
+	o.w, o.p = k.test()
 	o.meanRatio = kayentaMeanRatio(exp, ctl)
 	o.effect = o.meanRatio
 	if m.EffectSize.Measure == MeasureCLES {
-		o.effect = cles(exp, ctl)
+		o.effect = clesSorted(cs.sorted, bs.sorted)
 	}
 	es := m.EffectSize
 	band := opt.Tolerance * math.Abs(est)
@@ -119,20 +121,14 @@ func missingText(exp, ctl []float64) string {
 	return "no baseline data"
 }
 
-// sameSorted reports whether a and b hold the same multiset of values.
-func sameSorted(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
+// sameValues reports whether both sides hold the same multiset of values,
+// or one single value between them (Kayenta passes both).
+func sameValues(a, b sample) bool {
+	x, y := a.sorted, b.sorted
+	if x[0] == x[len(x)-1] && y[0] == y[len(y)-1] && x[0] == y[0] {
+		return true
 	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	for i := range x {
-		if x[i] != y[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(x, y)
 }
 
 // constant reports whether every value of xs equals the first (xs non-empty).

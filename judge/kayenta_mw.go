@@ -16,62 +16,105 @@ import (
 var errAllTied = errors.New("cannot compute confidence interval when all observations are tied")
 
 // kmw evaluates Kayenta's standardized rank-sum function for one pair of
-// samples. x is the experiment (canary), y the control (baseline); both are
-// kept sorted in Java's Double.compare order (-0.0 before 0.0).
+// samples. x is the experiment (canary), y the control (baseline). Values
+// are compared through order keys that sort as Java's Double.compare does
+// (-0.0 before 0.0, which Commons Math's NaturalRanking does not tie).
 type kmw struct {
-	x, y   []float64
+	x, y   []float64 // sorted
+	yk     []uint64  // keys of y
+	xk     []uint64  // scratch: keys of x - mu
 	nx, ny float64
 }
 
-func newKMW(experiment, control []float64) *kmw {
-	x, y := slices.Clone(experiment), slices.Clone(control)
-	slices.SortFunc(x, jcmp)
-	slices.SortFunc(y, jcmp)
-	return &kmw{x: x, y: y, nx: float64(len(x)), ny: float64(len(y))}
-}
-
-// jcmp is Java's Double.compare for non-NaN values.
-func jcmp(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	case a == 0 && b == 0 && math.Signbit(a) != math.Signbit(b):
-		if math.Signbit(a) {
-			return -1
-		}
-		return 1
+// jkey maps a non-NaN float64 to a key whose unsigned order is
+// Double.compare's.
+func jkey(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
 	}
-	return 0
+	return b | 1<<63
 }
 
-// g is wilcoxonDiff(mu, 0): rank x-mu within (x-mu) ++ y with average ranks
-// for ties, dz = ranksum - nx(nx+1)/2 - nx*ny/2, corrected by sign(dz)/2 and
-// divided by the tie-corrected sigma. Subtracting a quantile q from g gives
-// Kayenta's f(mu, q) bit for bit.
+func newKMW(experiment, control []float64) *kmw {
+	return newKMWSorted(newSample(experiment).sorted, newSample(control).sorted)
+}
+
+// newKMWSorted takes ascending samples (as slices.Sort leaves them) and
+// only moves -0.0 ahead of 0.0 within their block.
+func newKMWSorted(x, y []float64) *kmw {
+	x = zerosSigned(x)
+	y = zerosSigned(y)
+	yk := make([]uint64, len(y))
+	for i, v := range y {
+		yk[i] = jkey(v)
+	}
+	return &kmw{x: x, y: y, yk: yk, xk: make([]uint64, len(x)), nx: float64(len(x)), ny: float64(len(y))}
+}
+
+// zerosSigned returns s (or a copy, when it must change) with the zeros of
+// its zero block ordered -0.0 first.
+func zerosSigned(s []float64) []float64 {
+	lo, _ := slices.BinarySearch(s, 0)
+	hi, neg := lo, 0
+	for hi < len(s) && s[hi] == 0 {
+		if math.Signbit(s[hi]) {
+			neg++
+		}
+		hi++
+	}
+	if neg == 0 {
+		return s
+	}
+	s = slices.Clone(s)
+	for i := lo; i < hi; i++ {
+		s[i] = 0
+		if i < lo+neg {
+			s[i] = math.Copysign(0, -1)
+		}
+	}
+	return s
+}
+
+// g is wilcoxonDiff(mu, 0): (dz - sign(dz)/2) / sigma. Subtracting a
+// quantile q from g gives Kayenta's f(mu, q) bit for bit.
 func (k *kmw) g(mu float64) (float64, error) {
-	x, y := k.x, k.y
+	dz, sigma := k.stat(mu)
+	if sigma == 0 {
+		return 0, errAllTied
+	}
+	corr := 0.0
+	if dz > 0 {
+		corr = 0.5
+	} else if dz < 0 {
+		corr = -0.5
+	}
+	return (dz - corr) / sigma, nil
+}
+
+// stat ranks x-mu within (x-mu) ++ y with average ranks for ties and
+// returns dz = ranksum - nx(nx+1)/2 - nx*ny/2 and the tie-corrected sigma.
+// x - mu stays sorted: rounding is monotone.
+func (k *kmw) stat(mu float64) (dz, sigma float64) {
+	xk, yk := k.xk, k.yk
+	for i, v := range k.x {
+		xk[i] = jkey(v - mu)
+	}
 	i, j := 0, 0
 	pos, rankSum, tieSum := 0.0, 0.0, 0.0
-	for i < len(x) || j < len(y) {
-		var v float64
-		switch {
-		case j >= len(y):
-			v = x[i] - mu
-		case i >= len(x):
-			v = y[j]
-		case jcmp(x[i]-mu, y[j]) <= 0:
-			v = x[i] - mu
-		default:
-			v = y[j]
+	for i < len(xk) || j < len(yk) {
+		v := uint64(0)
+		if j >= len(yk) || (i < len(xk) && xk[i] <= yk[j]) {
+			v = xk[i]
+		} else {
+			v = yk[j]
 		}
 		cx, cy := 0, 0
-		for i < len(x) && jcmp(x[i]-mu, v) == 0 {
+		for i < len(xk) && xk[i] == v {
 			i++
 			cx++
 		}
-		for j < len(y) && jcmp(y[j], v) == 0 {
+		for j < len(yk) && yk[j] == v {
 			j++
 			cy++
 		}
@@ -83,24 +126,31 @@ func (k *kmw) g(mu float64) (float64, error) {
 		pos += t
 	}
 	nx, ny := k.nx, k.ny
-	dz := rankSum - float64(nx*(nx+1))/2 - float64(nx*ny)/2
-	corr := 0.0
-	if dz > 0 {
-		corr = 0.5
-	} else if dz < 0 {
-		corr = -0.5
+	dz = rankSum - float64(nx*(nx+1))/2 - float64(nx*ny)/2
+	sigma = math.Sqrt((nx * ny / 12) * ((nx + ny + 1) - tieSum/((nx+ny)*(nx+ny-1))))
+	return dz, sigma
+}
+
+// test is what R's wilcox.test(x, y, exact = FALSE, correct = TRUE)
+// reports, read off the same ranks: W = dz + nx*ny/2 and p = 2·Φ(-|z|).
+// Kayenta's classifier does not use it; the judge reports it.
+func (k *kmw) test() (w, p float64) {
+	dz, _ := k.stat(0)
+	z, err := k.g(0)
+	if err != nil {
+		return dz + k.nx*k.ny/2, 1
 	}
-	sigma := math.Sqrt((nx * ny / 12) * ((nx + ny + 1) - tieSum/((nx+ny)*(nx+ny-1))))
-	if sigma == 0 {
-		return 0, errAllTied
-	}
-	return (dz - corr) / sigma, nil
+	return dz + k.nx*k.ny/2, math.Erfc(math.Abs(z) / math.Sqrt2)
 }
 
 // kayentaInterval returns Kayenta's [lower, upper] confidence interval and
 // Hodges-Lehmann estimate of experiment - control at confLevel.
 func kayentaInterval(experiment, control []float64, confLevel float64) (lower, upper, estimate float64, err error) {
-	k := newKMW(experiment, control)
+	return newKMW(experiment, control).interval(confLevel)
+}
+
+// interval is kayentaInterval on k's samples.
+func (k *kmw) interval(confLevel float64) (lower, upper, estimate float64, err error) {
 	muMin := k.x[0] - k.y[len(k.y)-1]
 	muMax := k.x[len(k.x)-1] - k.y[0]
 	gMin, err := k.g(muMin)
@@ -142,3 +192,77 @@ func (k *kmw) f(q float64) func(float64) (float64, error) {
 // normalQuantile is Commons Math's NormalDistribution(0,1)
 // inverseCumulativeProbability: sqrt(2) * erfInv(2p - 1).
 func normalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+
+// zeroin is R's zeroin (Brent's root finder) as Kayenta's
+// KayentaBrentSolver.brentDirect runs it: absolute tolerance 1e-4, at most
+// 1001 iterations, and Commons Math's 1-ulp test for f(b) == 0. Kayenta's
+// interval bounds are only as accurate as this solver, so reproducing its
+// numbers means reproducing its iteration sequence exactly. The explicit
+// float64 conversions stop the compiler from fusing multiply-adds, which
+// would change the sequence on some architectures.
+func zeroin(ax, bx, fa, fb float64, f func(float64) (float64, error)) (float64, error) {
+	const (
+		eps = 2.220446049250313e-16
+		tol = 1e-4
+	)
+	a, b := ax, bx
+	c, fc := a, fa
+	if fa == 0 {
+		return a, nil
+	}
+	if fb == 0 {
+		return b, nil
+	}
+	for maxit := 1001; maxit > 0; maxit-- {
+		prevStep := b - a
+		if math.Abs(fc) < math.Abs(fb) {
+			a, b, c = b, c, b
+			fa, fb, fc = fb, fc, fb
+		}
+		tolAct := float64(2*eps*math.Abs(b)) + tol/2
+		newStep := (c - b) / 2
+		if math.Abs(newStep) <= tolAct || fb == 0 || math.Abs(fb) <= math.SmallestNonzeroFloat64 {
+			return b, nil
+		}
+		if math.Abs(prevStep) >= tolAct && math.Abs(fa) > math.Abs(fb) {
+			var p, q float64
+			cb := c - b
+			if a == c {
+				t1 := fb / fa
+				p = cb * t1
+				q = 1.0 - t1
+			} else {
+				q = fa / fc
+				t1 := fb / fc
+				t2 := fb / fa
+				p = t2 * (float64(float64(cb*q)*(q-t1)) - float64((b-a)*(t1-1.0)))
+				q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+			}
+			if p > 0 {
+				q = -q
+			} else {
+				p = -p
+			}
+			if p < float64(0.75*cb*q)-math.Abs(tolAct*q)/2 && p < math.Abs(prevStep*q/2) {
+				newStep = p / q
+			}
+		}
+		if math.Abs(newStep) < tolAct {
+			if newStep > 0 {
+				newStep = tolAct
+			} else {
+				newStep = -tolAct
+			}
+		}
+		a, fa = b, fb
+		b += newStep
+		var err error
+		if fb, err = f(b); err != nil {
+			return b, err
+		}
+		if (fb > 0 && fc > 0) || (fb < 0 && fc < 0) {
+			c, fc = a, fa
+		}
+	}
+	return b, nil
+}

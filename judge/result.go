@@ -149,11 +149,11 @@ func num(x float64) *float64 {
 	return &x
 }
 
-func sideStats(raw, final []float64, nans, outliers int) SideStats {
+func sideStats(raw []float64, final sample, nans, outliers int) SideStats {
 	s := SideStats{Points: len(raw), NaN: nans, Outliers: outliers}
-	if len(final) > 0 {
-		lo, hi, mean, _, _ := summary(final)
-		s.Mean, s.Median, s.Min, s.Max = num(mean), num(median(final)), num(lo), num(hi)
+	if xs := final.sorted; len(xs) > 0 {
+		s.Mean, s.Median = num(kmean(final.vals)), num(percentileR7(xs, 50))
+		s.Min, s.Max = num(xs[0]), num(xs[len(xs)-1])
 	}
 	return s
 }

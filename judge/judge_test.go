@@ -258,3 +258,23 @@ func TestRenderTriggersEscapes(t *testing.T) {
 		t.Errorf("%d table rows in\n%s", rows, out)
 	}
 }
+
+// Judge is pure: the same input gives the same bytes, and the input series
+// are left untouched.
+func TestJudgeIsDeterministicAndPure(t *testing.T) {
+	for _, mode := range []Mode{ModeDefault, ModeKayenta} {
+		p, canary, base := benchWindow(mode)
+		p.Groups = map[string]float64{"g0": 10.1, "g1": 20.2, "g2": 30.3}
+		before, _ := json.Marshal(Input{Canary: canary, Baseline: base})
+		first, _ := json.Marshal(mustJudge(t, p, canary, base))
+		for range 3 {
+			again, _ := json.Marshal(mustJudge(t, p, canary, base))
+			if string(again) != string(first) {
+				t.Fatalf("%s mode: results differ between runs", mode)
+			}
+		}
+		if after, _ := json.Marshal(Input{Canary: canary, Baseline: base}); string(after) != string(before) {
+			t.Errorf("%s mode: Judge modified its input", mode)
+		}
+	}
+}

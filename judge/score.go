@@ -12,8 +12,8 @@ import (
 // rule; configured groups that are absent still count in the sum).
 func effectiveWeights(configured map[string]float64, present []string) map[string]float64 {
 	sum := 0.0
-	for _, w := range configured {
-		sum += w
+	for _, g := range sortedKeys(configured) { // a fixed order keeps Judge deterministic
+		sum += configured[g]
 	}
 	unweighted := map[string]bool{}
 	for _, g := range present {

@@ -9,13 +9,15 @@ CREATE TABLE freezes (
     expires_at timestamptz
 );
 
--- Stored responses for Idempotency-Key: scope is the route and caller.
+-- Stored responses for Idempotency-Key: scope is the route and caller. The
+-- body is kept byte for byte (bytea, not jsonb, which would reorder keys
+-- and respace): a replay must be identical to the first answer.
 CREATE TABLE idempotency (
     scope        text NOT NULL,
     key          text NOT NULL,
     request_hash text NOT NULL,
     status       integer NOT NULL,
-    body         jsonb,
+    body         bytea,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -33,17 +34,18 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 }
 
 // AuditLog returns a release's audit entries (every entry when releaseID is
-// empty), newest first.
+// empty): the newest limit of them, oldest first.
 func (s *Store) AuditLog(ctx context.Context, releaseID string, limit int) ([]store.AuditEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []store.AuditEntry{}
+	var out []store.AuditEntry
 	for i := len(s.audit) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
 		if releaseID == "" || s.audit[i].ReleaseID == releaseID {
 			out = append(out, copyAudit(s.audit[i]))
 		}
 	}
-	return out, nil
+	slices.Reverse(out)
+	return nonNil(out), nil
 }
 
 // GetIdempotent looks up a stored response.
@@ -54,7 +56,7 @@ func (s *Store) GetIdempotent(ctx context.Context, idem store.Idem) (*store.Stor
 	if !ok {
 		return nil, nil
 	}
-	prev.Body = copyRaw(prev.Body)
+	prev.Body = bytes.Clone(prev.Body)
 	return &prev, nil
 }
 

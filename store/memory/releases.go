@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,7 +26,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 			if err := json.Unmarshal(prev.Body, &first); err != nil {
 				return store.Release{}, nil, fmt.Errorf("decode stored response for idempotency key %q: %w", idem.Key, err)
 			}
-			prev.Body = copyRaw(prev.Body)
+			prev.Body = bytes.Clone(prev.Body)
 			return first, &prev, nil
 		}
 	}
@@ -59,10 +60,11 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	}
 	var resp store.StoredResponse
 	if idem != nil {
-		body, err := json.Marshal(r)
-		if err != nil {
+		var b bytes.Buffer
+		if err := json.NewEncoder(&b).Encode(r); err != nil {
 			return store.Release{}, nil, fmt.Errorf("encode release: %w", err)
 		}
+		body := b.Bytes() // as an HTTP handler writes it, trailing newline included
 		resp = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: body}
 	}
 	s.releases[r.ID] = r

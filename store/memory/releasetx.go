@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -93,7 +94,7 @@ func (u *unit) CountRollbacks(ctx context.Context, since time.Time) (service, fl
 
 func (u *unit) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
 	if r, ok := u.idem[idemKey{idem.Scope, idem.Key}]; ok {
-		r.Body = copyRaw(r.Body)
+		r.Body = bytes.Clone(r.Body)
 		return &r, nil
 	}
 	return u.s.GetIdempotent(ctx, idem)
@@ -236,10 +237,7 @@ func (u *unit) SaveIdempotent(ctx context.Context, idem store.Idem, status int, 
 	if u.done {
 		return errDone
 	}
-	b, err := raw(body, "idempotent response body")
-	if err != nil {
-		return err
-	}
+	b := bytes.Clone(body) // kept byte for byte
 	k := idemKey{idem.Scope, idem.Key}
 	u.s.mu.Lock()
 	_, taken := u.s.idem[k]

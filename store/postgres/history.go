@@ -68,7 +68,7 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 }
 
 // AuditLog returns a release's audit entries (every entry when releaseID is
-// empty), newest first.
+// empty): the newest limit of them, oldest first.
 func (s *Store) AuditLog(ctx context.Context, releaseID string, limit int) ([]store.AuditEntry, error) {
 	q := `SELECT id, at, actor, action, service, release_id, policy_version, input, output FROM audit_log`
 	args := []any{limitArg(limit)}
@@ -76,7 +76,7 @@ func (s *Store) AuditLog(ctx context.Context, releaseID string, limit int) ([]st
 		q += ` WHERE release_id = $2`
 		args = append(args, releaseID)
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY id DESC LIMIT $1`, args...)
+	rows, err := s.pool.Query(ctx, `SELECT * FROM (`+q+` ORDER BY id DESC LIMIT $1) e ORDER BY id`, args...)
 	if err != nil {
 		return nil, translate(err, "audit log")
 	}
@@ -109,7 +109,7 @@ func getIdempotent(ctx context.Context, q querier, idem store.Idem) (*store.Stor
 
 func saveIdempotent(ctx context.Context, q querier, idem store.Idem, status int, body []byte) error {
 	_, err := q.Exec(ctx, `INSERT INTO idempotency (scope, key, request_hash, status, body) VALUES ($1, $2, $3, $4, $5)`,
-		idem.Scope, idem.Key, idem.Hash, status, rawJSON(body))
+		idem.Scope, idem.Key, idem.Hash, status, []byte(body))
 	return translate(err, "save idempotent response")
 }
 

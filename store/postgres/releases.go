@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,9 +94,9 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 			return err
 		}
 		if idem != nil {
-			body, err := json.Marshal(r)
+			body, err := responseBody(r)
 			if err != nil {
-				return fmt.Errorf("encode release: %w", err)
+				return err
 			}
 			if err := saveIdempotent(ctx, tx, *idem, 201, body); err != nil {
 				return err
@@ -160,4 +161,15 @@ func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error
 		return store.Release{}, translate(err, "get release")
 	}
 	return r, nil
+}
+
+// responseBody is the stored answer to an idempotent create: the release
+// as encoding/json's Encoder writes it (trailing newline included), the
+// bytes an HTTP handler sends for it.
+func responseBody(r store.Release) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(r); err != nil {
+		return nil, fmt.Errorf("encode release: %w", err)
+	}
+	return b.Bytes(), nil
 }

@@ -79,6 +79,9 @@ func testUnitCommits(t *testing.T, s store.Full) {
 	if err != nil || len(log) != 1 || log[0].Action != "analysis" || log[0].Service != "payments" {
 		t.Fatalf("AuditLog(limit 1) = %+v, %v; want the newest entry", log, err)
 	}
+	if all, err := s.AuditLog(ctx, "r1", 0); err != nil || len(all) != 2 || all[0].Action != "release:create" || all[1].ID <= all[0].ID {
+		t.Fatalf("AuditLog = %+v, %v; want create then analysis, oldest first", all, err)
+	}
 	sameJSON(t, "audit input", log[0].Input, []byte(`{"window":1}`))
 	msgs, err := s.Claim(ctx, at, 10, time.Minute)
 	if err != nil || len(msgs) != 1 || msgs[0].ReleaseID != "r1" || msgs[0].Service != "payments" || msgs[0].Target != "eu-1" {
@@ -171,18 +174,26 @@ func testUnitIdempotent(t *testing.T, s store.Full) {
 	withPolicy(t, s, "payments")
 	create(t, s, release("r1", "payments", "eu-1"))
 	idem := store.Idem{Scope: "POST /v1/releases/r1/events", Key: "e1", Hash: "h"}
+	const body = "{\"z\": 1,  \"a\":[2]}\n"
 	unit(t, s, "r1", func(tx store.ReleaseTx) error {
 		if r, err := tx.Idempotent(ctx, idem); err != nil || r != nil {
 			return fmt.Errorf("Idempotent before saving = %+v, %v", r, err)
 		}
-		if err := tx.SaveIdempotent(ctx, idem, 202, nil); err != nil {
+		if err := tx.SaveIdempotent(ctx, idem, 202, []byte(body)); err != nil {
 			return err
 		}
-		if r, err := tx.Idempotent(ctx, idem); err != nil || r == nil || r.Status != 202 || r.Body != nil {
+		if r, err := tx.Idempotent(ctx, idem); err != nil || r == nil || r.Status != 202 || string(r.Body) != body {
 			return fmt.Errorf("Idempotent after saving in the same unit = %+v, %v", r, err)
 		}
-		return nil
+		return tx.SaveIdempotent(ctx, store.Idem{Scope: idem.Scope, Key: "empty"}, 204, nil)
 	})
+	// Replays are byte for byte: key order, spacing and newline kept.
+	if r, err := s.GetIdempotent(ctx, idem); err != nil || r == nil || string(r.Body) != body || r.RequestHash != "h" {
+		t.Fatalf("GetIdempotent = %+v, %v; want body %q exactly", r, err, body)
+	}
+	if r, err := s.GetIdempotent(ctx, store.Idem{Scope: idem.Scope, Key: "empty"}); err != nil || r == nil || r.Status != 204 || r.Body != nil {
+		t.Fatalf("GetIdempotent of a response without body = %+v, %v", r, err)
+	}
 	err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error { return tx.SaveIdempotent(ctx, idem, 202, nil) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("saving a taken idempotency key: err = %v, want ErrConflict", err)

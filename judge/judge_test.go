@@ -278,3 +278,29 @@ func TestJudgeIsDeterministicAndPure(t *testing.T) {
 		}
 	}
 }
+
+// The POST /v1/judge example (for openapi.yaml): request body in
+// testdata/api_request.json, response in testdata/api_response.golden.json.
+func TestAPIExample(t *testing.T) {
+	req, err := ParseRequest(readTestdata(t, "api_request.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := mustJudge(t, req.Policy, req.Canary, req.Baseline)
+	if res.Verdict != VerdictMarginal || res.PolicyVersion != 3 {
+		t.Errorf("verdict %s version %d", res.Verdict, res.PolicyVersion)
+	}
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		golden(t, "api_response.golden.json", []byte(buf.String()))
+	}
+	if path := jsonDiff(readTestdata(t, "api_response.golden.json"), []byte(buf.String())); path != "" {
+		t.Errorf("response differs at %s:\n%s", path, buf.String())
+	}
+}

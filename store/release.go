@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/notify"
+)
+
+// Release is one rollout of Version over BaselineVersion of a service to
+// one target.
+type Release struct {
+	ID              string            `json:"id"`
+	Service         string            `json:"service"`
+	Target          string            `json:"target"`
+	Version         string            `json:"version"`
+	BaselineVersion string            `json:"baseline_version"`
+	Migrations      []judge.Migration `json:"migrations"`
+	State           judge.State       `json:"state"`
+	StateReason     judge.Reason      `json:"state_reason,omitempty"`
+	PolicyVersion   int               `json:"policy_version"` // newest policy when created
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+	// RollbackDeadline is set when a rollback is ordered: no
+	// rollback_completed by then and the sweeper halts the release.
+	RollbackStartedAt *time.Time `json:"rollback_started_at,omitempty"`
+	RollbackDeadline  *time.Time `json:"rollback_deadline,omitempty"`
+	AutoRollbacks     int        `json:"auto_rollbacks"`
+	// RollbackAttempted: a rollback was ever ordered (decides where a
+	// resolve override takes a halted release).
+	RollbackAttempted bool `json:"rollback_attempted"`
+}
+
+// Analysis is one stored window judgement.
+type Analysis struct {
+	ID            int64         `json:"id"`
+	ReleaseID     string        `json:"release_id"`
+	Seq           int           `json:"seq"` // 1, 2, ... per release
+	Window        judge.Window  `json:"window"`
+	Result        *judge.Result `json:"result,omitempty"` // nil when the source failed
+	SourceError   string        `json:"source_error,omitempty"`
+	PolicyVersion int           `json:"policy_version"`
+	CreatedAt     time.Time     `json:"created_at"`
+}
+
+// DecisionRecord is one stored decision, automatic or human.
+type DecisionRecord struct {
+	ID         int64          `json:"id"`
+	ReleaseID  string         `json:"release_id"`
+	Service    string         `json:"service"`
+	Target     string         `json:"target"`
+	AnalysisID *int64         `json:"analysis_id,omitempty"`
+	Trigger    string         `json:"trigger"` // analysis | event | override | sweeper
+	Actor      string         `json:"actor"`
+	Automatic  bool           `json:"automatic"` // an automatic rollback counts toward the cap
+	StateFrom  judge.State    `json:"state_from"`
+	Decision   judge.Decision `json:"decision"`
+	CreatedAt  time.Time      `json:"created_at"`
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	ID            int64           `json:"id"`
+	At            time.Time       `json:"at"`
+	Actor         string          `json:"actor"`
+	Action        string          `json:"action"` // e.g. analysis, event:rollback_failed, override:halt, freeze:put
+	Service       string          `json:"service,omitempty"`
+	ReleaseID     string          `json:"release_id,omitempty"`
+	PolicyVersion int             `json:"policy_version,omitempty"`
+	Input         json.RawMessage `json:"input,omitempty"`
+	Output        json.RawMessage `json:"output,omitempty"`
+}
+
+// Verdict is one row of a service's verdict history (also the SQL view
+// verdict_history that dashboards read). Verdict and Score are empty when
+// the metric source failed; Action, Reason and State are those of the
+// newest decision made on the window, empty when none was.
+type Verdict struct {
+	AnalysisID int64         `json:"analysis_id"`
+	ReleaseID  string        `json:"release_id"`
+	Service    string        `json:"service"`
+	Target     string        `json:"target"`
+	Version    string        `json:"version"`
+	Seq        int           `json:"seq"`
+	Verdict    judge.Verdict `json:"verdict"`
+	Score      *float64      `json:"score,omitempty"`
+	Action     judge.Action  `json:"action"`
+	Reason     judge.Reason  `json:"reason"`
+	State      judge.State   `json:"state"`
+	At         time.Time     `json:"at"`
+}
+
+// VerdictQuery selects verdict history, newest first, by keyset.
+// Empty Service means every service; Since is inclusive, Until exclusive;
+// Limit <= 0 means no limit.
+type VerdictQuery struct {
+	Service      string
+	Since, Until *time.Time
+	Limit        int
+	// After continues a page: rows strictly older than (AfterAt, AfterID).
+	// Ignored when AfterAt is nil.
+	AfterAt *time.Time
+	AfterID int64
+}
+
+// StoredResponse is a response kept for an Idempotency-Key. Body comes back
+// byte for byte as saved. The store never compares RequestHash with a new
+// request's; the caller does.
+type StoredResponse struct {
+	RequestHash string
+	Status      int
+	Body        json.RawMessage
+}
+
+// Idem names an idempotent request: Scope is the route and caller, Key the
+// client's Idempotency-Key, Hash a digest of the request body.
+type Idem struct {
+	Scope, Key, Hash string
+}
+
+// Token is an API bearer token; only its hash is stored.
+type Token struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Scopes    []string  `json:"scopes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ReleaseTx is a unit of work on one release while holding its lock (row
+// lock in PostgreSQL). Everything written through it commits or rolls back
+// together: analysis, decision, release state, audit, outbox, idempotency.
+//
+// Both stores keep timestamps in UTC truncated to microseconds. Writes fill
+// an empty ReleaseID (and Service, Target where the record has them) with
+// the unit's release; an analysis or decision for another release is
+// refused. A write that fails (ErrConflict, ErrNotFound, ...) aborts the
+// unit: it will not commit even if fn ignores the error and returns nil.
+// A ReleaseTx is not safe for concurrent use and is dead once fn returns.
+type ReleaseTx interface {
+	// Release is the locked release, as updated by UpdateRelease so far.
+	Release() Release
+	// Policy returns the service's newest policy.
+	Policy(ctx context.Context) (PolicyRecord, error)
+	// Windows returns up to limit most recent earlier windows, oldest first
+	// (limit <= 0: all), including any saved in this unit.
+	Windows(ctx context.Context, limit int) ([]judge.Window, error)
+	// Freeze returns the freeze in force at now for the release's service
+	// (global or service scope, global preferred), nil if none. In force:
+	// ExpiresAt nil or after now.
+	Freeze(ctx context.Context, now time.Time) (*judge.Freeze, error)
+	// CountRollbacks takes the fleet-wide rollback-cap lock (held until the
+	// unit of work ends) and counts automatic rollbacks since the given time
+	// (inclusive) for the release's service and for the whole fleet: saved
+	// decisions with Automatic set and action rollback, this unit's included.
+	CountRollbacks(ctx context.Context, since time.Time) (service, fleet int, err error)
+	// Idempotent returns the stored response for idem, nil if none.
+	Idempotent(ctx context.Context, idem Idem) (*StoredResponse, error)
+	// SaveAnalysis sets ID and Seq (previous max + 1); a zero Window.At
+	// becomes CreatedAt.
+	SaveAnalysis(ctx context.Context, a *Analysis) error
+	// SaveDecision sets ID; an AnalysisID naming no analysis is ErrNotFound.
+	SaveDecision(ctx context.Context, d *DecisionRecord) error
+	// UpdateRelease writes State, StateReason, UpdatedAt (a zero one is
+	// left as it was) and the rollback fields of the unit's release (r.ID
+	// must be its id); other fields are ignored.
+	UpdateRelease(ctx context.Context, r Release) error
+	// Audit appends; an entry without Action is not recorded.
+	Audit(ctx context.Context, e AuditEntry) error
+	// Enqueue adds outbox rows, due at their CreatedAt; ID is ignored.
+	Enqueue(ctx context.Context, msgs ...notify.Message) error
+	// SaveIdempotent keeps a response, body byte for byte (nil allowed); a
+	// taken scope+key is ErrConflict.
+	SaveIdempotent(ctx context.Context, idem Idem, status int, body []byte) error
+}
+
+// Releases is the release side of the store.
+type Releases interface {
+	// CreateRelease inserts r (ID, State, PolicyVersion, timestamps set by
+	// the caller; PolicyVersion 0 is filled with the newest) and appends
+	// audit (empty ReleaseID, Service and At filled from r) in one
+	// transaction. ErrNotFound when the service has no policy; ErrConflict
+	// wrapped in *ActiveReleaseError when the service and target already
+	// have an active release; plain ErrConflict when the ID is taken.
+	// With idem set, a repeat returns the release as first created and the
+	// stored response (status 201, body: that release as json.Encoder
+	// writes it, newline included), creates nothing and writes no audit;
+	// whatever its Hash, comparing is the caller's job. A first create
+	// returns a nil *StoredResponse.
+	CreateRelease(ctx context.Context, r Release, idem *Idem, audit AuditEntry) (Release, *StoredResponse, error)
+	GetRelease(ctx context.Context, id string) (Release, error)
+	// InRelease runs fn holding the release's lock; fn's error rolls back
+	// and is returned as is, and so does a panic (which propagates).
+	// ErrNotFound, without calling fn, when the release does not exist. fn
+	// may read through the store but must not start another unit of work
+	// (InRelease, SweepStuck): it would wait for itself.
+	InRelease(ctx context.Context, id string, fn func(tx ReleaseTx) error) error
+	// SweepStuck locks up to limit releases in rolling_back whose deadline
+	// passed before now, skipping ones another replica holds, and runs fn on
+	// each inside its own unit of work, oldest deadline first. It returns
+	// how many fn handled. A release is taken at most once per call (even
+	// if fn leaves it rolling_back); fn's error rolls back that release
+	// and stops the sweep. limit <= 0 handles none.
+	SweepStuck(ctx context.Context, now time.Time, limit int, fn func(tx ReleaseTx) error) (int, error)
+	// LatestDecision returns the newest decision; ErrNotFound when none.
+	LatestDecision(ctx context.Context, releaseID string) (DecisionRecord, error)
+	// Analyses returns the release's analyses, newest first, at most limit
+	// (limit <= 0: all); an empty list for an unknown release.
+	Analyses(ctx context.Context, releaseID string, limit int) ([]Analysis, error)
+	Verdicts(ctx context.Context, q VerdictQuery) ([]Verdict, error)
+	// AuditLog returns the newest limit entries of a release (of the whole
+	// log when releaseID is empty), oldest first; limit <= 0: all.
+	AuditLog(ctx context.Context, releaseID string, limit int) ([]AuditEntry, error)
+	// GetIdempotent looks up a stored response outside any release lock.
+	GetIdempotent(ctx context.Context, idem Idem) (*StoredResponse, error)
+}
+
+// Freezes is the freeze switch. Each change appends its audit entry in the
+// same transaction (a zero audit.At becomes f.CreatedAt on PutFreeze).
+type Freezes interface {
+	// PutFreeze sets the freeze of f.Scope, replacing any there was.
+	PutFreeze(ctx context.Context, f judge.Freeze, audit AuditEntry) (judge.Freeze, error)
+	// DeleteFreeze lifts a freeze; ErrNotFound when none is set.
+	DeleteFreeze(ctx context.Context, scope string, audit AuditEntry) error
+	// ListFreezes returns the freezes in force at now, global first, then
+	// by scope.
+	ListFreezes(ctx context.Context, now time.Time) ([]judge.Freeze, error)
+}
+
+// Tokens stores API tokens by hash.
+type Tokens interface {
+	// CreateToken stores t (nil Scopes as empty); a taken ID or hash is
+	// ErrConflict.
+	CreateToken(ctx context.Context, t Token, hash []byte) error
+	// TokenByHash returns the token whose hash matches; ErrNotFound otherwise.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+}
+
+// ActiveReleaseError names the release that blocks a new one.
+type ActiveReleaseError struct{ Active Release }
+
+func (e *ActiveReleaseError) Error() string {
+	return "service " + e.Active.Service + " already has active release " + e.Active.ID +
+		" (" + string(e.Active.State) + ") on target " + e.Active.Target
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ActiveReleaseError) Unwrap() error { return ErrConflict }

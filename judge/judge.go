@@ -1,3 +1,14 @@
+// Package judge is canaryjudge's domain core: policies (the trigger and
+// signal table), metric classification, weighted scoring and the decision
+// engine. It is pure (no HTTP, no SQL, no clock reads) so that the HTTP
+// API, the CLI and tests all judge the same way.
+//
+// Judge classifies each metric of a window in one of two modes. kayenta
+// reproduces Netflix's NetflixACAJudge-v1.0 (its acceptance cases run from
+// ../shared/acceptance/kayenta). default fixes Kayenta's known weaknesses:
+// too few points is nodata, p-values are exact where R's are, a metric fails
+// only when significant AND beyond its allowed effect, effect sizes stay
+// finite on a zero baseline, and absolute ceilings fail in one window.
 package judge
 
 import (

@@ -82,7 +82,7 @@ func FuzzKth(f *testing.F) {
 		}
 		k := int(nx)%(len(vals)-1) + 1
 		x, y := vals[:k], vals[k:]
-		p := &pairs{xs: sortedCopy(x), ys: sortedCopy(y)}
+		p := newPairs(sortedCopy(x), sortedCopy(y))
 		d := allDiffs(x, y)
 		for i, want := range d {
 			if got := p.kth(int64(i + 1)); got != want && !(math.IsNaN(got) && math.IsNaN(want)) {

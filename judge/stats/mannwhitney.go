@@ -68,7 +68,7 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 		res.Method = MethodExact
 		res.PValue = d.pValue(res.W, opt.Alternative)
 		if opt.ConfInt {
-			d.confInt(&pairs{xs: xs, ys: ys}, opt, &res)
+			d.confInt(newPairs(xs, ys), opt, &res)
 		}
 		return res, nil
 	}
@@ -82,7 +82,7 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 	res.Z = (res.W - float64(n)*float64(m)/2 - correction(res.W-float64(n)*float64(m)/2, opt.Alternative, opt.Correct)) / sigma
 	res.PValue = normalP(res.Z, opt.Alternative)
 	if opt.ConfInt {
-		normalConfInt(&pairs{xs: xs, ys: ys}, opt, &res)
+		normalConfInt(newPairs(xs, ys), opt, &res)
 	}
 	return res, nil
 }

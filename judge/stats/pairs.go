@@ -18,6 +18,8 @@ type pairs struct {
 	buf    []float64 // scratch for collect
 }
 
+func newPairs(xs, ys []float64) *pairs { return &pairs{xs: xs, ys: ys} }
+
 func (p *pairs) size() int64 { return int64(len(p.xs)) * int64(len(p.ys)) }
 
 // sweep returns how many differences are <= v, the largest difference <= v
@@ -133,20 +135,65 @@ func (p *pairs) collect(lo, hi float64, r int64) float64 {
 			buf = append(buf, x-ys[j])
 		}
 	}
-	slices.Sort(buf)
 	p.buf = buf
-	return buf[r-1]
+	return selectKth(buf, int(r-1))
 }
 
-// sampleSize is the number of random differences used to start kth.
-const sampleSize = 1024
+// selectKth returns the k-th smallest (0-based) of v, reordering v:
+// quickselect with a median-of-three pivot, sorting when ranges get small
+// or the partitions keep coming out lopsided.
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for budget := 64; hi-lo > 16 && budget > 0; budget-- {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k] // between j and i: equal to the pivot
+		}
+	}
+	slices.Sort(v[lo : hi+1])
+	return v[k]
+}
+
+// maxSample is the largest number of random differences used to start kth;
+// smaller samples (a quarter of n+m) are used where a count is cheap.
+const maxSample = 1024
 
 // samplePivots returns two sampled differences that bracket the k-th
 // smallest with high probability (three standard errors of the sample
 // quantile each side), or nothing when n·m is small.
 func (p *pairs) samplePivots(k int64) []float64 {
 	size := p.size()
-	if size <= 4*sampleSize {
+	sampleSize := min(maxSample, (len(p.xs)+len(p.ys))/4)
+	if size <= 4*int64(sampleSize) || sampleSize < 64 {
 		return nil
 	}
 	if p.sample == nil {
@@ -159,9 +206,10 @@ func (p *pairs) samplePivots(k int64) []float64 {
 		}
 		slices.Sort(p.sample)
 	}
+	s := float64(sampleSize)
 	q := (float64(k) - 0.5) / float64(size)
-	r := q * sampleSize
-	d := 3*math.Sqrt(sampleSize*q*(1-q)) + 2
+	r := q * s
+	d := 3*math.Sqrt(s*q*(1-q)) + 2
 	i, j := int(math.Floor(r-d)), int(math.Ceil(r+d))
 	p.pivots = p.pivots[:0]
 	if i >= 0 {

@@ -44,7 +44,7 @@ func allDiffs(x, y []float64) []float64 {
 func TestKthMatchesSortedDifferences(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		x, y := anySample(t, "x", 40), anySample(t, "y", 40)
-		p := &pairs{xs: sortedCopy(x), ys: sortedCopy(y)}
+		p := newPairs(sortedCopy(x), sortedCopy(y))
 		d := allDiffs(x, y)
 		for k := range d {
 			if got := p.kth(int64(k + 1)); got != d[k] && !(math.IsNaN(got) && math.IsNaN(d[k])) {
@@ -58,7 +58,7 @@ func TestKthMatchesSortedDifferences(t *testing.T) {
 func TestKthLarge(t *testing.T) {
 	x, y := benchData(300)
 	y = append(y[:200], slices.Repeat([]float64{115}, 100)...) // a block of ties
-	p := &pairs{xs: sortedCopy(x), ys: sortedCopy(y)}
+	p := newPairs(sortedCopy(x), sortedCopy(y))
 	d := allDiffs(x, y)
 	for _, k := range []int{1, 2, 1000, 2250, 45000, 45001, 60000, 87750, len(d) - 1, len(d)} {
 		if got := p.kth(int64(k)); got != d[k-1] {

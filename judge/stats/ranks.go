@@ -74,7 +74,7 @@ func withinTieSum(s []float64) float64 {
 }
 
 // radixMin is the sample size from which sortedCopy uses a radix sort.
-const radixMin = 512
+const radixMin = 2048
 
 // sortedCopy returns an ascending copy of v, which holds no NaN. Large
 // samples are sorted by an LSD radix sort on order-preserving 64-bit keys,

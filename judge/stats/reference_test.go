@@ -135,7 +135,7 @@ func closeP(a, b float64) bool {
 // diffsOf gives the pairwise differences of a dataset through pairs, whose
 // order statistics TestKthMatchesSortedDifferences and TestKthLarge check
 // against sorting all of them.
-func diffsOf(x, y []float64) *pairs { return &pairs{xs: sortedCopy(x), ys: sortedCopy(y)} }
+func diffsOf(x, y []float64) *pairs { return newPairs(sortedCopy(x), sortedCopy(y)) }
 
 func TestMannWhitneyMatchesR(t *testing.T) {
 	ref := loadRef(t)

@@ -159,10 +159,10 @@ func (s *ShiftStat) Z(d float64, alt Alternative, correct bool) float64 {
 // differences x[i] - y[j], in O((n+m)·log) time and no extra memory.
 // k outside [1, n·m] is clamped.
 func (s *ShiftStat) OrderStat(k int64) float64 {
-	p := &pairs{xs: s.xs, ys: s.ys}
+	p := newPairs(s.xs, s.ys)
 	return p.kth(min(max(k, 1), p.size()))
 }
 
 // Median returns the Hodges-Lehmann estimate of x - y: the median of the
 // pairwise differences.
-func (s *ShiftStat) Median() float64 { return (&pairs{xs: s.xs, ys: s.ys}).median() }
+func (s *ShiftStat) Median() float64 { return newPairs(s.xs, s.ys).median() }

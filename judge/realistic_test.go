@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -166,3 +167,28 @@ func benchmarkJudge(b *testing.B, mode Mode) {
 // go test -bench Judge -cpu 1 ./judge/ ; the budget is 50 ms per window.
 func BenchmarkJudge50x1440Default(b *testing.B) { benchmarkJudge(b, ModeDefault) }
 func BenchmarkJudge50x1440Kayenta(b *testing.B) { benchmarkJudge(b, ModeKayenta) }
+
+func TestSortFloats(t *testing.T) {
+	r := newRNG(77)
+	for _, n := range []int{0, 1, 5, 63, 64, 65, 1440, 5000} {
+		xs := make([]float64, n)
+		for i := range xs {
+			switch i % 5 {
+			case 0:
+				xs[i] = r.NormFloat64() * 1e6
+			case 1:
+				xs[i] = math.Copysign(0, -1)
+			case 2:
+				xs[i] = float64(r.IntN(3))
+			default:
+				xs[i] = r.ExpFloat64() * 1e-300
+			}
+		}
+		got := sortFloats(xs)
+		want := slices.Clone(xs)
+		slices.Sort(want)
+		if !slices.Equal(got, want) || len(got) != n {
+			t.Fatalf("n=%d: sortFloats differs from slices.Sort", n)
+		}
+	}
+}

@@ -109,7 +109,11 @@ func preprocess(xs []float64, m Metric) (cleaned, final []float64, nans, outlier
 	} else {
 		cleaned = removeNaN(xs)
 	}
-	nans = len(xs) - len(removeNaN(xs))
+	for _, x := range xs {
+		if math.IsNaN(x) {
+			nans++
+		}
+	}
 	switch m.Outliers.Strategy {
 	case OutliersIQR:
 		final = keep(cleaned, detectIQR(cleaned, m.Outliers.Factor, true))

@@ -120,7 +120,15 @@ func answerMW(line []byte, lineNo int) (any, bool) {
 	if err != nil {
 		return fail(err.Error())
 	}
-	res, err := stats.MannWhitney(floats(req.X), floats(req.Y), opt)
+	x, err := parseSample("x", req.X)
+	if err != nil {
+		return fail("bad request: " + err.Error())
+	}
+	y, err := parseSample("y", req.Y)
+	if err != nil {
+		return fail("bad request: " + err.Error())
+	}
+	res, err := stats.MannWhitney(x, y, opt)
 	warning := ""
 	switch {
 	case errors.Is(err, stats.ErrAllTied):
@@ -132,14 +140,14 @@ func answerMW(line []byte, lineNo int) (any, bool) {
 }
 
 type mwRequest struct {
-	X           []sampleValue `json:"x"`
-	Y           []sampleValue `json:"y"`
-	Alternative *string       `json:"alternative"`
-	Mu          *float64      `json:"mu"`
-	ConfLevel   *float64      `json:"conf_level"`
-	Exact       exactField    `json:"exact"`
-	Correct     *bool         `json:"correct"`
-	ConfInt     *bool         `json:"conf_int"`
+	X           json.RawMessage `json:"x"` // parsed by parseSample, much faster
+	Y           json.RawMessage `json:"y"` // than decoding into []float64
+	Alternative *string         `json:"alternative"`
+	Mu          *float64        `json:"mu"`
+	ConfLevel   *float64        `json:"conf_level"`
+	Exact       exactField      `json:"exact"`
+	Correct     *bool           `json:"correct"`
+	ConfInt     *bool           `json:"conf_int"`
 }
 
 // options applies R's defaults to the fields the request left out.
@@ -172,24 +180,37 @@ func (r mwRequest) options() (stats.Options, error) {
 	return opt, nil
 }
 
-// sampleValue is one number of x or y; null is refused rather than read as 0.
-type sampleValue float64
-
-func (v *sampleValue) UnmarshalJSON(b []byte) error {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return fmt.Errorf("sample values must be numbers, got %s", b)
+// parseSample reads a JSON array of numbers that the decoder has already
+// checked is valid JSON. Anything but a number (null, a string, a nested
+// value) is refused rather than read as 0, and so is a number beyond float64.
+func parseSample(name string, raw json.RawMessage) ([]float64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil // missing: MannWhitney reports the empty sample
 	}
-	*v = sampleValue(f)
-	return nil
+	if raw[0] != '[' {
+		return nil, fmt.Errorf("%s must be an array of numbers", name)
+	}
+	body := bytes.TrimSpace(raw[1 : len(raw)-1])
+	if len(body) == 0 {
+		return nil, nil
+	}
+	out := make([]float64, 0, bytes.Count(body, []byte{','})+1)
+	for i, elem := range bytes.Split(body, []byte{','}) {
+		elem = bytes.TrimSpace(elem)
+		f, err := strconv.ParseFloat(string(elem), 64)
+		if err != nil || !isJSONNumber(elem) {
+			return nil, fmt.Errorf("%s[%d] must be a finite number, got %.40s", name, i, elem)
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
-func floats(v []sampleValue) []float64 {
-	out := make([]float64, len(v))
-	for i, f := range v {
-		out[i] = float64(f)
-	}
-	return out
+// isJSONNumber tells a JSON number from the other values that ParseFloat
+// would also accept ("Infinity", "NaN").
+func isJSONNumber(b []byte) bool {
+	return len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9'))
 }
 
 // exactField accepts "auto" | "exact" | "normal" or true/false (as R's exact).

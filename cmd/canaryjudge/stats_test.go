@@ -91,8 +91,11 @@ func TestStatsMWBadLinesContinue(t *testing.T) {
 	bad := []struct{ line, want string }{
 		{`{"x":[],"y":[1]}`, "empty sample"},
 		{`{"y":[1]}`, "empty sample"},
-		{`{"x":[1,null],"y":[1]}`, "must be numbers"},
-		{`{"x":[1,"2"],"y":[1]}`, "must be numbers"},
+		{`{"x":[1,null],"y":[1]}`, "x[1] must be a finite number"},
+		{`{"x":[1],"y":[1,2,"3"]}`, "y[2] must be a finite number"},
+		{`{"x":[1,1e400],"y":[1]}`, "x[1] must be a finite number"},
+		{`{"x":[1,[2]],"y":[1]}`, "must be a finite number"},
+		{`{"x":"1,2","y":[1]}`, "x must be an array"},
 		{`{"x":[1],"y":[2],"bogus":1}`, "unknown field"},
 		{`{"x":[1,2],"y":[2,5],"conf_level":1.5}`, "conf_level"},
 		{`{"x":[1,2],"y":[2,5],"conf_level":0}`, "conf_level"},
@@ -111,7 +114,7 @@ func TestStatsMWBadLinesContinue(t *testing.T) {
 	if !errors.Is(err, errSilent) {
 		t.Fatalf("err = %v, want errSilent so the exit status is 1", err)
 	}
-	if !strings.Contains(errOut, "12 request(s) failed") {
+	if !strings.Contains(errOut, "15 request(s) failed") {
 		t.Errorf("stderr %q", errOut)
 	}
 	got := decodeLines(t, out)

@@ -1,6 +1,7 @@
 package stats_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/canaryjudge/canaryjudge/judge/stats"
@@ -47,4 +48,28 @@ func ExampleUniroot() {
 	fmt.Printf("uniroot %.6f, exact jump %g\n", root, r.ConfInt[0])
 	// Output:
 	// uniroot -3.000035, exact jump -3
+}
+
+// Error-rate metrics are often all zero on both sides. The test is still
+// defined (no evidence of a shift: p = 1); the interval is not.
+func ExampleMannWhitney_allTied() {
+	canary := []float64{0, 0, 0, 0}
+	baseline := []float64{0, 0, 0}
+	r, err := stats.MannWhitney(canary, baseline, stats.DefaultOptions())
+	switch {
+	case errors.Is(err, stats.ErrAllTied):
+		fmt.Printf("W = %g, p = %g, estimate defined: %v\n", r.W, r.PValue, r.HasEstimate)
+	case err != nil:
+		fmt.Println(err)
+	}
+	// Output:
+	// W = 6, p = 1, estimate defined: false
+}
+
+// The k-th smallest of all n·m differences, without building them.
+func ExampleShiftStat_OrderStat() {
+	s, _ := stats.NewShiftStat([]float64{10, 20, 30, 40}, []float64{1, 2, 3, 4})
+	fmt.Println(s.OrderStat(1), s.OrderStat(8), s.OrderStat(16), s.Median())
+	// Output:
+	// 6 19 39 22.5
 }

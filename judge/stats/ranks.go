@@ -121,3 +121,70 @@ func sortedCopy(v []float64) []float64 {
 	}
 	return out
 }
+
+// selectKth returns the k-th smallest (0-based) of v, reordering v:
+// quickselect with a median-of-three pivot, sorting when ranges get small
+// or the partitions keep coming out lopsided.
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for budget := 64; hi-lo > 16 && budget > 0; budget-- {
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k] // between j and i: equal to the pivot
+		}
+	}
+	slices.Sort(v[lo : hi+1])
+	return v[k]
+}
+
+// orderedKey maps a float64 to a uint64 with the same order (-0 < +0).
+func orderedKey(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+func fromOrderedKey(k uint64) float64 {
+	if k>>63 == 1 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
+}
+
+// midKey returns a float in [lo, hi) halfway between them in ordered bit
+// space, for lo < hi.
+func midKey(lo, hi float64) float64 {
+	a, b := orderedKey(lo), orderedKey(hi)
+	return fromOrderedKey(a + (b-a)/2)
+}

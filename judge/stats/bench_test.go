@@ -39,7 +39,8 @@ func BenchmarkMannWhitney(b *testing.B) {
 	}
 }
 
-// BenchmarkMannWhitneyExact is the exact method at its largest automatic size.
+// BenchmarkMannWhitneyExact is the exact method at its largest automatic
+// size (distribution cached after the first call).
 func BenchmarkMannWhitneyExact(b *testing.B) {
 	x, y := benchData(49)
 	b.ReportAllocs()
@@ -47,6 +48,15 @@ func BenchmarkMannWhitneyExact(b *testing.B) {
 		if _, err := MannWhitney(x, y, DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkWilcoxDist builds the exact distribution at the largest
+// automatic size (MannWhitney caches it per size).
+func BenchmarkWilcoxDist(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		newWilcoxDist(49, 49)
 	}
 }
 

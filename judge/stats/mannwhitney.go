@@ -64,7 +64,7 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 		if err := exactFeasible(n, m); err != nil {
 			return Result{}, err
 		}
-		d := newWilcoxDist(n, m)
+		d := wilcoxDistFor(n, m)
 		res.Method = MethodExact
 		res.PValue = d.pValue(res.W, opt.Alternative)
 		if opt.ConfInt {

@@ -120,6 +120,9 @@ const collectMax = 1024
 // collect returns the r-th smallest (1-based) of the differences in
 // [lo, hi], of which there are at most collectMax.
 func (p *pairs) collect(lo, hi float64, r int64) float64 {
+	if p.buf == nil {
+		p.buf = make([]float64, 0, min(collectMax, p.size()))
+	}
 	buf := p.buf[:0]
 	ys := p.ys
 	m := len(ys)

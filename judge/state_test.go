@@ -13,21 +13,21 @@ func TestStateMachine(t *testing.T) {
 		e Event
 	}
 	allowed := map[key]State{
-		{StateBaking, EventAnalysis}:                StateBaking,
-		{StateBaking, EventPromoted}:                StatePromoted,
-		{StateBaking, OverridePromote}:              StatePromoted,
-		{StateBaking, OverrideRollback}:             StateRollingBack,
-		{StateBaking, OverrideHalt}:                 StateHalted,
-		{StateRollingBack, EventRollbackStarted}:    StateRollingBack,
-		{StateRollingBack, EventRollbackCompleted}:  StateRolledBack,
-		{StateRollingBack, EventRollbackFailed}:     StateHalted,
-		{StateRollingBack, EventRollbackTimeout}:    StateHalted,
-		{StateRollingBack, OverrideHalt}:            StateHalted,
-		{StateRolledBack, EventRollbackCompleted}:   StateRolledBack,
-		{StatePromoted, EventPromoted}:              StatePromoted,
-		{StateHalted, OverridePromote}:              StatePromoted,
-		{StateHalted, OverrideRollback}:             StateRollingBack,
-		{StateHalted, OverrideResolve}:              StateBaking,
+		{StateBaking, EventAnalysis}:               StateBaking,
+		{StateBaking, EventPromoted}:               StatePromoted,
+		{StateBaking, OverridePromote}:             StatePromoted,
+		{StateBaking, OverrideRollback}:            StateRollingBack,
+		{StateBaking, OverrideHalt}:                StateHalted,
+		{StateRollingBack, EventRollbackStarted}:   StateRollingBack,
+		{StateRollingBack, EventRollbackCompleted}: StateRolledBack,
+		{StateRollingBack, EventRollbackFailed}:    StateHalted,
+		{StateRollingBack, EventRollbackTimeout}:   StateHalted,
+		{StateRollingBack, OverrideHalt}:           StateHalted,
+		{StateRolledBack, EventRollbackCompleted}:  StateRolledBack,
+		{StatePromoted, EventPromoted}:             StatePromoted,
+		{StateHalted, OverridePromote}:             StatePromoted,
+		{StateHalted, OverrideRollback}:            StateRollingBack,
+		{StateHalted, OverrideResolve}:             StateBaking,
 	}
 	n := 0
 	for _, s := range States {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/notify"
 )
 
 // Errors every implementation returns (possibly wrapped); test with errors.Is.
@@ -54,4 +55,13 @@ type Store interface {
 	// GetPolicy returns the newest policy version of a service.
 	GetPolicy(ctx context.Context, service string) (PolicyRecord, error)
 	Close()
+}
+
+// Full is everything a canaryjudge server needs from its store.
+type Full interface {
+	Store
+	Releases
+	Freezes
+	Tokens
+	notify.Outbox
 }

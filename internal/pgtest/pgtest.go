@@ -31,10 +31,10 @@ import (
 const templateDB = "canaryjudge_template"
 
 var (
-	adminURL string    // maintenance database URL
-	setupErr error     // why no server could be had
-	kind     string    // which of the three sources served
-	stopFn   func()    // stops what Main started
+	adminURL string     // maintenance database URL
+	setupErr error      // why no server could be had
+	kind     string     // which of the three sources served
+	stopFn   func()     // stops what Main started
 	cloneMu  sync.Mutex // CREATE DATABASE ... TEMPLATE must not run concurrently
 	seq      atomic.Int64
 	created  atomic.Int64

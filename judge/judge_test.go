@@ -116,7 +116,7 @@ func TestJudgeRejectsBadSeries(t *testing.T) {
 // The JSON shape of a result is pinned by a golden file (and is the example
 // of POST /v1/judge).
 func TestResultJSON(t *testing.T) {
-	p, err := ParsePolicy(readTestdata(t, "policy.yaml"))
+	p, err := parseAny(readTestdata(t, "policy.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestRenderTriggersGolden(t *testing.T) {
 		{"policy_kayenta.json", "triggers_kayenta.golden.md"},
 	} {
 		t.Run(tt.policy, func(t *testing.T) {
-			p, err := ParsePolicy(readTestdata(t, tt.policy))
+			p, err := parseAny(readTestdata(t, tt.policy))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,13 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"sigs.k8s.io/yaml"
-	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 )
 
-// ParsePolicy reads a policy written as JSON or YAML (one schema: YAML is
-// converted to JSON, then decoded strictly). Order: defaults, decode,
+// ParsePolicy reads a policy written as JSON (YAML documents are converted
+// to JSON first by internal/policyfile, keeping judge free of non-stdlib
+// parsers: one schema either way). Order: defaults, decode strictly,
 // validate. Every error is a *ValidationError listing every problem with
 // its path: unknown fields, wrong types and invalid values alike. The
 // returned policy has every default filled in, metrics included.
@@ -40,17 +38,7 @@ func parsePolicy(data []byte, v *ValidationError, root string) Policy {
 		v.Add(doc, "is empty")
 		return p
 	}
-	js, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		if paths := nonFinitePaths(data, root); len(paths) > 0 {
-			for _, path := range paths {
-				v.Add(path, "must be a finite number (NaN and infinities are not allowed)")
-			}
-			return p
-		}
-		v.Add(doc, "is not valid JSON or YAML: "+err.Error())
-		return p
-	}
+	js := data
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.UseNumber()
@@ -188,45 +176,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// nonFinitePaths finds YAML's .nan and .inf values, which JSON cannot
-// carry, so that they are reported at their paths.
-func nonFinitePaths(data []byte, root string) []string {
-	var doc any
-	if goyaml.Unmarshal(data, &doc) != nil {
-		return nil
-	}
-	var out []string
-	var walk func(val any, path string)
-	walk = func(val any, path string) {
-		switch x := val.(type) {
-		case float64:
-			if !finite(x) {
-				out = append(out, path)
-			}
-		case []any:
-			for i, e := range x {
-				walk(e, fmt.Sprintf("%s[%d]", path, i))
-			}
-		case map[any]any:
-			keys := make([]string, 0, len(x))
-			byKey := make(map[string]any, len(x))
-			for k, e := range x {
-				ks := fmt.Sprint(k)
-				keys = append(keys, ks)
-				byKey[ks] = e
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if path == "" {
-					walk(byKey[k], k)
-				} else {
-					walk(byKey[k], path+"."+k)
-				}
-			}
-		}
-	}
-	walk(doc, root)
-	return out
 }

@@ -1,0 +1,41 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// messages builds the outbox rows a decision sends to the policy's sinks:
+// a page on every escalate and halt, a resolve when a human resolves a
+// halted release, and an info line for automatic rollbacks and promotions.
+func messages(rel store.Release, from judge.State, d judge.Decision, sinks []judge.Sink, now time.Time) []notify.Message {
+	kind, severity := "", ""
+	switch {
+	case d.State == judge.StateHalted && from != judge.StateHalted:
+		kind, severity = "page", "critical"
+	case from == judge.StateHalted && d.State != judge.StateHalted:
+		kind, severity = "resolve", "info"
+	case d.Action == judge.ActionRollback && from == judge.StateBaking:
+		kind, severity = "info", "warning"
+	case d.Action == judge.ActionPromote && from == judge.StateBaking:
+		kind, severity = "info", "info"
+	default:
+		return nil
+	}
+	details, _ := json.Marshal(map[string]any{"release": rel, "decision": d})
+	summary := fmt.Sprintf("%s/%s %s: %s (%s), state %s: %s", rel.Service, rel.Target, rel.Version, d.Action, d.Reason, d.State, d.Message)
+	if len(summary) > 1000 {
+		summary = summary[:1000]
+	}
+	out := make([]notify.Message, 0, len(sinks))
+	for _, s := range sinks {
+		out = append(out, notify.Message{ReleaseID: rel.ID, Service: rel.Service, Target: rel.Target, Kind: kind,
+			Summary: summary, Severity: severity, Details: details, Sink: s, CreatedAt: now})
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/canaryjudge/canaryjudge"
+)
+
+var (
+	contractOnce   sync.Once
+	contractRouter routers.Router
+	contractErr    error
+)
+
+func contract(t *testing.T) routers.Router {
+	t.Helper()
+	contractOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(canaryjudge.OpenAPI)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			contractErr = err
+			return
+		}
+		doc.Servers = nil // match any host: tests run on random ports
+		contractRouter, contractErr = gorillamux.NewRouter(doc)
+	})
+	if contractErr != nil {
+		t.Fatalf("openapi.yaml: %v", contractErr)
+	}
+	return contractRouter
+}
+
+// apiResponse is a response read whole, already checked against the contract.
+type apiResponse struct {
+	*http.Response
+	Body []byte
+}
+
+// call sends a real HTTP request to srv and validates the response against
+// openapi.yaml (routes the contract does not know must not exist either).
+func call(t *testing.T, srv *httptest.Server, method, path string, body any, hdr ...string) apiResponse {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		t.Fatalf("call: unsupported body %T", body)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateResponse(t, req, resp, data)
+	return apiResponse{Response: resp, Body: data}
+}
+
+func validateResponse(t *testing.T, req *http.Request, resp *http.Response, body []byte) {
+	t.Helper()
+	if resp.StatusCode >= 400 {
+		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s → %d with Content-Type %q, want application/problem+json", req.Method, req.URL.Path, resp.StatusCode, ct)
+		}
+	}
+	u, _ := url.Parse(req.URL.String())
+	vreq := &http.Request{Method: req.Method, URL: u, Header: req.Header, Host: u.Host}
+	route, params, err := contract(t).FindRoute(vreq)
+	if err != nil {
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+			return // the contract agrees this route does not exist
+		}
+		t.Errorf("%s %s answered %d but is not in openapi.yaml: %v", req.Method, req.URL.Path, resp.StatusCode, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{ExcludeRequestBody: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s → %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, resp.StatusCode, err, body)
+	}
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// postJudge judges one window of series against a policy, statelessly.
+func (s *Server) postJudge(w http.ResponseWriter, r *http.Request) error {
+	if err := checkJSONType(r); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return readErr(err)
+	}
+	req, err := judge.ParseRequest(body)
+	if err != nil {
+		return err
+	}
+	res, err := judge.Judge(req.Policy, req.Canary, req.Baseline)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// analysisBody is POST /v1/releases/{id}/analyses before its series are
+// parsed, so that every bad point is reported with its full path.
+type analysisBody struct {
+	Canary      json.RawMessage `json:"canary"`
+	Baseline    json.RawMessage `json:"baseline"`
+	SourceError string          `json:"source_error,omitempty"`
+}
+
+// parseAnalysis decodes an analysis request, listing every bad point.
+func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
+	var raw analysisBody
+	if err := decodeStrict(body, &raw); err != nil {
+		return engine.AnalysisRequest{}, err
+	}
+	req := engine.AnalysisRequest{SourceError: raw.SourceError}
+	all := &judge.ValidationError{}
+	for _, side := range []struct {
+		name string
+		raw  json.RawMessage
+		dst  *judge.Samples
+	}{{"canary", raw.Canary, &req.Canary}, {"baseline", raw.Baseline, &req.Baseline}} {
+		if len(side.raw) == 0 || string(side.raw) == "null" {
+			continue
+		}
+		if err := side.dst.UnmarshalJSON(side.raw); err != nil {
+			v, ok := judge.AsValidation(err)
+			if !ok {
+				return req, err
+			}
+			for _, p := range v.Problems {
+				f := side.name
+				if p.Field != "" {
+					f += "." + p.Field
+				}
+				all.Add(f, p.Message)
+			}
+		}
+	}
+	return req, all.Err()
+}

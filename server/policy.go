@@ -1,0 +1,100 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canaryjudge/canaryjudge/internal/policyfile"
+)
+
+var validService = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// serviceParam returns the {service} path parameter, validated.
+func serviceParam(r *http.Request) (string, error) {
+	s := chi.URLParam(r, "service")
+	if !validService.MatchString(s) {
+		return "", badRequest("service", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+	}
+	return s, nil
+}
+
+func etag(version int) string { return fmt.Sprintf(`"v%d"`, version) }
+
+// parseIfMatch reads If-Match: absent → 0, `"vN"` or N → N.
+func parseIfMatch(r *http.Request) (int, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, nil
+	}
+	v := strings.TrimPrefix(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), "v")
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, badRequest("If-Match", `must be an ETag returned by this API, such as "v3"`)
+	}
+	return n, nil
+}
+
+// putPolicy stores a new policy version; JSON or YAML bodies share one schema.
+func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) error {
+	svc, err := serviceParam(r)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt != "application/json" && mt != "application/yaml" && mt != "application/x-yaml" && mt != "text/yaml" {
+			return errStatus(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+				"Content-Type must be application/json or application/yaml")
+		}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	p, err := policyfile.Parse(body)
+	if err != nil {
+		return err
+	}
+	rec, err := s.store.PutPolicy(r.Context(), svc, p, ifMatch, principal(r.Context()), s.now())
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if rec.Version == 1 {
+		status = http.StatusCreated
+	}
+	w.Header().Set("ETag", etag(rec.Version))
+	s.log.Info("policy stored", "request_id", requestID(r.Context()), "service", svc, "version", rec.Version, "by", rec.CreatedBy)
+	writeJSON(w, status, rec)
+	return nil
+}
+
+// getPolicy returns the newest policy version with its ETag.
+func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
+	svc, err := serviceParam(r)
+	if err != nil {
+		return err
+	}
+	rec, err := s.store.GetPolicy(r.Context(), svc)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rec.Version))
+	if r.Header.Get("If-None-Match") == etag(rec.Version) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, rec)
+	return nil
+}

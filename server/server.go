@@ -1,0 +1,97 @@
+// Package server is canaryjudge's HTTP API: a chi router, one error funnel
+// answering RFC 9457 problem+json, strict JSON decoding with body limits,
+// request IDs, access logs and request metrics on an injected registry.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config sets none.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config holds the server's settings.
+type Config struct {
+	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
+	OpenAPI      []byte // the contract served at /openapi.yaml
+	Version      string
+	// Auth turns bearer-token authentication on for /v1.
+	Auth bool
+	// AdminTokenHash, when set, is a bootstrap admin token (HashToken of
+	// CANARYJUDGE_ADMIN_TOKEN) that needs no database row.
+	AdminTokenHash []byte
+}
+
+// Deps are what the server talks to. Registry is injected so tests and
+// several servers in one process never share the global registry.
+type Deps struct {
+	Store    store.Full
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Now      func() time.Time
+}
+
+// Server routes and answers requests.
+type Server struct {
+	cfg     Config
+	store   store.Full
+	engine  *engine.Engine
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	now     func() time.Time
+	metrics serverMetrics
+	router  chi.Router
+}
+
+// New builds the server and its routes.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.Logger == nil {
+		d.Logger = discardLogger
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
+		metrics: newServerMetrics(d.Registry)}
+	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry})
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.observe, s.limitBody)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errStatus(http.StatusNotFound, "not-found", "Not found", "no route for "+r.Method+" "+r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errStatus(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			"method "+r.Method+" is not allowed on "+r.URL.Path))
+	})
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.handle(s.readyz))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	r.Get("/openapi.yaml", s.openapi)
+	r.Route("/v1", func(r chi.Router) {
+		s.v1Routes(r)
+	})
+	return r
+}

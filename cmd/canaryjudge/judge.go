@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/canaryjudge/canaryjudge/internal/policyfile"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -61,7 +62,7 @@ func readPolicy(e *env, path string) (judge.Policy, error) {
 	if err != nil {
 		return judge.Policy{}, err
 	}
-	p, err := judge.ParsePolicy(data)
+	p, err := policyfile.Parse(data)
 	if err != nil {
 		return judge.Policy{}, reportInvalid(e, "policy "+path, err)
 	}

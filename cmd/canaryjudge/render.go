@@ -10,12 +10,20 @@ import (
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
-// renderCommands are the designs `canaryjudge render` prints. Another
-// subcommand (render states) registers itself from its own file:
-//
-//	func init() { renderCommands["states"] = command{"...", renderStates} }
+// renderCommands are the designs `canaryjudge render` prints.
 var renderCommands = map[string]command{
 	"triggers": {"the trigger and signal table of a policy, as Markdown", renderTriggers},
+	"states":   {"the canary and rollback state machine, as a Mermaid diagram", renderStates},
+}
+
+// renderStates prints the state machine the service enforces.
+func renderStates(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "render states", "render states")
+	if help, err := parseFlags(e, fs, args); help || err != nil {
+		return err
+	}
+	_, err := io.WriteString(e.stdout, judge.RenderStates())
+	return err
 }
 
 // cmdRender dispatches on its first argument.

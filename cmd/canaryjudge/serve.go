@@ -3,7 +3,120 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/server"
+	"github.com/canaryjudge/canaryjudge/store"
+	"github.com/canaryjudge/canaryjudge/store/memory"
+	"github.com/canaryjudge/canaryjudge/store/postgres"
 )
 
-func cmdServe(ctx context.Context, e *env, args []string) error   { return errors.New("serve: todo") }
-func cmdMigrate(ctx context.Context, e *env, args []string) error { return errors.New("migrate: todo") }
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	cfg := defaultServeConfig(e)
+	fs := newFlags(e, "serve", "serve [flags]")
+	cfg.bind(fs)
+	fs.BoolVar(&cfg.NoMigrate, "no-migrate", false, "do not apply pending migrations at start")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long in-flight requests may take to finish on shutdown")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes")
+	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
+	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", cfg.SweepInterval, "how often to look for stuck rollbacks")
+	if help, err := parseFlags(e, fs, args); help || err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger(e.stderr)
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	auth, err := cfg.authEnabled(st)
+	if err != nil {
+		return err
+	}
+	if !auth {
+		log.Warn("authentication is OFF: anyone who can reach " + cfg.Addr + " can change releases, freezes and policies")
+	}
+	var adminHash []byte
+	if tok := e.getenv("CANARYJUDGE_ADMIN_TOKEN"); tok != "" {
+		adminHash = server.HashToken(tok)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
+		Auth: auth, AdminTokenHash: adminHash},
+		server.Deps{Store: st, Logger: log, Registry: reg})
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go h.RunSweeper(bg, cfg.SweepInterval)
+	go notify.New(st, notify.Options{Logger: log, Registerer: reg}).Run(bg)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("listening", "addr", ln.Addr().String(), "version", version)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", cfg.ShutdownTimeout, err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openStore picks PostgreSQL when a URL is configured, else the embedded
+// in-memory store.
+func openStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (store.Full, error) {
+	if cfg.DatabaseURL == "" {
+		log.Warn("DATABASE_URL is not set: using the in-memory store; all data is lost when the process exits")
+		return memory.New(), nil
+	}
+	pg, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NoMigrate {
+		return pg, nil
+	}
+	m, err := pg.Migrator()
+	if err != nil {
+		pg.Close()
+		return nil, err
+	}
+	defer m.Close()
+	n, err := m.Up(ctx)
+	if err != nil {
+		pg.Close()
+		return nil, err
+	}
+	log.Info("database ready", "migrations_applied", n)
+	return pg, nil
+}
+
+var errNoDatabase = errors.New("DATABASE_URL (or --database-url) is required")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and a fresh Debian machine lacks:
+# PostgreSQL server binaries (the tests start a throwaway cluster from them).
+# Safe to run again; does nothing when everything is present.
+set -euo pipefail
+
+need=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+
+if ((${#need[@]})); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "deps: installing ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it: installs missing test
+# dependencies, then `go test -race -count=1 ./...` (verbose into a log),
+# printing package results, failures, skips and a closing count.
+# Extra arguments go to `go test` (e.g. scripts/test.sh -run TestX).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit 1
+
+log=$(mktemp -t canaryjudge-test.XXXXXX.log)
+go test -race -count=1 -v "$@" ./... >"$log" 2>&1
+status=$?
+
+# Package lines, failures with their messages, skips with reasons, and the
+# lines our harnesses print to show what really ran (pgtest, acceptance).
+grep -E '^(ok|FAIL|panic:|pgtest:|kayenta)|^\s*--- (FAIL|SKIP)|^\s+\S+\.go:[0-9]+: |^\?' "$log" |
+  grep -vE '^\s+\S+\.go:[0-9]+: .*\(log\)$'
+
+passed=$(grep -cE '^\s*--- PASS' "$log")
+failed=$(grep -cE '^\s*--- FAIL' "$log")
+skipped=$(grep -cE '^\s*--- SKIP' "$log")
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "go test exited $status without a failing test (build error or panic); full log: $log"
+  grep -E '^(#|\S+\.go:[0-9]+:[0-9]+: )' "$log" | head -40
+fi
+echo "full log: $log"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -20,17 +20,24 @@ const (
 // MannWhitney runs the two-sample Wilcoxon rank-sum (Mann-Whitney U) test of
 // x (canary) against y (baseline) and, when opt.ConfInt is set, the
 // Hodges-Lehmann estimate of the shift x - y with its confidence interval,
-// as R's wilcox.test(x, y, ...) does.
+// as R's wilcox.test(x, y, ...) does: W, the method choice, exact and normal
+// p-values and the exact interval are R's to the last bits.
 //
-// The interval ends and the estimate are exact order statistics of the n·m
-// pairwise differences, found without building them (see pairs). R finds the
-// normal-method ends with uniroot(tol = 1e-4); its answers lie within that
-// tolerance of these.
+// The normal-method interval ends and the estimate are exact order
+// statistics of the n·m pairwise differences, found without building them
+// (see pairs): the points where R's rank statistic W(d) crosses the normal
+// quantile. R searches for them with uniroot(tol = 1e-4) and its answers lie
+// within that tolerance; where W(d) equals the quantile on a whole stretch
+// (the estimate when n·m is even, a one-sided 50% interval) the middle of the
+// stretch is returned, as the median of the differences is.
 //
-// When every value of x - mu and y is identical the Result is still filled in
-// (W = n·m/2, PValue = 1, Z and the interval NaN) and ErrAllTied is returned.
-func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
-	opt, err = opt.normalize()
+// Errors: ErrEmpty, ErrNonFinite and ErrOption with no Result. When every
+// value of x - mu and y is identical the Result is still filled in (W =
+// n·m/2, PValue = 1, Z and the interval NaN) and ErrAllTied is returned. When
+// the samples are so far apart that a difference overflows float64, the
+// test is returned without an interval, with an ErrNonFinite error.
+func MannWhitney(x, y []float64, opt Options) (Result, error) {
+	opt, err := opt.normalize()
 	if err != nil {
 		return Result{}, err
 	}
@@ -42,25 +49,21 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 	}
 	n, m := len(x), len(y)
 	nan := math.NaN()
-	res = Result{
+	res := Result{
 		W: nan, PValue: nan, Z: nan, Estimate: nan, ConfInt: [2]float64{nan, nan},
 		N: n, M: m, Alternative: opt.Alternative, Mu: opt.Mu, ConfLevel: opt.ConfLevel,
 		AchievedConfLevel: nan,
 	}
 	xs, ys := sortedCopy(x), sortedCopy(y)
+	var noInterval error
 	if lo, hi := xs[0]-ys[m-1], xs[n-1]-ys[0]; opt.ConfInt && (math.IsInf(lo, 0) || math.IsInf(hi, 0)) {
 		opt.ConfInt = false
-		defer func() {
-			if err == nil {
-				err = fmt.Errorf("%w: pairwise differences overflow float64; no interval", ErrNonFinite)
-			}
-		}()
+		noInterval = fmt.Errorf("%w: pairwise differences overflow float64; no interval", ErrNonFinite)
 	}
 	rs := rankSum(xs, opt.Mu, ys)
 	res.W, res.Ties = rs.u, rs.ties
 
-	exact := !rs.ties && (opt.Exact == ExactForce || (opt.Exact == ExactAuto && n < 50 && m < 50))
-	if exact {
+	if !rs.ties && (opt.Exact == ExactForce || (opt.Exact == ExactAuto && n < 50 && m < 50)) {
 		if err := exactFeasible(n, m); err != nil {
 			return Result{}, err
 		}
@@ -70,7 +73,7 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 		if opt.ConfInt {
 			d.confInt(newPairs(xs, ys), opt, &res)
 		}
-		return res, nil
+		return res, noInterval
 	}
 
 	res.Method = MethodNormal
@@ -79,12 +82,13 @@ func MannWhitney(x, y []float64, opt Options) (res Result, err error) {
 		res.PValue = 1
 		return res, fmt.Errorf("%w: every value of x - mu and y equals %g", ErrAllTied, ys[0])
 	}
-	res.Z = (res.W - float64(n)*float64(m)/2 - correction(res.W-float64(n)*float64(m)/2, opt.Alternative, opt.Correct)) / sigma
+	dz := res.W - float64(n)*float64(m)/2
+	res.Z = (dz - correction(dz, opt.Alternative, opt.Correct)) / sigma
 	res.PValue = normalP(res.Z, opt.Alternative)
 	if opt.ConfInt {
 		normalConfInt(newPairs(xs, ys), opt, &res)
 	}
-	return res, nil
+	return res, noInterval
 }
 
 // normalize fills the zero values of Alternative, ConfLevel and Exact and

@@ -113,8 +113,8 @@ func (p *pairs) kth(k int64) float64 {
 	return lo
 }
 
-// collectMax is the bracket size at which kth stops counting and sorts the
-// remaining candidates instead.
+// collectMax is the bracket size at which kth stops counting and selects
+// among the remaining candidates instead.
 const collectMax = 1024
 
 // collect returns the r-th smallest (1-based) of the differences in

@@ -156,7 +156,8 @@ func (s *ShiftStat) Z(d float64, alt Alternative, correct bool) float64 {
 }
 
 // OrderStat returns the k-th smallest (1-based) of the n·m pairwise
-// differences x[i] - y[j], in O((n+m)·log) time and no extra memory.
+// differences x[i] - y[j] without building them: a few O(n+m) counting
+// sweeps and a fixed scratch space of at most a few thousand values.
 // k outside [1, n·m] is clamped.
 func (s *ShiftStat) OrderStat(k int64) float64 {
 	p := newPairs(s.xs, s.ys)

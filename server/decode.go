@@ -79,6 +79,9 @@ func jsonError(err error) error {
 		return badRequest(field, fmt.Sprintf("must be %s, not JSON %s", jsonKind(typ.Type.Kind().String()), typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return badRequest("body", `unknown field ""`)
+		}
 		return badRequest(name, "unknown field")
 	default:
 		// Errors from custom UnmarshalJSON methods carry their own message.

@@ -128,8 +128,11 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
 	}
+	// The audit keeps the input and the decision; the analysis result is
+	// in its own row (analysis_id), not copied again.
+	audited, _ := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
 	if err := tx.Audit(ctx, store.AuditEntry{At: c.now, Actor: c.actor, Action: c.trigger, Service: rel.Service,
-		ReleaseID: rel.ID, PolicyVersion: c.policyVersion, Input: in, Output: body}); err != nil {
+		ReleaseID: rel.ID, PolicyVersion: c.policyVersion, Input: in, Output: audited}); err != nil {
 		return Outcome{}, err
 	}
 	if msgs := messages(rel, from, d, c.policy.Notify, c.now); len(msgs) > 0 {

@@ -106,6 +106,9 @@ func parseSamples(v *ValidationError, raw json.RawMessage, path string) Samples 
 		}
 		return path + "." + k
 	}
+	if fast, ok := parseSamplesFast(raw); ok {
+		return fast
+	}
 	var obj map[string][]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		v.Add(path, "must be an object mapping metric names to lists of numbers")
@@ -135,6 +138,32 @@ func parseSamples(v *ValidationError, raw json.RawMessage, path string) Samples 
 		out[name] = xs
 	}
 	return out
+}
+
+// parseSamplesFast decodes well-formed input in one pass (numbers and
+// nulls only, within limits); anything else goes to the slower path that
+// names each bad point.
+func parseSamplesFast(raw json.RawMessage) (Samples, bool) {
+	var obj map[string][]*float64
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil, false
+	}
+	out := make(Samples, len(obj))
+	for name, pts := range obj {
+		if len(pts) > MaxPoints {
+			return nil, false
+		}
+		xs := make([]float64, len(pts))
+		for i, p := range pts {
+			if p == nil {
+				xs[i] = math.NaN()
+			} else {
+				xs[i] = *p
+			}
+		}
+		out[name] = xs
+	}
+	return out, true
 }
 
 // parsePoint reads one point: a finite number, null or "NaN".

@@ -81,8 +81,8 @@ CREATE TABLE audit_log (
     service        text NOT NULL DEFAULT '',
     release_id     text NOT NULL DEFAULT '',
     policy_version integer NOT NULL DEFAULT 0,
-    input          jsonb,
-    output         jsonb
+    input          json,  -- json, not jsonb: the audit keeps what was received, as received
+    output         json
 );
 CREATE INDEX audit_log_release ON audit_log (release_id, id);
 

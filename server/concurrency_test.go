@@ -149,7 +149,7 @@ func TestFreezeMidFlight(t *testing.T) {
 	}
 }
 
-func openPG(t *testing.T, url string) *postgres.Store {
+func openPG(t testing.TB, url string) *postgres.Store {
 	t.Helper()
 	st, err := postgres.Open(context.Background(), url)
 	if err != nil {

@@ -36,7 +36,7 @@ type stack struct {
 	clock *clock
 }
 
-func newStack(t *testing.T, st store.Full, c *clock) stack {
+func newStack(t testing.TB, st store.Full, c *clock) stack {
 	t.Helper()
 	if c == nil {
 		c = newClock()

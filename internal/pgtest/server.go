@@ -109,7 +109,7 @@ func startLocal(ctx context.Context) (string, func(), error) {
 	}
 	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
-		"-c", "synchronous_commit=off", "-c", "max_connections=300", "-c", "log_min_messages=fatal")
+		"-c", "synchronous_commit=off", "-c", "max_connections=300", "-c", "log_min_messages=fatal", "-c", "max_wal_size=1GB")
 	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
 	logf, _ := os.Create(filepath.Join(dir, "postgres.log"))
 	srv.Stdout, srv.Stderr = logf, logf

@@ -66,10 +66,12 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	p.Version = 0 // the store numbers versions
 	rec, err := s.store.PutPolicy(r.Context(), svc, p, ifMatch, principal(r.Context()), s.now())
 	if err != nil {
 		return err
 	}
+	rec.Policy.Version = rec.Version
 	status := http.StatusOK
 	if rec.Version == 1 {
 		status = http.StatusCreated
@@ -90,6 +92,7 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rec.Policy.Version = rec.Version
 	w.Header().Set("ETag", etag(rec.Version))
 	if r.Header.Get("If-None-Match") == etag(rec.Version) {
 		w.WriteHeader(http.StatusNotModified)

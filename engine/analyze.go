@@ -124,10 +124,11 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	}
 	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
 	in, _ := json.Marshal(c.input)
-	body, err := json.Marshal(out)
+	body, err := Encode(out)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
 	}
+	out.Body = body
 	// The audit keeps the input and the decision; the analysis result is
 	// in its own row (analysis_id), not copied again.
 	audited, _ := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
@@ -141,9 +142,9 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 		}
 	}
 	if c.idem != nil {
-		// Stored exactly as the server writes it (json.Encoder adds "\n"),
-		// so a replay is byte-for-byte the first answer.
-		if err := tx.SaveIdempotent(ctx, *c.idem, 200, append(body, '\n')); err != nil {
+		// The server writes exactly these bytes, so a replay is
+		// byte-for-byte the first answer.
+		if err := tx.SaveIdempotent(ctx, *c.idem, 200, body); err != nil {
 			return Outcome{}, err
 		}
 	}

@@ -78,10 +78,15 @@ type Outcome struct {
 	Release   store.Release         `json:"release"`
 	Analysis  *store.Analysis       `json:"analysis,omitempty"`
 	Decision  judge.Decision        `json:"decision"`
+	Duplicate bool                  `json:"duplicate,omitempty"`
 	Record    *store.DecisionRecord `json:"-"`
 	Replayed  *store.StoredResponse `json:"-"` // set when an Idempotency-Key matched
-	Duplicate bool                  `json:"duplicate,omitempty"`
+	Body      []byte                `json:"-"` // the encoded response, when recorded
 }
+
+// Encode writes v as the API does: JSON without HTML escaping (messages
+// hold ">=" and "<"), newline-terminated.
+func Encode(v any) ([]byte, error) { return store.EncodeJSON(v) }
 
 // replay checks a stored idempotent response inside a unit of work.
 func replay(ctx context.Context, tx store.ReleaseTx, idem *store.Idem) (*store.StoredResponse, error) {

@@ -156,4 +156,3 @@ func join(xs []string) string {
 	}
 	return b.String()
 }
-

@@ -121,6 +121,12 @@ func (s *Server) outcomeHandler(w http.ResponseWriter, r *http.Request, req any,
 		writeReplay(w, out.Replayed)
 		return nil
 	}
+	if out.Body != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(out.Body)
+		return nil
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

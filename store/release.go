@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -247,3 +248,17 @@ func (e *ActiveReleaseError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ActiveReleaseError) Unwrap() error { return ErrConflict }
+
+// EncodeJSON is the one JSON encoding of API responses: no HTML escaping
+// (messages hold ">=" and SQL may hold "<"), newline-terminated. Stored
+// idempotent responses use it so that a replay is byte-for-byte the
+// first answer.
+func EncodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

@@ -60,11 +60,10 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	}
 	var resp store.StoredResponse
 	if idem != nil {
-		var b bytes.Buffer
-		if err := json.NewEncoder(&b).Encode(r); err != nil {
+		body, err := store.EncodeJSON(r) // as the HTTP handler writes it
+		if err != nil {
 			return store.Release{}, nil, fmt.Errorf("encode release: %w", err)
 		}
-		body := b.Bytes() // as an HTTP handler writes it, trailing newline included
 		resp = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: body}
 	}
 	s.releases[r.ID] = r

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -164,12 +163,12 @@ func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error
 }
 
 // responseBody is the stored answer to an idempotent create: the release
-// as encoding/json's Encoder writes it (trailing newline included), the
+// as store.EncodeJSON writes it (trailing newline included), the
 // bytes an HTTP handler sends for it.
 func responseBody(r store.Release) ([]byte, error) {
-	var b bytes.Buffer
-	if err := json.NewEncoder(&b).Encode(r); err != nil {
+	b, err := store.EncodeJSON(r)
+	if err != nil {
 		return nil, fmt.Errorf("encode release: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }

@@ -11,10 +11,12 @@ log=$(mktemp -t canaryjudge-test.XXXXXX.log)
 go test -race -count=1 -v "$@" ./... >"$log" 2>&1
 status=$?
 
-# Package lines, failures with their messages, skips with reasons, and the
-# lines our harnesses print to show what really ran (pgtest, acceptance).
-grep -E '^(ok|FAIL|panic:|pgtest:|kayenta)|^\s*--- (FAIL|SKIP)|^\s+\S+\.go:[0-9]+: |^\?' "$log" |
-  grep -vE '^\s+\S+\.go:[0-9]+: .*\(log\)$'
+# Package lines, skips with their reasons, and the lines our harnesses
+# print to show what really ran (pgtest databases, Kayenta acceptance).
+grep -E '^(ok|FAIL|panic:|pgtest:|kayenta)|^\?' "$log"
+grep -E -A1 '^\s*--- SKIP' "$log"
+# Failures with the messages that follow them.
+grep -E -A12 '^\s*--- FAIL|^panic:' "$log" | grep -vE '^\s*--- PASS|^=== '
 
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")

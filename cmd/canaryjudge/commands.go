@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"judge":   {"judge canary vs baseline series offline", cmdJudge},
 		"render":  {"render the trigger table and other designs", cmdRender},
 		"version": {"print the version", cmdVersion},
+		"token":   {"create API tokens (token create --name N --scope S)", cmdToken},
 	}
 }
 

@@ -21,8 +21,12 @@ type AnalysisRequest struct {
 // Analyze judges one window of a baking release and decides, under the
 // release's lock, writing everything in one unit of work.
 func (e *Engine) Analyze(ctx context.Context, releaseID string, req AnalysisRequest, actor string, idem *store.Idem) (Outcome, error) {
-	if req.SourceError == "" && len(req.Canary) == 0 && len(req.Baseline) == 0 {
+	hasSeries := len(req.Canary) > 0 || len(req.Baseline) > 0
+	switch {
+	case req.SourceError == "" && !hasSeries:
 		return Outcome{}, fieldErr("canary", "required: series per metric (or source_error when the data could not be fetched)")
+	case req.SourceError != "" && hasSeries:
+		return Outcome{}, fieldErr("source_error", "send either series or source_error, not both")
 	}
 	var out Outcome
 	err := e.st.InRelease(ctx, releaseID, func(tx store.ReleaseTx) error {
@@ -135,6 +139,10 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	if err := tx.Audit(ctx, store.AuditEntry{At: c.now, Actor: c.actor, Action: c.trigger, Service: rel.Service,
 		ReleaseID: rel.ID, PolicyVersion: c.policyVersion, Input: in, Output: audited}); err != nil {
 		return Outcome{}, err
+	}
+	if d.Page && len(c.policy.Notify) == 0 {
+		e.log.WarnContext(ctx, "a human is needed but the policy has no notify sinks; nobody is paged",
+			"release", rel.ID, "service", rel.Service, "reason", d.Reason)
 	}
 	if msgs := messages(rel, from, d, c.policy.Notify, c.now); len(msgs) > 0 {
 		if err := tx.Enqueue(ctx, msgs...); err != nil {

@@ -41,6 +41,7 @@ func TestBadInputEverywhereLeavesNoRows(t *testing.T) {
 		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1e999]}}`, 400, "canary.latency_p99[0]"},
 		{"POST", "/v1/releases/" + rid + "/analyses", huge, 413, ""},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{}`, 400, "canary"},
+		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1]},"source_error":"x"}`, 400, "source_error"},
 		{"POST", "/v1/releases/" + rid + "/events", `{"type":"exploded"}`, 400, "type"},
 		{"POST", "/v1/releases/" + rid + "/events", `{"type":"rollback_completed"}`, 409, ""},
 		{"POST", "/v1/releases/" + rid + "/override", `{"action":"promote"}`, 400, "reason"},

@@ -88,6 +88,22 @@ type Outcome struct {
 // hold ">=" and "<"), newline-terminated.
 func Encode(v any) ([]byte, error) { return store.EncodeJSON(v) }
 
+// once runs fn under the release's lock unless idem names a stored
+// response, which is returned instead (Outcome.Replayed) without acting.
+func (e *Engine) once(ctx context.Context, releaseID string, idem *store.Idem, fn func(tx store.ReleaseTx) (Outcome, error)) (Outcome, error) {
+	var out Outcome
+	err := e.st.InRelease(ctx, releaseID, func(tx store.ReleaseTx) error {
+		sr, err := replay(ctx, tx, idem)
+		if err != nil || sr != nil {
+			out.Replayed = sr
+			return err
+		}
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // replay checks a stored idempotent response inside a unit of work.
 func replay(ctx context.Context, tx store.ReleaseTx, idem *store.Idem) (*store.StoredResponse, error) {
 	if idem == nil {

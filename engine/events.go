@@ -65,17 +65,9 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 }
 
 func (e *Engine) transition(ctx context.Context, releaseID string, ev judge.Event, trigger, actor, detail string, input any, idem *store.Idem) (Outcome, error) {
-	var out Outcome
-	err := e.st.InRelease(ctx, releaseID, func(tx store.ReleaseTx) error {
-		sr, err := replay(ctx, tx, idem)
-		if err != nil || sr != nil {
-			out.Replayed = sr
-			return err
-		}
-		out, err = e.apply(ctx, tx, ev, trigger, actor, detail, input, idem)
-		return err
+	return e.once(ctx, releaseID, idem, func(tx store.ReleaseTx) (Outcome, error) {
+		return e.apply(ctx, tx, ev, trigger, actor, detail, input, idem)
 	})
-	return out, err
 }
 
 // apply moves the release through the state machine and records why.

@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// change is one decision to record, whatever triggered it.
+type change struct {
+	rel           store.Release
+	policy        judge.Policy
+	policyVersion int
+	analysis      *store.Analysis
+	decision      judge.Decision
+	trigger       string // analysis | event | override | sweeper
+	actor         string
+	automatic     bool
+	input         any
+	idem          *store.Idem
+	now           time.Time
+}
+
+// commit writes the decision, the release's new state, the audit entry,
+// the notifications and the idempotent response through tx.
+func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outcome, error) {
+	rel, d := c.rel, c.decision
+	from := rel.State
+	rel.State, rel.StateReason, rel.UpdatedAt = d.State, d.Reason, c.now
+	if d.State == judge.StateRollingBack && from != judge.StateRollingBack {
+		deadline := c.now.Add(c.policy.Guards.RollbackTimeout.Duration)
+		rel.RollbackStartedAt, rel.RollbackDeadline, rel.RollbackAttempted = &c.now, &deadline, true
+		if c.automatic {
+			rel.AutoRollbacks++
+		}
+	}
+	rec := &store.DecisionRecord{ReleaseID: rel.ID, Service: rel.Service, Target: rel.Target, Trigger: c.trigger,
+		Actor: c.actor, Automatic: c.automatic && d.Action == judge.ActionRollback, StateFrom: from, Decision: d, CreatedAt: c.now}
+	if c.analysis != nil {
+		rec.AnalysisID = &c.analysis.ID
+	}
+	if err := tx.SaveDecision(ctx, rec); err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.UpdateRelease(ctx, rel); err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
+	in, _ := json.Marshal(c.input)
+	body, err := Encode(out)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
+	}
+	out.Body = body
+	// The audit keeps the input and the decision; the analysis result is
+	// in its own row (analysis_id), not copied again.
+	audited, _ := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
+	if err := tx.Audit(ctx, store.AuditEntry{At: c.now, Actor: c.actor, Action: c.trigger, Service: rel.Service,
+		ReleaseID: rel.ID, PolicyVersion: c.policyVersion, Input: in, Output: audited}); err != nil {
+		return Outcome{}, err
+	}
+	if d.Page && len(c.policy.Notify) == 0 {
+		e.log.WarnContext(ctx, "a human is needed but the policy has no notify sinks; nobody is paged",
+			"release", rel.ID, "service", rel.Service, "reason", d.Reason)
+	}
+	if msgs := messages(rel, from, d, c.policy.Notify, c.now); len(msgs) > 0 {
+		if err := tx.Enqueue(ctx, msgs...); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if c.idem != nil {
+		// The server writes exactly these bytes, so a replay is
+		// byte-for-byte the first answer.
+		if err := tx.SaveIdempotent(ctx, *c.idem, 200, body); err != nil {
+			return Outcome{}, err
+		}
+	}
+	e.logDecision(ctx, rel, c.trigger, c.actor, d)
+	return out, nil
+}
+
+func fieldErr(field, msg string) error {
+	v := &judge.ValidationError{}
+	v.Add(field, msg)
+	return v
+}

@@ -11,24 +11,6 @@ import (
 	"strings"
 )
 
-// decodeJSON strictly decodes the request body into v: the content type
-// must be JSON, unknown fields are rejected, exactly one value is allowed,
-// and every failure names the field it concerns.
-func decodeJSON(r *http.Request, v any) error {
-	if err := checkJSONType(r); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return mbe
-		}
-		return badRequest("body", "could not read the request body: "+err.Error())
-	}
-	return decodeStrict(body, v)
-}
-
 // checkJSONType accepts a JSON content type or none.
 func checkJSONType(r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"fmt"
 	"sync"
 	"testing"
 
@@ -52,6 +51,5 @@ func TestIdempotencyKey(t *testing.T) {
 		if o.Decision.Evidence["windows"] != float64(2) {
 			t.Fatalf("next window counted %v", o.Decision.Evidence["windows"])
 		}
-		_ = fmt.Sprint()
 	})
 }

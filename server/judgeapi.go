@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/canaryjudge/canaryjudge/engine"
@@ -11,12 +10,9 @@ import (
 
 // postJudge judges one window of series against a policy, statelessly.
 func (s *Server) postJudge(w http.ResponseWriter, r *http.Request) error {
-	if err := checkJSONType(r); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
-		return readErr(err)
+		return err
 	}
 	req, err := judge.ParseRequest(body)
 	if err != nil {

@@ -87,10 +87,9 @@ func window(seed uint64, factor, errs float64) string {
 }
 
 var (
-	healthy    = func(seed uint64) string { return window(seed, 1, 0) }
-	slow       = func(seed uint64) string { return window(seed, 2, 0) }
-	erroring   = func(seed uint64) string { return window(seed, 1, 0.2) }
-	releaseSeq sync.Mutex
+	healthy  = func(seed uint64) string { return window(seed, 1, 0) }
+	slow     = func(seed uint64) string { return window(seed, 2, 0) }
+	erroring = func(seed uint64) string { return window(seed, 1, 0.2) }
 )
 
 type outcome struct {

@@ -3,11 +3,11 @@ package judge
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
-	"math"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/canaryjudge/canaryjudge/internal/jsondiff"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -137,7 +137,7 @@ func TestResultJSON(t *testing.T) {
 		golden(t, "result.golden.json", b)
 	}
 	want := readTestdata(t, "result.golden.json")
-	if path := jsonDiff(want, b); path != "" {
+	if path := jsondiff.Diff(want, b); path != "" {
 		t.Errorf("result differs from testdata/result.golden.json at %s (go test -update rewrites it):\n%s", path, b)
 	}
 	if strings.Contains(string(b), "NaN") {
@@ -171,52 +171,6 @@ func TestParseInputAndRequest(t *testing.T) {
 	if _, err := ParseRequest([]byte(`{}`)); err == nil || !strings.Contains(err.Error(), "policy: is required") {
 		t.Errorf("empty request: %v", err)
 	}
-}
-
-// jsonDiff returns the path of the first difference between two JSON
-// documents, numbers compared to a relative 1e-9 (judge/stats may change in
-// the last bits), or "" when they match.
-func jsonDiff(a, b []byte) string {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return "(invalid JSON)"
-	}
-	return valueDiff(x, y, "$")
-}
-
-func valueDiff(x, y any, path string) string {
-	switch xv := x.(type) {
-	case map[string]any:
-		yv, ok := y.(map[string]any)
-		if !ok || len(xv) != len(yv) {
-			return path
-		}
-		for _, k := range sortedKeys(xv) {
-			if d := valueDiff(xv[k], yv[k], path+"."+k); d != "" {
-				return d
-			}
-		}
-	case []any:
-		yv, ok := y.([]any)
-		if !ok || len(xv) != len(yv) {
-			return path
-		}
-		for i := range xv {
-			if d := valueDiff(xv[i], yv[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
-				return d
-			}
-		}
-	case float64:
-		yv, ok := y.(float64)
-		if !ok || math.Abs(xv-yv) > 1e-9*math.Max(1, math.Abs(xv)) {
-			return path
-		}
-	default:
-		if x != y {
-			return path
-		}
-	}
-	return ""
 }
 
 // The trigger table is pinned by golden files (go test -update rewrites them).
@@ -300,7 +254,7 @@ func TestAPIExample(t *testing.T) {
 	if *update {
 		golden(t, "api_response.golden.json", []byte(buf.String()))
 	}
-	if path := jsonDiff(readTestdata(t, "api_response.golden.json"), []byte(buf.String())); path != "" {
+	if path := jsondiff.Diff(readTestdata(t, "api_response.golden.json"), []byte(buf.String())); path != "" {
 		t.Errorf("response differs at %s:\n%s", path, buf.String())
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/canaryjudge/canaryjudge/internal/jsondiff"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -56,7 +55,7 @@ func TestJudgeJSONFromStdin(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if diff := jsonDiff(want, []byte(out)); diff != "" {
+	if diff := jsondiff.Diff(want, []byte(out)); diff != "" {
 		t.Errorf("judge --format json differs from judge/testdata/result.golden.json at %s:\n%s", diff, out)
 	}
 }
@@ -105,52 +104,6 @@ func TestJudgeFlags(t *testing.T) {
 	if err != nil || !strings.Contains(out, "--format") {
 		t.Errorf("help: %v %q", err, out)
 	}
-}
-
-// jsonDiff returns the path of the first difference between two JSON
-// documents, numbers compared to a relative 1e-9 (the statistics may change
-// in the last bits), or "" when they match.
-func jsonDiff(a, b []byte) string {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return "(invalid JSON)"
-	}
-	return valueDiff(x, y, "$")
-}
-
-func valueDiff(x, y any, path string) string {
-	switch xv := x.(type) {
-	case map[string]any:
-		yv, ok := y.(map[string]any)
-		if !ok || len(xv) != len(yv) {
-			return path
-		}
-		for k := range xv {
-			if d := valueDiff(xv[k], yv[k], path+"."+k); d != "" {
-				return d
-			}
-		}
-	case []any:
-		yv, ok := y.([]any)
-		if !ok || len(xv) != len(yv) {
-			return path
-		}
-		for i := range xv {
-			if d := valueDiff(xv[i], yv[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
-				return d
-			}
-		}
-	case float64:
-		yv, ok := y.(float64)
-		if !ok || math.Abs(xv-yv) > 1e-9*math.Max(1, math.Abs(xv)) {
-			return path
-		}
-	default:
-		if x != y {
-			return path
-		}
-	}
-	return ""
 }
 
 // render triggers prints the golden table that judge's own test pins.

@@ -51,7 +51,7 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	}
 	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
 	in, _ := json.Marshal(c.input)
-	body, err := Encode(out)
+	body, err := store.EncodeJSON(out)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
 	}

@@ -84,10 +84,6 @@ type Outcome struct {
 	Body      []byte                `json:"-"` // the encoded response, when recorded
 }
 
-// Encode writes v as the API does: JSON without HTML escaping (messages
-// hold ">=" and "<"), newline-terminated.
-func Encode(v any) ([]byte, error) { return store.EncodeJSON(v) }
-
 // once runs fn under the release's lock unless idem names a stored
 // response, which is returned instead (Outcome.Replayed) without acting.
 func (e *Engine) once(ctx context.Context, releaseID string, idem *store.Idem, fn func(tx store.ReleaseTx) (Outcome, error)) (Outcome, error) {

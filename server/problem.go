@@ -108,13 +108,13 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	body, _ := engine.Encode(p)
+	body, _ := store.EncodeJSON(p)
 	_, _ = w.Write(body)
 }
 
 // writeJSON writes v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := engine.Encode(v)
+	body, err := store.EncodeJSON(v)
 	if err != nil {
 		writeProblem(w, toProblem(err))
 		return

@@ -56,16 +56,21 @@ func runEnv(ctx context.Context, e *env, args []string) error {
 }
 
 func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: canaryjudge <command> [flags]\n\ncommands:")
+	listCommands(w, cmds)
+	fmt.Fprintln(w, "\nRun 'canaryjudge <command> --help' for a command's flags.")
+}
+
+// listCommands prints one line per command, sorted by name.
+func listCommands(w io.Writer, cmds map[string]command) {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintln(w, "usage: canaryjudge <command> [flags]\n\ncommands:")
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'canaryjudge <command> --help' for a command's flags.")
 }
 
 // newFlags makes a flag set that writes its usage to the right stream and

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 )
@@ -48,15 +47,8 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 }
 
 func renderUsage(w io.Writer) {
-	names := make([]string, 0, len(renderCommands))
-	for n := range renderCommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	fmt.Fprintln(w, "usage: canaryjudge render <design> [flags]\n\ndesigns:")
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, renderCommands[n].summary)
-	}
+	listCommands(w, renderCommands)
 }
 
 // renderTriggers prints judge.RenderTriggers of a policy file.

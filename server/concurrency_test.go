@@ -18,10 +18,7 @@ import (
 // roll back and 48 escalate, on real PostgreSQL through real HTTP, with
 // two servers sharing the database.
 func TestRollbackCapUnderConcurrency(t *testing.T) {
-	url := pgtest.URL(t)
-	st1, st2 := openPG(t, url), openPG(t, url)
-	c := newClock()
-	a, b := newStack(t, st1, c), newStack(t, st2, c)
+	a, b, st1 := twoReplicas(t)
 	setupService(t, a, "payments", testPolicy(2, ""))
 	const n = 50
 	ids := make([]string, n)
@@ -61,10 +58,7 @@ func TestRollbackCapUnderConcurrency(t *testing.T) {
 // TestSweeperTwoServersPageOnce: stuck rollbacks are halted and paged
 // exactly once even when two servers sweep the same database at once.
 func TestSweeperTwoServersPageOnce(t *testing.T) {
-	url := pgtest.URL(t)
-	st1, st2 := openPG(t, url), openPG(t, url)
-	c := newClock()
-	a, b := newStack(t, st1, c), newStack(t, st2, c)
+	a, b, st1 := twoReplicas(t)
 	setupService(t, a, "cart", testPolicy(1000, `,"notify":[{"kind":"webhook","url":"http://127.0.0.1:9/hook","secret":"s"}]`))
 	const n = 12
 	for i := range n {
@@ -73,7 +67,7 @@ func TestSweeperTwoServersPageOnce(t *testing.T) {
 			t.Fatalf("setup: %+v", o.Decision)
 		}
 	}
-	c.Advance(11 * time.Minute) // past the 10m rollback timeout
+	a.clock.Advance(11 * time.Minute) // past the 10m rollback timeout (the clock is shared)
 	var wg sync.WaitGroup
 	handled := make([]int, 2)
 	for i, s := range []stack{a, b} {
@@ -104,10 +98,7 @@ func TestSweeperTwoServersPageOnce(t *testing.T) {
 // TestFreezeMidFlight: once PUT freeze has answered, every later decision
 // that would promote or roll back answers wait / frozen, on either server.
 func TestFreezeMidFlight(t *testing.T) {
-	url := pgtest.URL(t)
-	st1, st2 := openPG(t, url), openPG(t, url)
-	c := newClock()
-	a, b := newStack(t, st1, c), newStack(t, st2, c)
+	a, b, _ := twoReplicas(t)
 	setupService(t, a, "orders", testPolicy(1000, ""))
 	const n = 40
 	ids := make([]string, n)
@@ -147,6 +138,16 @@ func TestFreezeMidFlight(t *testing.T) {
 			t.Fatalf("after freeze: %+v", o.Decision)
 		}
 	}
+}
+
+// twoReplicas starts two servers on one fresh PostgreSQL database with a
+// shared clock, as two replicas of the service would run; st1 is the
+// first server's store, for checking rows with SQL.
+func twoReplicas(t *testing.T) (a, b stack, st1 *postgres.Store) {
+	url := pgtest.URL(t)
+	st1, st2 := openPG(t, url), openPG(t, url)
+	c := newClock()
+	return newStack(t, st1, c), newStack(t, st2, c), st1
 }
 
 func openPG(t testing.TB, url string) *postgres.Store {

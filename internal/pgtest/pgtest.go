@@ -2,10 +2,14 @@
 // database of its own. It finds a server once per test binary (TestMain):
 //
 //  1. DATABASE_URL, when set (its database is used as the maintenance database);
-//  2. testcontainers-go's postgres module, when a Docker engine is reachable;
-//  3. a throwaway local cluster started from /usr/lib/postgresql/*/bin
+//  2. a throwaway local cluster started from /usr/lib/postgresql/*/bin
 //     (initdb in a temp dir, random port, Unix socket in the temp dir, run as
 //     an unprivileged user when the process is root).
+//
+// It never asks Docker for a PostgreSQL container: machines here have an
+// engine but no registry, so a pull would only wait and fail. Tests that
+// need the engine (the image, replicas cut off from the database) build
+// their images locally and say so.
 //
 // The migrations are applied once to a template database; each test's
 // database is cloned from it, so tests can run in parallel. With CI=true a
@@ -33,7 +37,7 @@ const templateDB = "canaryjudge_template"
 var (
 	adminURL string     // maintenance database URL
 	setupErr error      // why no server could be had
-	kind     string     // which of the three sources served
+	kind     string     // which of the two sources served
 	stopFn   func()     // stops what Main started
 	cloneMu  sync.Mutex // CREATE DATABASE ... TEMPLATE must not run concurrently
 	seq      atomic.Int64

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 )
 
 // start finds or starts a server and returns its maintenance URL, which
@@ -24,13 +22,6 @@ import (
 func start(ctx context.Context) (string, string, func(), error) {
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		return u, "DATABASE_URL", nil, ping(ctx, u)
-	}
-	if dockerReachable() {
-		u, stop, err := startContainer(ctx)
-		if err == nil {
-			return u, "testcontainers", stop, nil
-		}
-		fmt.Fprintf(os.Stderr, "pgtest: Docker reachable but container failed (%v); trying a local cluster\n", err)
 	}
 	u, stop, err := startLocal(ctx)
 	return u, "local cluster", stop, err
@@ -42,42 +33,6 @@ func ping(ctx context.Context, u string) error {
 		return err
 	}
 	return conn.Close(ctx)
-}
-
-func dockerReachable() bool {
-	if os.Getenv("DOCKER_HOST") != "" {
-		return true
-	}
-	const sock = "/var/run/docker.sock"
-	if _, err := os.Stat(sock); err != nil {
-		return false
-	}
-	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
-	resp, err := c.Get("http://docker/_ping")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-func startContainer(ctx context.Context) (string, func(), error) {
-	c, err := tcpostgres.Run(ctx, "postgres:15-alpine",
-		tcpostgres.WithDatabase("postgres"), tcpostgres.WithUsername("postgres"), tcpostgres.WithPassword("postgres"),
-		tcpostgres.BasicWaitStrategies())
-	if err != nil {
-		return "", nil, err
-	}
-	stop := func() { _ = c.Terminate(context.Background()) }
-	u, err := c.ConnectionString(ctx, "sslmode=disable")
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
-	return u, stop, nil
 }
 
 // startLocal runs initdb and postgres from the machine's PostgreSQL binaries.

@@ -1,0 +1,201 @@
+package stats
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Means of autocorrelated series.
+//
+// Points inside a canary analysis window are not independent: a latency
+// percentile or a CPU reading every 10 s follows the one before it. Treating
+// 60 such points as 60 independent ones makes the standard error of their
+// mean too small by a factor that reaches 3 at a lag-1 autocorrelation of
+// 0.8, so small, persistent differences look significant. We model each
+// side's points as AR(1) around its mean and widen the standard error by the
+// exact AR(1) variance factor of a mean of n points. An effective sample size
+// from the lag-1 autocorrelation was chosen over block resampling because it
+// is deterministic, linear in n, needs no tuning of a block length for
+// windows of 5 to 60 points, and is a closed form a user can check by hand.
+
+// Lag1 is the lag-1 sample autocorrelation of xs in time order,
+// sum((x[t]-m)(x[t+1]-m)) / sum((x[t]-m)^2), as R's acf(x)$acf[2]. It is NaN
+// for fewer than 3 points or a constant series.
+func Lag1(xs []float64) float64 {
+	n := len(xs)
+	if n < 3 {
+		return math.NaN()
+	}
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(n)
+	num, den := 0.0, 0.0
+	for i, x := range xs {
+		d := x - m
+		den += d * d
+		if i+1 < n {
+			num += d * (xs[i+1] - m)
+		}
+	}
+	if den == 0 {
+		return math.NaN()
+	}
+	return num / den
+}
+
+// MaxRho caps the autocorrelation used for inflation: beyond it a window
+// holds about one independent observation whatever its length.
+const MaxRho = 0.95
+
+// AdjustedRho is the autocorrelation the intervals use: the lag-1 estimate
+// r of n points corrected for its known downward bias (E[r] is about
+// rho - (1+3 rho)/n, Marriott and Pope 1954), clamped to [0, MaxRho]. A
+// negative estimate is taken as 0: it would narrow the interval, and that is
+// never the safe side. NaN r (too few points, constant series) gives 0.
+func AdjustedRho(r float64, n int) float64 {
+	if math.IsNaN(r) || n < 4 {
+		return 0
+	}
+	rho := (float64(n)*r + 1) / float64(n-3)
+	return max(0, min(MaxRho, rho))
+}
+
+// AR1Inflation is the factor f by which the variance of the mean of n
+// points of a stationary AR(1) series with lag-1 autocorrelation rho exceeds
+// that of n independent points: Var(mean) = sigma^2/n * f, with
+// f = 1 + 2 * sum_{k=1}^{n-1} (1 - k/n) rho^k. The effective sample size is
+// n/f.
+func AR1Inflation(rho float64, n int) float64 {
+	if n < 2 || rho == 0 {
+		return 1
+	}
+	nf := float64(n)
+	s := rho/(1-rho) - rho*(1-math.Pow(rho, nf))/(nf*(1-rho)*(1-rho))
+	return 1 + 2*s
+}
+
+// Moments are what an interval needs of one side's series: its mean, the
+// standard error of that mean honest about autocorrelation, and the
+// effective sample size behind it.
+type Moments struct {
+	N    int     // points
+	Mean float64 // NaN for no points
+	SD   float64 // sample standard deviation (n-1); 0 for n < 2
+	Rho  float64 // autocorrelation used (AdjustedRho), 0 when not estimable
+	NEff float64 // N / AR1Inflation(Rho, N)
+	SE   float64 // SD / sqrt(NEff)
+}
+
+// MomentsOf summarises xs (time order, no NaN).
+func MomentsOf(xs []float64) Moments {
+	n := len(xs)
+	m := Moments{N: n, Mean: math.NaN()}
+	if n == 0 {
+		return m
+	}
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	m.Mean = sum / float64(n)
+	if n < 2 {
+		m.NEff = 1
+		return m
+	}
+	ss := 0.0
+	for _, x := range xs {
+		ss += (x - m.Mean) * (x - m.Mean)
+	}
+	m.SD = math.Sqrt(ss / float64(n-1))
+	m.Rho = AdjustedRho(Lag1(xs), n)
+	m.NEff = float64(n) / AR1Inflation(m.Rho, n)
+	m.SE = m.SD / math.Sqrt(m.NEff)
+	return m
+}
+
+// Contrast is the linear combination Mean(c) - k*Mean(b) of two independent
+// sides, with its standard error and Welch-Satterthwaite degrees of freedom
+// (from each side's effective sample size).
+type Contrast struct {
+	Estimate, SE, DF float64
+}
+
+// NewContrast forms Mean(c) - k*Mean(b).
+func NewContrast(c, b Moments, k float64) Contrast {
+	vc, vb := c.SE*c.SE, k*k*b.SE*b.SE
+	est := c.Mean - k*b.Mean
+	se := math.Sqrt(vc + vb)
+	df := welchDF(vc, vb, c.NEff-1, b.NEff-1)
+	return Contrast{Estimate: est, SE: se, DF: df}
+}
+
+// welchDF is the Welch-Satterthwaite approximation; +Inf when both
+// variances are 0 (nothing to estimate), at least 1 otherwise.
+func welchDF(vc, vb, nuc, nub float64) float64 {
+	num := (vc + vb) * (vc + vb)
+	den := 0.0
+	if vc > 0 {
+		den += vc * vc / max(nuc, 1)
+	}
+	if vb > 0 {
+		den += vb * vb / max(nub, 1)
+	}
+	if den == 0 {
+		return math.Inf(1)
+	}
+	return max(1, num/den)
+}
+
+// TQuantile is the p quantile of Student's t with df degrees of freedom
+// (the normal quantile when df is infinite).
+func TQuantile(p, df float64) float64 {
+	if math.IsInf(df, 1) {
+		return distuv.UnitNormal.Quantile(p)
+	}
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
+}
+
+// Above reports whether the contrast is significantly above 0 with
+// one-sided error alpha: Estimate - t(1-alpha, DF) * SE > 0. A contrast with
+// SE 0 is above exactly when its estimate is.
+func (c Contrast) Above(alpha float64) bool {
+	if c.SE == 0 {
+		return c.Estimate > 0
+	}
+	return c.Estimate-TQuantile(1-alpha, c.DF)*c.SE > 0
+}
+
+// Below is Above for the other tail.
+func (c Contrast) Below(alpha float64) bool {
+	if c.SE == 0 {
+		return c.Estimate < 0
+	}
+	return c.Estimate+TQuantile(1-alpha, c.DF)*c.SE < 0
+}
+
+// Interval is the two-sided interval Estimate +/- t(1-alpha/2, DF) * SE.
+func (c Contrast) Interval(alpha float64) (lo, hi float64) {
+	if c.SE == 0 {
+		return c.Estimate, c.Estimate
+	}
+	h := TQuantile(1-alpha/2, c.DF) * c.SE
+	return c.Estimate - h, c.Estimate + h
+}
+
+// PValue is the two-sided p-value of the contrast being 0.
+func (c Contrast) PValue() float64 {
+	if c.SE == 0 {
+		if c.Estimate == 0 {
+			return 1
+		}
+		return 0
+	}
+	z := math.Abs(c.Estimate / c.SE)
+	if math.IsInf(c.DF, 1) {
+		return 2 * distuv.UnitNormal.Survival(z)
+	}
+	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Survival(z)
+}

@@ -8,22 +8,28 @@ import (
 )
 
 // AnalysisRequest is one window's data (POST /v1/releases/{id}/analyses).
-// SourceError reports that the caller could not fetch the data.
+// SourceError reports that the caller could not fetch the data. Window,
+// when given, is the window's time span; otherwise the window runs from
+// the end of the previous one (or the release's creation) to now.
 type AnalysisRequest struct {
-	Canary      judge.Samples `json:"canary"`
-	Baseline    judge.Samples `json:"baseline"`
-	SourceError string        `json:"source_error,omitempty"`
+	Canary      judge.Side   `json:"canary"`
+	Baseline    judge.Side   `json:"baseline"`
+	SourceError string       `json:"source_error,omitempty"`
+	Window      *WindowTimes `json:"window,omitempty"`
 }
 
 // Analyze judges one window of a baking release and decides, under the
 // release's lock, writing everything in one unit of work.
 func (e *Engine) Analyze(ctx context.Context, releaseID string, req AnalysisRequest, actor string, idem *store.Idem) (Outcome, error) {
-	hasSeries := len(req.Canary) > 0 || len(req.Baseline) > 0
+	hasSeries := !req.Canary.Empty() || !req.Baseline.Empty()
 	switch {
 	case req.SourceError == "" && !hasSeries:
 		return Outcome{}, fieldErr("canary", "required: series per metric (or source_error when the data could not be fetched)")
 	case req.SourceError != "" && hasSeries:
 		return Outcome{}, fieldErr("source_error", "send either series or source_error, not both")
+	}
+	if err := req.Window.validate(e.now()); err != nil {
+		return Outcome{}, err
 	}
 	return e.once(ctx, releaseID, idem, func(tx store.ReleaseTx) (Outcome, error) {
 		return e.analyzeLocked(ctx, tx, req, actor, idem)
@@ -43,20 +49,24 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	p := pol.Policy
 	var res *judge.Result
 	if req.SourceError == "" {
-		r, err := judge.Judge(p, req.Canary, req.Baseline)
+		r, err := judge.JudgeSides(p, req.Canary, req.Baseline)
 		if err != nil {
 			return Outcome{}, err
 		}
 		r.PolicyVersion = pol.Version
 		res = &r
 	}
-	w := p.Windows
-	hist, err := tx.Windows(ctx, max(w.MinWindows, w.ConsecutiveFailures, w.ConsecutiveNoData)+1)
+	hist, err := tx.Windows(ctx, 0)
 	if err != nil {
 		return Outcome{}, err
 	}
 	now := e.now()
-	cand := judge.Propose(judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, History: hist, Result: res, SourceErr: req.SourceError, Now: now})
+	span, err := windowSpan(req.Window, hist, rel.CreatedAt, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	cand := judge.Propose(judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, History: hist, Result: res,
+		SourceErr: req.SourceError, Start: span.Start, End: span.End, Now: now})
 	g := judge.GuardInput{Policy: p, BaselineVersion: rel.BaselineVersion, Migrations: rel.Migrations, AutoRollbacks: rel.AutoRollbacks}
 	if g.Freeze, err = tx.Freeze(ctx, now); err != nil {
 		return Outcome{}, err
@@ -69,10 +79,10 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	}
 	d := judge.ApplyGuards(cand, g)
 
-	a := &store.Analysis{ReleaseID: rel.ID, Window: judge.Window{At: now, Error: res == nil}, Result: res,
+	a := &store.Analysis{ReleaseID: rel.ID, Window: judge.Window{Start: span.Start, At: span.End, Error: res == nil}, Result: res,
 		SourceError: req.SourceError, PolicyVersion: pol.Version, CreatedAt: now}
 	if res != nil {
-		a.Window.Verdict = res.Verdict
+		a.Window.Verdict, a.Window.Metrics = res.Verdict, res.Summaries()
 	}
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
 		return Outcome{}, err

@@ -1,105 +1,178 @@
 package judge
 
 import (
-	"errors"
 	"fmt"
+	"math"
 
 	"github.com/canaryjudge/canaryjudge/judge/stats"
 )
 
-// classifyDefault is canaryjudge's own classifier. It fixes Kayenta's known
-// weaknesses:
-//   - fewer than min_samples points on a side is nodata, never a pass;
-//   - the p-value is R's wilcox.test (exact distribution when both sides
-//     have < 50 points and no ties) and is reported;
-//   - a metric fails only when the change is significant (p < alpha) AND
-//     its effect size is beyond the allowance, in a direction the policy
-//     calls bad; the direction of the change is the rank statistic's
-//     (W above or below n·m/2), so it is defined even when the
-//     Hodges-Lehmann estimate is 0, as with error ratios full of zeros;
-//   - effect sizes stay finite when the baseline is zero (safeMeanRatio,
-//     mean_diff, cles).
+// The default mode judges what real canary data looks like, not iid
+// textbook samples:
+//   - a side without real points is nodata whatever the NaN strategy (a
+//     replacement fills gaps, it never invents a side), and so is one with
+//     fewer than min_samples real points or, for counts, no traffic;
+//   - each metric's effect (ratio or difference of means, rate ratio of
+//     counts, cles) gets a two-sided 1-alpha interval that is honest about
+//     autocorrelation between points (see judge/stats: effective sample
+//     sizes from the lag-1 autocorrelation; quasi-likelihood scales for
+//     counts);
+//   - a metric fails only when that whole interval lies beyond the
+//     allowance in a direction the policy calls bad; significance alone
+//     never fails it, and a change in the allowed direction never does;
+//   - the effect stays finite on a zero baseline.
 //
-// Missing data never fails a metric here: the verdict becomes nodata and
-// the decision engine waits, then escalates.
-func classifyDefault(cs, bs sample, m Metric, alpha float64) outcome {
-	exp, ctl := cs.vals, bs.vals
-	o := newOutcome()
-	o.level = 1 - alpha
-	if len(exp) == 0 || len(ctl) == 0 {
-		r := RuleNoData
-		if m.MustHaveData {
-			r = RuleNoDataFail
-		}
-		return o.with(ClassNoData, r, missingText(exp, ctl))
+// Missing data never fails a metric: the verdict becomes nodata and the
+// decision engine waits, then escalates.
+
+// judgeDefault judges a plain series.
+func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
+	cleanC, finC, nanC, outC := preprocess(rawC, m)
+	cleanB, finB, nanB, outB := preprocess(rawB, m)
+	mr := newMetricResult(m)
+	realC, realB := len(rawC)-nanC, len(rawB)-nanB
+	ev := evidence{c: stats.MomentsOf(finC), b: stats.MomentsOf(finB)}
+	mr.Canary = momentStats(rawC, finC, nanC, outC, ev.c)
+	mr.Baseline = momentStats(rawB, finB, nanB, outB, ev.b)
+	mr.N, mr.M = len(finC), len(finB)
+	if m.Ceiling != nil {
+		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
 	}
-	if len(exp) < m.MinSamples || len(ctl) < m.MinSamples {
-		return o.with(ClassNoData, RuleInsufficientSamples, fmt.Sprintf(
-			"canary has %d points and baseline %d; min_samples is %d per side", len(exp), len(ctl), m.MinSamples))
-	}
-	mc, mb := kmean(exp), kmean(ctl)
-	o.meanRatio = safeMeanRatio(mc, mb)
-	switch m.EffectSize.Measure {
-	case MeasureMeanDiff:
-		o.effect = mc - mb
-	case MeasureCLES:
-		o.effect = clesSorted(cs.sorted, bs.sorted)
-	default:
-		o.effect = o.meanRatio
-	}
-	if sameValues(cs, bs) {
-		o.p = 1
-		return o.with(ClassPass, RuleIdentical, "canary and baseline hold the same values")
-	}
-	r, err := stats.MannWhitney(exp, ctl, stats.Options{
-		Alternative: stats.TwoSided, ConfLevel: 1 - alpha, Exact: stats.ExactAuto, Correct: true, ConfInt: true,
-	})
-	if err != nil && !errors.Is(err, stats.ErrAllTied) {
-		return o.with(ClassError, RuleStatsError, "Mann-Whitney test failed: "+err.Error())
-	}
-	o.w, o.p, o.method = r.W, r.PValue, string(r.Method)
-	if r.HasEstimate {
-		o.est, o.lo, o.hi = r.Estimate, r.ConfInt[0], r.ConfInt[1]
-	}
-	half := float64(len(exp)) * float64(len(ctl)) / 2
-	es := m.EffectSize
-	eff := fmt.Sprintf("%s %s", es.Measure, fnum(o.effect))
 	switch {
-	case !(o.p < alpha):
-		return o.with(ClassPass, RuleNotSignificant, fmt.Sprintf("no significant change (p = %s >= alpha %g)", fnum(o.p), alpha))
-	case r.W > half && m.Direction == DirDecrease:
-		return o.with(ClassPass, RuleAllowedDirection, fmt.Sprintf("significant increase (p = %s), which direction decrease allows", fnum(o.p)))
-	case r.W < half && m.Direction == DirIncrease:
-		return o.with(ClassPass, RuleAllowedDirection, fmt.Sprintf("significant decrease (p = %s), which direction increase allows", fnum(o.p)))
-	case r.W > half && !beyondIncrease(es.Measure, o.effect, es.AllowedIncrease):
-		return o.with(ClassPass, RuleWithinAllowance, fmt.Sprintf("significant increase (p = %s) within the allowed effect: %s <= %s",
-			fnum(o.p), eff, allowText(es.Measure, es.AllowedIncrease, true)))
-	case r.W < half && !beyondDecrease(es.Measure, o.effect, es.AllowedDecrease):
-		return o.with(ClassPass, RuleWithinAllowance, fmt.Sprintf("significant decrease (p = %s) within the allowed effect: %s >= %s",
-			fnum(o.p), eff, allowText(es.Measure, es.AllowedDecrease, false)))
-	case r.W > half:
-		o.critical = m.Critical && beyondIncrease(es.Measure, o.effect, es.CriticalIncrease)
-		return o.with(ClassHigh, RuleSignificantIncrease, fmt.Sprintf("significant increase (p = %s < %g) beyond the allowed effect: %s > %s",
-			fnum(o.p), alpha, eff, allowText(es.Measure, es.AllowedIncrease, true)))
+	case realC == 0 || realB == 0:
+		return noData(mr, m, missingSide(realC, realB, m))
+	case realC < m.MinSamples || realB < m.MinSamples || len(finC) < m.MinSamples || len(finB) < m.MinSamples:
+		mr.Classification, mr.Rule = ClassNoData, RuleInsufficientSamples
+		mr.Reason = fmt.Sprintf("canary has %d real points and baseline %d (%d and %d after outlier removal); min_samples is %d per side",
+			realC, realB, len(finC), len(finB), m.MinSamples)
+		return mr
+	}
+	if m.EffectSize.Measure == MeasureCLES {
+		ev.cs, ev.bs = sortFloats(finC), sortFloats(finB)
+	}
+	return applyCeiling(classifyEffect(mr, m, testEffect(ev, m, p.Alpha)), m)
+}
+
+// judgeCounts judges a count metric as a rate.
+func judgeCounts(p Policy, m Metric, c, b Count) MetricResult {
+	mr := newMetricResult(m)
+	cc, nanC := countsOf(c)
+	bc, nanB := countsOf(b)
+	if stats.Common {
+		cc, bc = stats.CommonScale(cc, bc)
+	}
+	mr.Canary, mr.Baseline = countStats(c, nanC, cc), countStats(b, nanB, bc)
+	mr.N, mr.M = cc.Points, bc.Points
+	if m.Ceiling != nil {
+		mr.Ceiling = rateCeiling(m, cc, bc, p.Alpha)
+	}
+	switch {
+	case cc.Total <= 0 || bc.Total <= 0:
+		return noData(mr, m, fmt.Sprintf("no traffic: total %g on the canary and %g on the baseline", cc.Total, bc.Total))
+	case cc.Total < m.MinTotal || bc.Total < m.MinTotal:
+		mr.Classification, mr.Rule = ClassNoData, RuleNoTraffic
+		mr.Reason = fmt.Sprintf("total %g on the canary and %g on the baseline; min_total is %g per side", cc.Total, bc.Total, m.MinTotal)
+		return mr
+	}
+	return applyCeiling(classifyEffect(mr, m, testRates(cc, bc, m.EffectSize, p.Alpha)), m)
+}
+
+func newMetricResult(m Metric) MetricResult {
+	return MetricResult{Name: m.Name, Group: m.Group, Kind: m.Kind, Direction: m.Direction, Critical: m.Critical,
+		Effect: Effect{Measure: m.EffectSize.Measure, AllowedIncrease: m.EffectSize.AllowedIncrease,
+			AllowedDecrease: m.EffectSize.AllowedDecrease, Floor: m.EffectSize.Floor}}
+}
+
+func noData(mr MetricResult, m Metric, why string) MetricResult {
+	mr.Classification, mr.Rule, mr.Reason = ClassNoData, RuleNoData, why
+	if m.MustHaveData {
+		mr.Rule = RuleNoDataFail
+	}
+	return mr
+}
+
+// classifyEffect turns an effect test into the metric's classification.
+func classifyEffect(mr MetricResult, m Metric, t effectTest) MetricResult {
+	mr.PValue, mr.Method = num(t.p), t.method
+	mr.Estimate = num(t.diff)
+	mr.Interval = &Interval{Lower: num(t.diffLo), Upper: num(t.diffHi), Level: t.level}
+	mr.Effect.Value, mr.Effect.Lower, mr.Effect.Upper, mr.Effect.Level = num(t.value), num(t.lo), num(t.hi), t.level
+	mr.MeanRatio = num(t.ratio)
+	badUp := t.up && m.Direction != DirDecrease
+	badDn := t.down && m.Direction != DirIncrease
+	inside := (t.insideUp || m.Direction == DirDecrease) && (t.inDn || m.Direction == DirIncrease)
+	desc := describeEffect(t, m)
+	switch {
+	case badUp:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleAboveAllowance, m.Critical && t.critUp
+		mr.Reason = desc + " lies above the allowed increase " + allowedText(m, true)
+	case badDn:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassLow, RuleBelowAllowance, m.Critical && t.critDn
+		mr.Reason = desc + " lies below the allowed decrease " + allowedText(m, false)
+	case t.up || t.down:
+		mr.Classification, mr.Rule = ClassPass, RuleAllowedDirection
+		mr.Reason = desc + " is beyond the allowance in the direction " + string(m.Direction) + " allows"
+	case inside:
+		mr.Classification, mr.Rule = ClassPass, RuleWithinAllowance
+		mr.Reason = desc + " lies within the allowance " + allowanceText(m)
 	default:
-		o.critical = m.Critical && beyondDecrease(es.Measure, o.effect, es.CriticalDecrease)
-		return o.with(ClassLow, RuleSignificantDecrease, fmt.Sprintf("significant decrease (p = %s < %g) beyond the allowed effect: %s < %s",
-			fnum(o.p), alpha, eff, allowText(es.Measure, es.AllowedDecrease, false)))
+		mr.Classification, mr.Rule = ClassPass, RuleInconclusive
+		mr.Reason = desc + " reaches past the allowance " + allowanceText(m) + " but not all of it: no evidence of a regression yet"
 	}
+	if t.unboundedReason != "" {
+		mr.Reason += " (" + t.unboundedReason + ")"
+	}
+	return mr
 }
 
-// beyondIncrease reports whether effect is strictly past the allowance.
-func beyondIncrease(measure string, effect, allowed float64) bool {
-	return effect > allowed
+// applyCeiling fails the metric at once when the canary breached its
+// absolute ceiling.
+func applyCeiling(mr MetricResult, m Metric) MetricResult {
+	if mr.Ceiling == nil || !mr.Ceiling.CanaryBreached {
+		return mr
+	}
+	mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleCeiling, true
+	mr.Reason = fmt.Sprintf("canary %s %s is above the ceiling %g (fails at once, whatever the baseline does)",
+		mr.Ceiling.Stat, fnum(*mr.Ceiling.Canary), *m.Ceiling)
+	return mr
 }
 
-// beyondDecrease: mean_diff allowances are amounts, the others are values
-// of the measure.
-func beyondDecrease(measure string, effect, allowed float64) bool {
-	if measure == MeasureMeanDiff {
-		return effect < -allowed
+func describeEffect(t effectTest, m Metric) string {
+	pct := int(math.Round(t.level * 100))
+	return fmt.Sprintf("%s %s [%s, %s] (%d %% interval)", m.EffectSize.Measure, fnum(t.value), bound(t.lo), bound(t.hi), pct)
+}
+
+func bound(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "+inf"
+	case math.IsInf(x, -1):
+		return "-inf"
 	}
-	return effect < allowed
+	return fnum(x)
+}
+
+func allowedText(m Metric, increase bool) string {
+	e := m.EffectSize
+	s := allowText(e.Measure, e.AllowedIncrease, true)
+	if !increase {
+		s = allowText(e.Measure, e.AllowedDecrease, false)
+	}
+	if e.Floor > 0 {
+		s += fmt.Sprintf(" and the floor %g", e.Floor)
+	}
+	return s
+}
+
+func allowanceText(m Metric) string {
+	e := m.EffectSize
+	switch m.Direction {
+	case DirIncrease:
+		return "<= " + allowedText(m, true)
+	case DirDecrease:
+		return ">= " + allowedText(m, false)
+	}
+	return fmt.Sprintf("[%s, %s]", allowText(e.Measure, e.AllowedDecrease, false), allowText(e.Measure, e.AllowedIncrease, true))
 }
 
 func allowText(measure string, allowed float64, increase bool) string {
@@ -107,4 +180,20 @@ func allowText(measure string, allowed float64, increase bool) string {
 		return fmt.Sprintf("%g", -allowed)
 	}
 	return fmt.Sprintf("%g", allowed)
+}
+
+// missingSide says which side has no real point; with nan_strategy replace
+// it says that nulls were not turned into a side of zeros.
+func missingSide(realC, realB int, m Metric) string {
+	s := "no data on either side"
+	switch {
+	case realC == 0 && realB > 0:
+		s = "no canary data"
+	case realB == 0 && realC > 0:
+		s = "no baseline data"
+	}
+	if m.NaNStrategy == NaNReplace {
+		s += " (nan_strategy replace fills gaps in a series, it never invents a whole side)"
+	}
+	return s
 }

@@ -21,10 +21,17 @@ type Reason string
 const (
 	ReasonBakeIncomplete        Reason = "bake_incomplete"
 	ReasonRecentNotPassing      Reason = "recent_not_passing"
+	ReasonPooledNotPassing      Reason = "pooled_not_passing"
 	ReasonBakeComplete          Reason = "bake_complete"
+	ReasonLifetimeComplete      Reason = "lifetime_complete"
+	ReasonUnsettled             Reason = "evidence_unsettled"
 	ReasonMarginal              Reason = "marginal"
 	ReasonFailingWindow         Reason = "failing_window"
 	ReasonConsecutiveFailures   Reason = "consecutive_failures"
+	ReasonConsecutiveMarginal   Reason = "consecutive_marginal"
+	ReasonSustainedRegression   Reason = "sustained_regression"
+	ReasonPooledRegression      Reason = "pooled_regression"
+	ReasonLifetimeExhausted     Reason = "lifetime_exhausted"
 	ReasonCriticalCeiling       Reason = "critical_ceiling"
 	ReasonNoData                Reason = "no_data"
 	ReasonSourceError           Reason = "source_error"
@@ -40,14 +47,29 @@ const (
 	ReasonOverride              Reason = "override"
 )
 
-// Window is the outcome of one analysis window of a release.
+// Window is the outcome of one analysis window of a release: its times
+// (Start to At, the end), its verdict and what later windows need of each
+// metric (streaks and pooling).
 type Window struct {
 	Verdict Verdict   `json:"verdict"`
 	Error   bool      `json:"error,omitempty"` // the source failed; no verdict
-	At      time.Time `json:"at"`
+	Start   time.Time `json:"start"`
+	At      time.Time `json:"at"` // the end of the window
+	// Metrics is kept by the store beside the window (not in its JSON).
+	Metrics []MetricSummary `json:"-"`
 }
 
 func (w Window) missing() bool { return w.Error || w.Verdict == VerdictNoData }
+
+// failed reports whether metric name failed on its own data in w.
+func (w Window) failed(name string) bool {
+	for _, m := range w.Metrics {
+		if m.Name == name {
+			return m.Class == ClassHigh || m.Class == ClassLow
+		}
+	}
+	return false
+}
 
 // Decision is canaryjudge's answer, with the evidence behind it.
 type Decision struct {
@@ -62,20 +84,31 @@ type Decision struct {
 
 // Evidence is the numbers a decision rests on.
 type Evidence struct {
-	Verdict             Verdict        `json:"verdict,omitempty"`
-	Score               *float64       `json:"score,omitempty"`
-	Windows             int            `json:"windows"`
-	ConsecutiveFailures int            `json:"consecutive_failures"`
-	ConsecutiveNoData   int            `json:"consecutive_nodata"`
-	FailingMetrics      []string       `json:"failing_metrics,omitempty"`
-	CeilingBreaches     []string       `json:"ceiling_breaches,omitempty"`
-	BaselineBreaches    []string       `json:"baseline_breaches,omitempty"`
-	BakeElapsed         string         `json:"bake_elapsed,omitempty"`
-	SourceError         string         `json:"source_error,omitempty"`
-	Candidate           *Candidate     `json:"candidate,omitempty"` // what the analysis alone asked for, when a guard changed it
-	Guard               map[string]any `json:"guard,omitempty"`     // the guard's numbers (cap counts, freeze, migrations)
-	Event               string         `json:"event,omitempty"`
-	Detail              string         `json:"detail,omitempty"`
+	Verdict             Verdict         `json:"verdict,omitempty"`
+	Score               *float64        `json:"score,omitempty"`
+	Windows             int             `json:"windows"`
+	MaxWindows          int             `json:"max_windows,omitempty"`
+	LifetimeOver        bool            `json:"lifetime_over,omitempty"`
+	Window              *Span           `json:"window,omitempty"`
+	ConsecutiveFailures int             `json:"consecutive_failures"`
+	ConsecutiveNoData   int             `json:"consecutive_nodata"`
+	FailingMetrics      []string        `json:"failing_metrics,omitempty"`
+	Streaks             map[string]int  `json:"streaks,omitempty"` // failing metric -> consecutive windows it failed
+	Pooled              *PooledEvidence `json:"pooled,omitempty"`
+	CeilingBreaches     []string        `json:"ceiling_breaches,omitempty"`
+	BaselineBreaches    []string        `json:"baseline_breaches,omitempty"`
+	BakeElapsed         string          `json:"bake_elapsed,omitempty"`
+	SourceError         string          `json:"source_error,omitempty"`
+	Candidate           *Candidate      `json:"candidate,omitempty"` // what the analysis alone asked for, when a guard changed it
+	Guard               map[string]any  `json:"guard,omitempty"`     // the guard's numbers (cap counts, freeze, migrations)
+	Event               string          `json:"event,omitempty"`
+	Detail              string          `json:"detail,omitempty"`
+}
+
+// Span is a window's start and end.
+type Span struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // Candidate is the action an analysis asks for before the guards.
@@ -88,59 +121,31 @@ type Candidate struct {
 type AnalysisInput struct {
 	Policy    Policy
 	CreatedAt time.Time // when the release started baking
-	History   []Window  // earlier windows, oldest first
+	History   []Window  // every earlier window, oldest first
 	Result    *Result   // nil when the source failed
 	SourceErr string    // why the source failed
-	Now       time.Time
+	// Start and End are this window's times. A zero End is Now; a zero
+	// Start is the end of the previous window (CreatedAt for the first).
+	Start, End time.Time
+	Now        time.Time
 }
 
-// Propose turns one window into a candidate decision: the analysis's own
-// wish, before any guard. Pure: time is passed in.
-func Propose(in AnalysisInput) Decision {
-	cur := Window{At: in.Now, Error: in.Result == nil}
+// window completes the current window from the input.
+func (in AnalysisInput) window() Window {
+	cur := Window{Start: in.Start, At: in.End, Error: in.Result == nil}
+	if cur.At.IsZero() {
+		cur.At = in.Now
+	}
+	if cur.Start.IsZero() {
+		cur.Start = in.CreatedAt
+		if n := len(in.History); n > 0 {
+			cur.Start = in.History[n-1].At
+		}
+	}
 	if in.Result != nil {
-		cur.Verdict = in.Result.Verdict
+		cur.Verdict, cur.Metrics = in.Result.Verdict, in.Result.Summaries()
 	}
-	all := append(append([]Window(nil), in.History...), cur)
-	w := in.Policy.Windows
-	ev := Evidence{Windows: len(all), SourceError: in.SourceErr, BakeElapsed: in.Now.Sub(in.CreatedAt).Round(time.Second).String()}
-	ev.ConsecutiveFailures = trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
-	ev.ConsecutiveNoData = trailing(all, Window.missing)
-	if r := in.Result; r != nil {
-		score := r.Score
-		ev.Verdict, ev.Score = r.Verdict, &score
-		ev.CeilingBreaches, ev.BaselineBreaches = r.CeilingBreaches, r.BaselineBreaches
-		ev.FailingMetrics = failingMetrics(r)
-	}
-	d := Decision{Evidence: ev}
-	switch {
-	case cur.missing():
-		reason, what := ReasonNoData, "no data"
-		if cur.Error {
-			reason, what = ReasonSourceError, "metric source error"
-		}
-		if ev.ConsecutiveNoData >= w.ConsecutiveNoData {
-			return d.with(ActionEscalate, reason, fmt.Sprintf("%s for %d consecutive windows (limit %d)", what, ev.ConsecutiveNoData, w.ConsecutiveNoData))
-		}
-		return d.with(ActionWait, reason, fmt.Sprintf("%s in this window (%d of %d before escalating); never promoting on missing data", what, ev.ConsecutiveNoData, w.ConsecutiveNoData))
-	case len(ev.CeilingBreaches) > 0:
-		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v", ev.CeilingBreaches))
-	case cur.Verdict == VerdictFail && ev.ConsecutiveFailures >= w.ConsecutiveFailures:
-		return d.with(ActionRollback, ReasonConsecutiveFailures, fmt.Sprintf("%d consecutive failing windows (limit %d); failing metrics %v", ev.ConsecutiveFailures, w.ConsecutiveFailures, ev.FailingMetrics))
-	case cur.Verdict == VerdictFail:
-		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%d of %d consecutive failures before rollback); failing metrics %v", ev.ConsecutiveFailures, w.ConsecutiveFailures, ev.FailingMetrics))
-	case cur.Verdict == VerdictMarginal:
-		return d.with(ActionWait, ReasonMarginal, fmt.Sprintf("score %.2f is marginal (pass needs %.2f)", in.Result.Score, in.Policy.Thresholds.Pass))
-	}
-	elapsed := in.Now.Sub(in.CreatedAt)
-	if len(all) < w.MinWindows || elapsed < w.MinBake.Duration {
-		return d.with(ActionWait, ReasonBakeIncomplete, fmt.Sprintf("window passed; bake incomplete: %d of %d windows, %s of %s", len(all), w.MinWindows, elapsed.Round(time.Second), w.MinBake.Duration))
-	}
-	recent := all[len(all)-max(w.MinWindows, 1):]
-	if trailing(recent, func(x Window) bool { return !x.missing() && x.Verdict == VerdictPass }) < len(recent) {
-		return d.with(ActionWait, ReasonRecentNotPassing, fmt.Sprintf("the last %d windows are not all passing", len(recent)))
-	}
-	return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data", len(all), elapsed.Round(time.Second), len(recent)))
+	return cur
 }
 
 func (d Decision) with(a Action, r Reason, msg string) Decision {
@@ -180,4 +185,11 @@ func failingMetrics(r *Result) []string {
 		}
 	}
 	return out
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %ss", n, one)
 }

@@ -31,21 +31,25 @@ func (s Samples) MarshalJSON() ([]byte, error) {
 // with paths relative to the object ("latency[3]").
 func (s *Samples) UnmarshalJSON(b []byte) error {
 	v := &ValidationError{}
-	*s = parseSamples(v, json.RawMessage(b), "")
+	side := parseSide(v, json.RawMessage(b), "")
+	for name := range side.Counts {
+		v.Add(name, "must be a list of numbers")
+	}
+	*s = side.Series
 	return v.Err()
 }
 
 // Input is the offline judge's input: {canary: {...}, baseline: {...}}.
 type Input struct {
-	Canary   Samples `json:"canary"`
-	Baseline Samples `json:"baseline"`
+	Canary   Side `json:"canary"`
+	Baseline Side `json:"baseline"`
 }
 
-// Request is the body of POST /v1/judge: a policy and both sides' series.
+// Request is the body of POST /v1/judge: a policy and both sides' data.
 type Request struct {
-	Policy   Policy  `json:"policy"`
-	Canary   Samples `json:"canary"`
-	Baseline Samples `json:"baseline"`
+	Policy   Policy `json:"policy"`
+	Canary   Side   `json:"canary"`
+	Baseline Side   `json:"baseline"`
 }
 
 // ParseInput reads an Input. Every error is a *ValidationError whose paths
@@ -53,7 +57,7 @@ type Request struct {
 func ParseInput(data []byte) (Input, error) {
 	v := &ValidationError{}
 	obj := parseObject(v, data, "input", "canary", "baseline")
-	in := Input{Canary: parseSamples(v, obj["canary"], "canary"), Baseline: parseSamples(v, obj["baseline"], "baseline")}
+	in := Input{Canary: parseSide(v, obj["canary"], "canary"), Baseline: parseSide(v, obj["baseline"], "baseline")}
 	return in, v.Err()
 }
 
@@ -70,8 +74,8 @@ func ParseRequest(data []byte) (Request, error) {
 	} else if len(v.Problems) == 0 {
 		v.Add("policy", "is required")
 	}
-	r.Canary = parseSamples(v, obj["canary"], "canary")
-	r.Baseline = parseSamples(v, obj["baseline"], "baseline")
+	r.Canary = parseSide(v, obj["canary"], "canary")
+	r.Baseline = parseSide(v, obj["baseline"], "baseline")
 	return r, v.Err()
 }
 
@@ -92,52 +96,6 @@ func parseObject(v *ValidationError, data []byte, doc string, keys ...string) ma
 		}
 	}
 	return obj
-}
-
-// parseSamples decodes {metric: [points]}; a missing or null side is empty.
-func parseSamples(v *ValidationError, raw json.RawMessage, path string) Samples {
-	out := Samples{}
-	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		return out
-	}
-	at := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
-	if fast, ok := parseSamplesFast(raw); ok {
-		return fast
-	}
-	var obj map[string][]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		v.Add(path, "must be an object mapping metric names to lists of numbers")
-		return out
-	}
-	for _, name := range sortedKeys(obj) {
-		pts := obj[name]
-		if len(pts) > MaxPoints {
-			v.Add(at(name), fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(pts)))
-			continue
-		}
-		xs := make([]float64, len(pts))
-		bad := 0
-		for i, p := range pts {
-			x, ok := parsePoint(p)
-			if !ok {
-				if bad < maxPointErrors {
-					v.Add(fmt.Sprintf("%s[%d]", at(name), i), `must be a finite number, or null / "NaN" for a missing value`)
-				}
-				bad++
-			}
-			xs[i] = x
-		}
-		if bad > maxPointErrors {
-			v.Add(at(name), fmt.Sprintf("%d more invalid values", bad-maxPointErrors))
-		}
-		out[name] = xs
-	}
-	return out
 }
 
 // parseSamplesFast decodes well-formed input in one pass (numbers and

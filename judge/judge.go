@@ -15,32 +15,39 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 )
 
-// Judge compares canary with baseline series under policy p and returns the
+// Judge compares canary with baseline plain series under policy p and
+// returns the explained verdict of one analysis window; see JudgeSides.
+func Judge(p Policy, canary, baseline map[string][]float64) (Result, error) {
+	return JudgeSides(p, Side{Series: canary}, Side{Series: baseline})
+}
+
+// JudgeSides compares canary with baseline under policy p and returns the
 // explained verdict of one analysis window. It is pure and deterministic.
 //
-// Series are keyed by metric name. A metric of the policy that is missing
-// from a side, or whose series is empty (or only NaN with nan_strategy
-// remove), has no data on that side: in default mode it is nodata, and if
-// it is critical, must_have_data, or half of all metrics lack data the
-// verdict is nodata (wait, then escalate; never pass, never fail on missing
-// data). Kayenta mode treats it as Kayenta does (Nodata, NodataFailMetric,
-// or Pass with nan_strategy replace). NaN points are handled by each
-// metric's nan_strategy.
+// Metrics are keyed by name: plain series, or events and totals for count
+// metrics. A metric of the policy that is missing from a side, or whose
+// series holds no real point (only NaN/null, whatever the nan_strategy), or
+// a count metric without traffic, has no data on that side: in default mode
+// it is nodata, and if it is critical, must_have_data, or half of all
+// metrics lack data the verdict is nodata (wait, then escalate; never pass,
+// never fail on missing data). Kayenta mode treats it as Kayenta does
+// (Nodata, NodataFailMetric, or Pass with nan_strategy replace).
 //
 // Every error is a *ValidationError: an invalid policy (fields as in
-// ParsePolicy), a series for a metric the policy does not name
-// ("canary.foo"), an infinite value ("canary.latency_p99[3]") or a series
-// longer than MaxPoints.
-func Judge(p Policy, canary, baseline map[string][]float64) (Result, error) {
+// ParsePolicy), data for a metric the policy does not name
+// ("canary.foo"), data in the wrong shape for its kind, an impossible value
+// ("canary.latency_p99[3]": infinite, negative for a latency, ratio or
+// count, above 1 for a ratio, events above total) or a series longer than
+// MaxPoints.
+func JudgeSides(p Policy, canary, baseline Side) (Result, error) {
 	v := &ValidationError{}
 	p.validate(v, "")
 	p = p.withDefaults()
-	validateSeries(v, p, "canary", canary)
-	validateSeries(v, p, "baseline", baseline)
+	validateSide(v, p, "canary", canary)
+	validateSide(v, p, "baseline", baseline)
 	if err := v.Err(); err != nil {
 		return Result{}, err
 	}
@@ -52,7 +59,15 @@ func Judge(p Policy, canary, baseline map[string][]float64) (Result, error) {
 		CriticalFailures: []string{},
 	}
 	for _, m := range p.Metrics {
-		mr := judgeMetric(p, m, canary[m.Name], baseline[m.Name])
+		var mr MetricResult
+		switch {
+		case p.Mode == ModeKayenta:
+			mr = judgeKayenta(p, m, canary.Series[m.Name], baseline.Series[m.Name])
+		case m.Kind == KindCount:
+			mr = judgeCounts(p, m, canary.Counts[m.Name], baseline.Counts[m.Name])
+		default:
+			mr = judgeDefault(p, m, canary.Series[m.Name], baseline.Series[m.Name])
+		}
 		res.Metrics = append(res.Metrics, mr)
 		if mr.Ceiling != nil && mr.Ceiling.CanaryBreached {
 			res.CeilingBreaches = append(res.CeilingBreaches, m.Name)
@@ -75,54 +90,13 @@ func Judge(p Policy, canary, baseline map[string][]float64) (Result, error) {
 // maxPointErrors bounds the per-point problems reported for one series.
 const maxPointErrors = 10
 
-func validateSeries(v *ValidationError, p Policy, side string, series map[string][]float64) {
-	known := make(map[string]bool, len(p.Metrics))
-	for _, m := range p.Metrics {
-		known[m.Name] = true
-	}
-	names := make([]string, 0, len(series))
-	for name := range series {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		field := side + "." + name
-		if !known[name] {
-			v.Add(field, "no metric of that name in the policy")
-			continue
-		}
-		xs := series[name]
-		if len(xs) > MaxPoints {
-			v.Add(field, fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(xs)))
-			continue
-		}
-		bad := 0
-		for i, x := range xs {
-			if math.IsInf(x, 0) {
-				if bad < maxPointErrors {
-					v.Add(fmt.Sprintf("%s[%d]", field, i), "must be finite (NaN is allowed and handled by nan_strategy)")
-				}
-				bad++
-			}
-		}
-		if bad > maxPointErrors {
-			v.Add(field, fmt.Sprintf("%d more infinite values", bad-maxPointErrors))
-		}
-	}
-}
-
-// judgeMetric preprocesses both sides, classifies them in p's mode and
+// judgeKayenta preprocesses both sides, classifies them as Kayenta does and
 // checks the ceiling, which overrides the classification when breached.
-func judgeMetric(p Policy, m Metric, rawC, rawB []float64) MetricResult {
+func judgeKayenta(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	cleanC, finC, nanC, outC := preprocess(rawC, m)
 	cleanB, finB, nanB, outB := preprocess(rawB, m)
 	cs, bs := newSample(finC), newSample(finB)
-	var o outcome
-	if p.Mode == ModeKayenta {
-		o = classifyKayenta(cs, bs, m, p.Kayenta)
-	} else {
-		o = classifyDefault(cs, bs, m, p.Alpha)
-	}
+	o := classifyKayenta(cs, bs, m, p.Kayenta)
 	mr := MetricResult{
 		Name: m.Name, Group: m.Group, Direction: m.Direction, Critical: m.Critical,
 		Classification: o.class, Rule: o.rule, Reason: o.reason, CriticalFailure: o.critical,
@@ -141,13 +115,8 @@ func judgeMetric(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	}
 	if m.Ceiling != nil {
 		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
-		if mr.Ceiling.CanaryBreached {
-			mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleCeiling, true
-			mr.Reason = fmt.Sprintf("canary %s %s is above the ceiling %g (fails at once, whatever the baseline does)",
-				m.CeilingStat, fnum(*mr.Ceiling.Canary), *m.Ceiling)
-		}
 	}
-	return mr
+	return applyCeiling(mr, m)
 }
 
 // checkCeiling compares each side's window statistic (after NaN handling,

@@ -2,7 +2,6 @@ package judge
 
 import (
 	"fmt"
-	"math"
 )
 
 // validate appends the problems of one metric (defaults already applied).
@@ -35,13 +34,10 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 	switch {
 	case mode == ModeKayenta && m.MinSamples != 0:
 		v.Add(path+"min_samples", "is not used in kayenta mode (Kayenta judges any non-empty sample); remove it or use mode default")
-	case mode != ModeKayenta && (m.MinSamples < 1 || m.MinSamples > MaxPoints):
-		v.Add(path+"min_samples", fmt.Sprintf("must be an integer between 1 and %d", MaxPoints))
-	case mode != ModeKayenta && finite(alpha) && alpha > 0 && m.MinSamples < minSamplesFor(alpha):
-		k := m.MinSamples
-		v.Add(path+"min_samples", fmt.Sprintf("%d points per side can never be significant at alpha %g (smallest exact p is %.3g); use at least %d",
-			k, alpha, 2/math.Round(binom2(k)), minSamplesFor(alpha)))
+	case mode != ModeKayenta && (m.MinSamples < MinSamplesFloor || m.MinSamples > MaxPoints):
+		v.Add(path+"min_samples", fmt.Sprintf("must be an integer between %d and %d (fewer points cannot estimate a variance and an autocorrelation)", MinSamplesFloor, MaxPoints))
 	}
+	m.validateKind(v, path, mode)
 	if m.Ceiling != nil && !finite(*m.Ceiling) {
 		v.Add(path+"ceiling", "must be a finite number")
 	}
@@ -52,13 +48,37 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 	}
 }
 
-// binom2 is C(2k, k).
-func binom2(k int) float64 {
-	c := 1.0
-	for i := 1; i <= k; i++ {
-		c = c * float64(k+i) / float64(i)
+// MinSamplesFloor is the smallest min_samples the default mode accepts.
+const MinSamplesFloor = 3
+
+// validateKind checks the metric kind and the options that go with it.
+func (m Metric) validateKind(v *ValidationError, path string, mode Mode) {
+	switch m.Kind {
+	case KindGauge, KindLatency, KindRatio:
+		if m.EffectSize.Measure == MeasureRateRatio {
+			v.Add(path+"effect_size.measure", "rate_ratio is for kind count (events out of a total)")
+		}
+		if m.MinTotal != 0 {
+			v.Add(path+"min_total", "is only used by kind count")
+		}
+	case KindCount:
+		if mode == ModeKayenta {
+			v.Add(path+"kind", "count is not available in kayenta mode (send the ratio as a plain series, kind ratio)")
+		} else if m.EffectSize.Measure != MeasureRateRatio {
+			v.Add(path+"effect_size.measure", "a count metric is judged as a rate: measure must be rate_ratio")
+		}
+		if !finite(m.MinTotal) || m.MinTotal < 0 {
+			v.Add(path+"min_total", "must be a finite number, not negative")
+		}
+		if m.Outliers.Strategy != OutliersNone {
+			v.Add(path+"outliers.strategy", "outlier removal does not apply to counts (an error burst is the signal)")
+		}
+	default:
+		v.Add(path+"kind", "must be one of gauge, latency, ratio, count")
 	}
-	return c
+	if mode == ModeKayenta && m.EffectSize.Floor != 0 {
+		v.Add(path+"effect_size.floor", "is not used in kayenta mode")
+	}
 }
 
 func (m Metric) validateOutliers(v *ValidationError, path string) {
@@ -115,7 +135,20 @@ func (m Metric) validateEffect(v *ValidationError, path string, mode Mode) {
 		if mode == ModeKayenta {
 			v.Add(path+"measure", "mean_diff is not available in kayenta mode (use mean_ratio or cles)")
 		}
+		if e.Floor != 0 {
+			v.Add(path+"floor", "mean_diff allowances are already absolute amounts; floor is for ratio measures")
+		}
+	case MeasureRateRatio:
+		if finite(e.AllowedIncrease) && e.AllowedIncrease < 1 {
+			v.Add(path+"allowed_increase", "must be at least 1 for rate_ratio (1.5 allows +50 %)")
+		}
+		if finite(e.AllowedDecrease) && e.AllowedDecrease > 1 {
+			v.Add(path+"allowed_decrease", "must be at most 1 for rate_ratio (0.95 allows -5 %)")
+		}
 	default:
-		v.Add(path+"measure", "must be one of mean_ratio, cles, mean_diff")
+		v.Add(path+"measure", "must be one of mean_ratio, rate_ratio, cles, mean_diff")
+	}
+	if !finite(e.Floor) || e.Floor < 0 {
+		v.Add(path+"floor", "must be a finite number, not negative")
 	}
 }

@@ -3,9 +3,10 @@ package judge
 import "time"
 
 // Defaults. Windows: one analysis window of 5m at one-minute resolution
-// holds 5 points, which is also the default minimum sample size: the
-// smallest n for which the exact two-sided test can reach p < 0.05 with
-// room to spare (n = 4 gives at best p = 0.029, n = 3 never below 0.1).
+// holds 5 points, which is also the default minimum sample size (fewer
+// points cannot estimate a variance and an autocorrelation worth the
+// name). A release lives at most 12 windows (an hour at 5m): by then it is
+// promoted, rolled back or escalated.
 const (
 	DefaultPass                = 75
 	DefaultMarginal            = 50
@@ -17,6 +18,8 @@ const (
 	DefaultMinBake             = 15 * time.Minute
 	DefaultConsecutiveFailures = 2
 	DefaultConsecutiveNoData   = 3
+	DefaultConsecutiveMarginal = 3
+	DefaultMaxWindows          = 12
 	DefaultRollbackPerService  = 2
 	DefaultRollbackFleet       = 5
 	DefaultRollbackWindow      = time.Hour
@@ -39,7 +42,9 @@ func DefaultPolicy() Policy {
 			MinWindows:          DefaultMinWindows,
 			MinBake:             D(DefaultMinBake),
 			ConsecutiveFailures: DefaultConsecutiveFailures,
+			ConsecutiveMarginal: DefaultConsecutiveMarginal,
 			ConsecutiveNoData:   DefaultConsecutiveNoData,
+			MaxWindows:          DefaultMaxWindows,
 		},
 		Guards: GuardPolicy{
 			RollbackCap: RollbackCap{
@@ -68,6 +73,9 @@ func (p Policy) withDefaults() Policy {
 }
 
 func (m Metric) withDefaults(mode Mode, alpha float64) Metric {
+	if m.Kind == "" {
+		m.Kind = KindGauge
+	}
 	if m.NaNStrategy == "" {
 		m.NaNStrategy = NaNRemove
 	}
@@ -81,10 +89,14 @@ func (m Metric) withDefaults(mode Mode, alpha float64) Metric {
 		m.CeilingStat = CeilingMean
 	}
 	if mode != ModeKayenta && m.MinSamples == 0 {
-		m.MinSamples = max(DefaultMinSamples, minSamplesFor(alpha))
+		m.MinSamples = DefaultMinSamples
 	}
 	e := &m.EffectSize
-	if e.Measure == "" {
+	switch {
+	case e.Measure != "":
+	case m.Kind == KindCount:
+		e.Measure = MeasureRateRatio
+	default:
 		e.Measure = MeasureMeanRatio
 	}
 	inc, dec := effectDefaults(mode, e.Measure)
@@ -114,7 +126,8 @@ func (m Metric) withDefaults(mode Mode, alpha float64) Metric {
 
 // effectDefaults are the allowed increase and decrease for a measure.
 // Kayenta: 1.0/1.0 for meanRatio (any change) and 0.5/0.5 for CLES. Default
-// mode: +/-10 % for mean_ratio, 0.6/0.4 for CLES, no allowance for mean_diff.
+// mode: +/-10 % for mean_ratio and rate_ratio, 0.6/0.4 for CLES, no
+// allowance for mean_diff.
 func effectDefaults(mode Mode, measure string) (inc, dec float64) {
 	switch {
 	case mode == ModeKayenta && measure == MeasureCLES:
@@ -128,20 +141,4 @@ func effectDefaults(mode Mode, measure string) (inc, dec float64) {
 	default:
 		return 1.1, 0.9
 	}
-}
-
-// minSamplesFor is the smallest n such that the exact two-sided test with n
-// points on each side can reach p < alpha: its smallest p is 2/C(2n, n).
-func minSamplesFor(alpha float64) int {
-	if !(alpha > 0) {
-		return 1
-	}
-	c := 2.0 // C(2n, n) for n = 1
-	for n := 1; n < 64; n++ {
-		if 2/c < alpha {
-			return n
-		}
-		c = c * float64(2*n+1) * float64(2*n+2) / float64((n+1)*(n+1))
-	}
-	return 64
 }

@@ -39,6 +39,7 @@ const (
 	MeasureMeanRatio = "mean_ratio" // mean(canary)/mean(baseline)
 	MeasureCLES      = "cles"       // P(canary > baseline), ties count half
 	MeasureMeanDiff  = "mean_diff"  // mean(canary) - mean(baseline), metric units (default mode)
+	MeasureRateRatio = "rate_ratio" // rate(canary)/rate(baseline) of a count metric (default mode)
 
 	CeilingMean   = "mean"
 	CeilingMedian = "median"
@@ -57,7 +58,11 @@ type Policy struct {
 	Thresholds Thresholds         `json:"thresholds"`
 	Groups     map[string]float64 `json:"groups,omitempty"`
 	Metrics    []Metric           `json:"metrics"`
-	// Alpha is the significance level of the default-mode test (two-sided).
+	// Alpha is the error rate of each bound of the default mode's effect
+	// intervals: a window's intervals are two-sided at 1-2*alpha (90 % at
+	// the default 0.05), and the pooled ones over a release's windows use
+	// alpha/max_windows, so that looking at every window does not inflate
+	// it. (Kayenta mode uses kayenta.conf_level instead.)
 	Alpha float64 `json:"alpha"`
 	// Kayenta holds the NetflixACAJudge classifier constants (kayenta mode).
 	Kayenta KayentaOptions `json:"kayenta"`
@@ -79,17 +84,37 @@ type KayentaOptions struct {
 	ConfLevel float64 `json:"conf_level"`
 }
 
+// Metric kinds: what the numbers are, which fixes how they are sent and
+// which values are impossible.
+const (
+	KindGauge   = "gauge"   // any finite number (the default)
+	KindLatency = "latency" // a duration or size: never negative
+	KindRatio   = "ratio"   // a share sent as a plain series: in [0, 1]
+	KindCount   = "count"   // events out of a total per point, judged as a rate
+)
+
 // Metric is one signal of the policy.
 type Metric struct {
-	Name         string     `json:"name"`
-	Group        string     `json:"group"`
-	Query        string     `json:"query,omitempty"`
-	Direction    Direction  `json:"direction"`
-	Critical     bool       `json:"critical,omitempty"`
-	MustHaveData bool       `json:"must_have_data,omitempty"`
-	NaNStrategy  string     `json:"nan_strategy,omitempty"` // remove | replace
-	Outliers     Outliers   `json:"outliers"`
-	EffectSize   EffectSize `json:"effect_size"`
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	// Kind is gauge (default), latency, ratio or count. A count metric is
+	// sent as {"events": [...], "total": [...]} per side and judged as a
+	// rate (default mode only).
+	Kind      string    `json:"kind,omitempty"`
+	Query     string    `json:"query,omitempty"`
+	Direction Direction `json:"direction"`
+	Critical  bool      `json:"critical,omitempty"`
+	// RollbackTrigger: a regression of this metric rolls the canary back
+	// on its own (after windows.consecutive_failures windows), even when
+	// its weight alone cannot fail the score. Critical metrics always are.
+	RollbackTrigger bool `json:"rollback_trigger,omitempty"`
+	MustHaveData    bool `json:"must_have_data,omitempty"`
+	// MinTotal: a count metric with a smaller total on either side in a
+	// window is nodata for that window (e.g. too few requests to judge).
+	MinTotal    float64    `json:"min_total,omitempty"`
+	NaNStrategy string     `json:"nan_strategy,omitempty"` // remove | replace
+	Outliers    Outliers   `json:"outliers"`
+	EffectSize  EffectSize `json:"effect_size"`
 	// MinSamples is the fewest points per side the default mode judges;
 	// fewer is nodata. 0 = default. Not used in kayenta mode.
 	MinSamples int `json:"min_samples,omitempty"`
@@ -107,25 +132,39 @@ type Outliers struct {
 	Factor   float64 `json:"factor,omitempty"`   // IQR factor or k; default 3
 }
 
-// EffectSize configures the effect-size gate: a metric fails only when the
-// change is significant and beyond the allowed effect. For mean_ratio and
-// cles the thresholds are values of the measure (1.2 = +20 %, 0.8 = -20 %);
-// for mean_diff they are non-negative amounts in metric units.
+// EffectSize is the allowance. In default mode a metric fails only when
+// its whole effect interval lies beyond the allowance in a bad direction.
+// For mean_ratio, rate_ratio and cles the thresholds are values of the
+// measure (1.2 = +20 %, 0.8 = -20 %); for mean_diff they are non-negative
+// amounts in metric units. Floor (ratio measures, default mode) is the
+// smallest absolute change (metric units; a rate for count metrics) that
+// counts at all: a change must exceed both the ratio and the floor.
 type EffectSize struct {
 	Measure          string  `json:"measure,omitempty"`
 	AllowedIncrease  float64 `json:"allowed_increase,omitempty"`
 	AllowedDecrease  float64 `json:"allowed_decrease,omitempty"`
 	CriticalIncrease float64 `json:"critical_increase,omitempty"`
 	CriticalDecrease float64 `json:"critical_decrease,omitempty"`
+	Floor            float64 `json:"floor,omitempty"`
 }
 
-// Windows sets the analysis cadence and how many windows decide.
+// Windows sets the analysis cadence, how many windows decide and the
+// release's lifetime. Bake time is measured in window time: from the start
+// of the first window to the end of the latest.
 type Windows struct {
 	Interval            Duration `json:"interval"`
 	MinWindows          int      `json:"min_windows"`
 	MinBake             Duration `json:"min_bake"`
 	ConsecutiveFailures int      `json:"consecutive_failures"`
-	ConsecutiveNoData   int      `json:"consecutive_nodata"`
+	// ConsecutiveMarginal: this many marginal-or-failing windows in a row,
+	// with the same metric failing in each, roll back like failing ones.
+	ConsecutiveMarginal int `json:"consecutive_marginal"`
+	ConsecutiveNoData   int `json:"consecutive_nodata"`
+	// MaxWindows and MaxBake end the release's lifetime (whichever comes
+	// first; 0 = no limit of that kind, but not both): a release still
+	// baking then is promoted, rolled back or escalated, never left waiting.
+	MaxWindows int      `json:"max_windows"`
+	MaxBake    Duration `json:"max_bake"`
 }
 
 // GuardPolicy bounds what automation may do (Policy.Guards).

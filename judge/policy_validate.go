@@ -148,7 +148,18 @@ func (w Windows) validate(v *ValidationError, prefix string) {
 	checkInt(v, prefix+"min_windows", w.MinWindows, 1, 1000)
 	checkDuration(v, prefix+"min_bake", w.MinBake, 0, 7*24*time.Hour)
 	checkInt(v, prefix+"consecutive_failures", w.ConsecutiveFailures, 1, 100)
+	checkInt(v, prefix+"consecutive_marginal", w.ConsecutiveMarginal, 1, 100)
 	checkInt(v, prefix+"consecutive_nodata", w.ConsecutiveNoData, 1, 100)
+	checkInt(v, prefix+"max_windows", w.MaxWindows, 0, 10000)
+	checkDuration(v, prefix+"max_bake", w.MaxBake, 0, 30*24*time.Hour)
+	switch {
+	case w.MaxWindows == 0 && w.MaxBake.Duration == 0:
+		v.Add(prefix+"max_windows", "a release needs a lifetime: set max_windows, max_bake or both (a release must end with a decision, never wait forever)")
+	case w.MaxWindows > 0 && w.MaxWindows < w.MinWindows:
+		v.Add(prefix+"max_windows", fmt.Sprintf("must be at least min_windows (%d)", w.MinWindows))
+	case w.MaxBake.Duration > 0 && w.MaxBake.Duration < w.MinBake.Duration:
+		v.Add(prefix+"max_bake", fmt.Sprintf("must be at least min_bake (%s)", fmtDuration(w.MinBake.Duration)))
+	}
 }
 
 func (g GuardPolicy) validate(v *ValidationError, prefix string) {

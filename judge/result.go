@@ -34,9 +34,13 @@ const (
 	RuleInsufficientSamples Rule = "insufficient_samples" // fewer than min_samples points on a side
 	RuleIdentical           Rule = "identical"            // both sides hold the same values
 	RuleCeiling             Rule = "ceiling_breached"     // canary past its absolute ceiling
-	RuleNotSignificant      Rule = "not_significant"      // p >= alpha
+	RuleNotSignificant      Rule = "not_significant"      // p >= alpha (kayenta)
 	RuleWithinAllowance     Rule = "within_allowed_effect"
-	RuleAllowedDirection    Rule = "allowed_direction" // significant change the policy does not mind
+	RuleAllowedDirection    Rule = "allowed_direction"           // significant change the policy does not mind
+	RuleInconclusive        Rule = "interval_overlaps_allowance" // default: the interval reaches past the allowance but not all of it
+	RuleAboveAllowance      Rule = "interval_above_allowance"    // default: the whole interval lies above the allowed increase
+	RuleBelowAllowance      Rule = "interval_below_allowance"    // default: the whole interval lies below the allowed decrease
+	RuleNoTraffic           Rule = "insufficient_traffic"        // count metric: total below min_total (or zero) on a side
 	RuleSignificantIncrease Rule = "significant_increase"
 	RuleSignificantDecrease Rule = "significant_decrease"
 	RuleWithinTolerance     Rule = "interval_within_tolerance" // kayenta pass
@@ -72,6 +76,7 @@ type Result struct {
 type MetricResult struct {
 	Name            string         `json:"name"`
 	Group           string         `json:"group"`
+	Kind            string         `json:"kind,omitempty"`
 	Direction       Direction      `json:"direction"`
 	Critical        bool           `json:"critical"`         // configured
 	CriticalFailure bool           `json:"critical_failure"` // this result zeroes the score
@@ -82,14 +87,19 @@ type MetricResult struct {
 	M               int            `json:"m"`
 	W               *float64       `json:"w"`
 	PValue          *float64       `json:"p_value"`
-	Method          string         `json:"method,omitempty"` // exact | normal | kayenta
-	Estimate        *float64       `json:"estimate"`         // Hodges-Lehmann shift, canary - baseline
-	Interval        *Interval      `json:"interval"`
-	Effect          Effect         `json:"effect"`
-	MeanRatio       *float64       `json:"mean_ratio"` // Kayenta's "deviation"
-	Ceiling         *CeilingCheck  `json:"ceiling,omitempty"`
-	Canary          SideStats      `json:"canary"`
-	Baseline        SideStats      `json:"baseline"`
+	// Method: exact | normal (Mann-Whitney, kayenta mode); welch_ar1,
+	// fieller_ar1, cles_ar1 or rate_exact (default mode).
+	Method string `json:"method,omitempty"`
+	// Estimate is the shift canary - baseline: Hodges-Lehmann in kayenta
+	// mode, the difference of means (or rates) in default mode; Interval is
+	// its confidence interval.
+	Estimate  *float64      `json:"estimate"`
+	Interval  *Interval     `json:"interval"`
+	Effect    Effect        `json:"effect"`
+	MeanRatio *float64      `json:"mean_ratio"` // Kayenta's "deviation"
+	Ceiling   *CeilingCheck `json:"ceiling,omitempty"`
+	Canary    SideStats     `json:"canary"`
+	Baseline  SideStats     `json:"baseline"`
 }
 
 // Interval is a confidence interval for the shift canary - baseline.
@@ -99,12 +109,17 @@ type Interval struct {
 	Level float64  `json:"level"`
 }
 
-// Effect is the effect size and the allowance it was held against.
+// Effect is the effect size, its interval (default mode; a null bound is
+// unbounded) and the allowance it was held against.
 type Effect struct {
 	Measure         string   `json:"measure"`
 	Value           *float64 `json:"value"`
+	Lower           *float64 `json:"lower,omitempty"`
+	Upper           *float64 `json:"upper,omitempty"`
+	Level           float64  `json:"level,omitempty"`
 	AllowedIncrease float64  `json:"allowed_increase"`
 	AllowedDecrease float64  `json:"allowed_decrease"`
+	Floor           float64  `json:"floor,omitempty"`
 }
 
 // CeilingCheck is the absolute-ceiling check of both sides.
@@ -117,15 +132,26 @@ type CeilingCheck struct {
 	BaselineBreached bool     `json:"baseline_breached"`
 }
 
-// SideStats describes one side's series.
+// SideStats describes one side's series. The default mode adds what its
+// interval rests on: the standard error of the mean (honest about
+// autocorrelation), the autocorrelation used and the effective sample
+// size; for count metrics the sums, the rate and the variance scale.
 type SideStats struct {
-	Points   int      `json:"points"`   // as received
-	NaN      int      `json:"nan"`      // NaN points (removed or replaced)
-	Outliers int      `json:"outliers"` // removed as outliers
-	Mean     *float64 `json:"mean"`
-	Median   *float64 `json:"median"`
-	Min      *float64 `json:"min"`
-	Max      *float64 `json:"max"`
+	Points          int      `json:"points"`   // as received
+	NaN             int      `json:"nan"`      // NaN points (removed or replaced)
+	Outliers        int      `json:"outliers"` // removed as outliers
+	Mean            *float64 `json:"mean"`
+	Median          *float64 `json:"median"`
+	Min             *float64 `json:"min"`
+	Max             *float64 `json:"max"`
+	SE              *float64 `json:"se,omitempty"`
+	Autocorrelation *float64 `json:"autocorrelation,omitempty"`
+	NEff            *float64 `json:"n_eff,omitempty"`
+	Events          *float64 `json:"events,omitempty"`
+	Total           *float64 `json:"total,omitempty"`
+	Rate            *float64 `json:"rate,omitempty"`
+	Dispersion      *float64 `json:"dispersion,omitempty"`
+	Scale           *float64 `json:"scale,omitempty"`
 }
 
 // GroupResult is one group's score. Score is null when no metric of the

@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -18,7 +20,7 @@ func (s *Server) postJudge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := judge.Judge(req.Policy, req.Canary, req.Baseline)
+	res, err := judge.JudgeSides(req.Policy, req.Canary, req.Baseline)
 	if err != nil {
 		return err
 	}
@@ -32,6 +34,10 @@ type analysisBody struct {
 	Canary      json.RawMessage `json:"canary"`
 	Baseline    json.RawMessage `json:"baseline"`
 	SourceError string          `json:"source_error,omitempty"`
+	Window      *struct {
+		Start json.RawMessage `json:"start"`
+		End   json.RawMessage `json:"end"`
+	} `json:"window,omitempty"`
 }
 
 // parseAnalysis decodes an analysis request, listing every bad point.
@@ -45,7 +51,7 @@ func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
 	for _, side := range []struct {
 		name string
 		raw  json.RawMessage
-		dst  *judge.Samples
+		dst  *judge.Side
 	}{{"canary", raw.Canary, &req.Canary}, {"baseline", raw.Baseline, &req.Baseline}} {
 		if len(side.raw) == 0 || string(side.raw) == "null" {
 			continue
@@ -64,5 +70,26 @@ func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
 			}
 		}
 	}
+	if raw.Window != nil {
+		req.Window = &engine.WindowTimes{Start: parseTime(all, "window.start", raw.Window.Start), End: parseTime(all, "window.end", raw.Window.End)}
+	}
 	return req, all.Err()
+}
+
+// parseTime reads an RFC 3339 time; a missing one is left zero for the
+// engine to report.
+func parseTime(v *judge.ValidationError, field string, raw json.RawMessage) time.Time {
+	if len(raw) == 0 || string(raw) == "null" {
+		return time.Time{}
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		v.Add(field, "must be an RFC 3339 time string such as \"2026-12-01T10:05:00Z\"")
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		v.Add(field, fmt.Sprintf("must be an RFC 3339 time such as \"2026-12-01T10:05:00Z\", not %q", s))
+	}
+	return t
 }

@@ -57,6 +57,7 @@ func toProblem(err error) Problem {
 		mbe    *http.MaxBytesError
 		tr     *judge.ErrTransition
 		active *store.ActiveReleaseError
+		window *engine.WindowConflictError
 	)
 	switch v, isValidation := judge.AsValidation(err); {
 	case errors.As(err, &he):
@@ -73,6 +74,9 @@ func toProblem(err error) Problem {
 	case errors.As(err, &active):
 		return Problem{Type: problemBase + "active-release", Title: "Another release is active", Status: http.StatusConflict,
 			Detail: err.Error(), Current: active.Active}
+	case errors.As(err, &window):
+		return Problem{Type: problemBase + "window-conflict", Title: "Window overlaps an earlier one", Status: http.StatusConflict,
+			Detail: err.Error(), Current: window}
 	case errors.Is(err, engine.ErrIdempotencyMismatch):
 		return Problem{Type: problemBase + "idempotency-mismatch", Title: "Idempotency-Key reused", Status: http.StatusUnprocessableEntity,
 			Detail: err.Error()}

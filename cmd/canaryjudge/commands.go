@@ -28,13 +28,14 @@ type command struct {
 // commands lists every subcommand; each lives in its own file.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the HTTP service", cmdServe},
-		"migrate": {"apply or inspect database migrations (up|down|status)", cmdMigrate},
-		"stats":   {"statistics tools (mw: Mann-Whitney U on JSON lines)", cmdStats},
-		"judge":   {"judge canary vs baseline series offline", cmdJudge},
-		"render":  {"render the trigger table and other designs", cmdRender},
-		"version": {"print the version", cmdVersion},
-		"token":   {"create API tokens (token create --name N --scope S)", cmdToken},
+		"serve":    {"run the HTTP service", cmdServe},
+		"migrate":  {"apply or inspect database migrations (up|down|status)", cmdMigrate},
+		"stats":    {"statistics tools (mw: Mann-Whitney U on JSON lines)", cmdStats},
+		"judge":    {"judge canary vs baseline series offline", cmdJudge},
+		"simulate": {"run a policy over simulated releases: false rollbacks and detection", cmdSimulate},
+		"render":   {"render the trigger table and other designs", cmdRender},
+		"version":  {"print the version", cmdVersion},
+		"token":    {"create API tokens (token create --name N --scope S)", cmdToken},
 	}
 }
 

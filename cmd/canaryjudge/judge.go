@@ -44,7 +44,7 @@ func cmdJudge(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return reportInvalid(e, "input "+*inputPath, err)
 	}
-	res, err := judge.Judge(p, in.Canary, in.Baseline)
+	res, err := judge.JudgeSides(p, in.Canary, in.Baseline)
 	if err != nil {
 		return reportInvalid(e, "input "+*inputPath, err)
 	}

@@ -111,7 +111,7 @@ func MomentsOf(xs []float64) Moments {
 	}
 	m.SD = math.Sqrt(ss / float64(n-1))
 	m.Rho = AdjustedRho(Lag1(xs), n)
-	m.NEff = float64(n) / AR1Inflation(m.Rho, n)
+	m.NEff = float64(n) / inflation(xs, m.Rho)
 	m.SE = m.SD / math.Sqrt(m.NEff)
 	return m
 }
@@ -199,3 +199,127 @@ func (c Contrast) PValue() float64 {
 	}
 	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Survival(z)
 }
+
+// IPSInflation is the variance inflation factor of the mean of xs from
+// Geyer's initial positive (monotone) sequence estimator of the integrated
+// autocorrelation time, with finite-n weights (1 - k/n); at least 1.
+func IPSInflation(xs []float64) float64 {
+	n := len(xs)
+	if n < 4 {
+		return 1
+	}
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(n)
+	c0 := 0.0
+	for _, x := range xs {
+		c0 += (x - m) * (x - m)
+	}
+	if c0 == 0 {
+		return 1
+	}
+	r := func(k int) float64 {
+		if k == 0 {
+			return 1
+		}
+		s := 0.0
+		for i := 0; i+k < n; i++ {
+			s += (xs[i] - m) * (xs[i+k] - m)
+		}
+		return s / c0 * (1 - float64(k)/float64(n))
+	}
+	tau, prev := -1.0, math.Inf(1)
+	for k := 0; k+1 < n; k += 2 {
+		g := r(k) + r(k+1)
+		if g <= 0 {
+			break
+		}
+		g = min(g, prev)
+		tau += 2 * g
+		prev = g
+	}
+	return max(1, tau)
+}
+
+// LRV selects the long-run variance estimator (experiment).
+var LRV = "arma"
+
+// Common pools the count scale (experiment).
+var Common = false
+
+// TCorrect widens estimated count scales by (t/z)^2 (experiment).
+var TCorrect = true
+
+func inflation(xs []float64, rho float64) float64 {
+	switch LRV {
+	case "ips":
+		return IPSInflation(xs)
+	case "max":
+		return max(IPSInflation(xs), AR1Inflation(rho, len(xs)))
+	case "arma":
+		return ARMAInflation(xs)
+	}
+	return AR1Inflation(rho, len(xs))
+}
+
+// ARMAInflation models the autocorrelation as rho_k = r1 * phi^(k-1)
+// (AR(1) plus white noise: bursts seen through Poisson noise), with phi
+// estimated from lags 1-3 as (r2 + r3)/(r1 + r2).
+func ARMAInflation(xs []float64) float64 {
+	n := len(xs)
+	if n < 6 {
+		return 1
+	}
+	r := acf(xs, 3)
+	r1 := AdjustedRho(r[1], n)
+	if r1 <= 0 {
+		return 1
+	}
+	phi := r1
+	if d := r[1] + r[2]; d > 0 {
+		phi = max(r1, min(ARMAMaxPhi, (r[2]+r[3])/d+1.0/float64(n)))
+	}
+	nf := float64(n)
+	s := 0.0
+	pk := r1
+	for k := 1; k < n; k++ {
+		s += (1 - float64(k)/nf) * pk
+		pk *= phi
+		if pk < 1e-6 {
+			break
+		}
+	}
+	return max(1, 1+2*s)
+}
+
+// acf returns the sample autocorrelations r[0..K].
+func acf(xs []float64, K int) []float64 {
+	n := len(xs)
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(n)
+	c0 := 0.0
+	for _, x := range xs {
+		c0 += (x - m) * (x - m)
+	}
+	out := make([]float64, K+1)
+	out[0] = 1
+	if c0 == 0 {
+		return out
+	}
+	for k := 1; k <= K; k++ {
+		s := 0.0
+		for i := 0; i+k < n; i++ {
+			s += (xs[i] - m) * (xs[i+k] - m)
+		}
+		out[k] = s / c0
+	}
+	return out
+}
+
+// ARMAMaxPhi caps the estimated decay (experiment).
+var ARMAMaxPhi = 0.9

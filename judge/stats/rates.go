@@ -35,6 +35,7 @@ type Counts struct {
 	Dispersion float64 // Pearson X^2/(k-1) against the binomial, at least 1
 	Rho        float64 // autocorrelation of the Pearson residuals used
 	Scale      float64 // effective counts are Events/Scale out of Total/Scale
+	Q          float64 // 1 - rate (at least half an event's worth): the binomial part of Scale
 }
 
 // Rate is Events/Total; NaN without traffic.
@@ -62,6 +63,7 @@ func CountsOf(events, total []float64) Counts {
 	}
 	p := c.Events / c.Total
 	q := max(1-p, 0.5/c.Total) // never 0: half an event's worth
+	c.Q = q
 	if p > 0 && c.Points >= 2 {
 		res := make([]float64, 0, c.Points)
 		x2 := 0.0
@@ -75,7 +77,25 @@ func CountsOf(events, total []float64) Counts {
 		c.Dispersion = max(1, x2/float64(c.Points-1))
 		c.Rho = AdjustedRho(Lag1(res), len(res))
 	}
-	c.Scale = c.Dispersion * AR1Inflation(c.Rho, c.Points) * q
+	extra := c.Dispersion
+	if res := pearson(events, total, p, q); len(res) >= 2 {
+		f := inflation(res, c.Rho)
+		extra *= f
+		if TCorrect && extra > 1 {
+			nu := max(1, float64(len(res))/f-1)
+			k := TQuantile(0.95, nu) / TQuantile(0.95, math.Inf(1))
+			extra *= k * k
+		}
+	}
+	c.Scale = extra * q
+	if LRV == "block" || LRV == "maxblock" {
+		b := blockScale(events, total, p, q, 5)
+		if LRV == "block" {
+			c.Scale = b
+		} else {
+			c.Scale = max(c.Scale, b)
+		}
+	}
 	return c
 }
 
@@ -168,4 +188,54 @@ func CompareRates(c, b Counts, alpha float64) RateComparison {
 	r.DiffLo = r.Diff - math.Sqrt((pc-lc)*(pc-lc)+(ub-pb)*(ub-pb))
 	r.DiffHi = r.Diff + math.Sqrt((uc-pc)*(uc-pc)+(pb-lb)*(pb-lb))
 	return r
+}
+
+func pearson(events, total []float64, p, q float64) []float64 {
+	if !(p > 0) {
+		return nil
+	}
+	var res []float64
+	for i, n := range total {
+		if n > 0 {
+			res = append(res, (events[i]-n*p)/math.Sqrt(n*p*q))
+		}
+	}
+	return res
+}
+
+func blockScale(events, total []float64, p, q float64, size int) float64 {
+	var be, bt []float64
+	for i := 0; i < len(total); i += size {
+		e, t := 0.0, 0.0
+		for j := i; j < min(i+size, len(total)); j++ {
+			e += events[j]
+			t += total[j]
+		}
+		if t > 0 {
+			be, bt = append(be, e), append(bt, t)
+		}
+	}
+	if len(be) < 3 || !(p > 0) {
+		return q
+	}
+	res := pearson(be, bt, p, q)
+	x2 := 0.0
+	for _, r := range res {
+		x2 += r * r
+	}
+	d := max(1, x2/float64(len(res)-1))
+	rho := AdjustedRho(Lag1(res), len(res))
+	return d * q * AR1Inflation(rho, len(res))
+}
+
+// CommonScale pools the two sides' overdispersion (weighted by points) and
+// applies it to both: each side keeps its own binomial factor Q.
+func CommonScale(c, b Counts) (Counts, Counts) {
+	if c.Q == 0 || b.Q == 0 || c.Points+b.Points < 3 {
+		return c, b
+	}
+	wc, wb := float64(max(c.Points-1, 0)), float64(max(b.Points-1, 0))
+	extra := (c.Scale/c.Q*wc + b.Scale/b.Q*wb) / (wc + wb)
+	c.Scale, b.Scale = extra*c.Q, extra*b.Q
+	return c, b
 }

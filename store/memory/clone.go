@@ -97,6 +97,9 @@ func copyRelease(r store.Release) store.Release {
 
 func copyAnalysis(a store.Analysis) store.Analysis {
 	a.Result = copyJSON(a.Result)
+	if a.Window.Metrics != nil { // summaries hold no pointers: a slice copy is deep
+		a.Window.Metrics = append([]judge.MetricSummary(nil), a.Window.Metrics...)
+	}
 	return a
 }
 

@@ -56,7 +56,7 @@ func (u *unit) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
 	}
 	out := make([]judge.Window, len(all))
 	for i, a := range all {
-		out[i] = a.Window
+		out[i] = copyAnalysis(a).Window
 	}
 	return out, nil
 }
@@ -113,10 +113,14 @@ func (u *unit) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		a.Window.At = a.CreatedAt
 	}
 	a.Window.At = ts(a.Window.At)
+	if a.Window.Start.IsZero() {
+		a.Window.Start = a.Window.At
+	}
+	a.Window.Start = ts(a.Window.Start)
 	u.s.mu.Lock()
 	a.ID, a.Seq = next(&u.s.seq.analysis), len(u.s.analyses[u.rel.ID])+len(u.analyses)+1
 	u.s.mu.Unlock()
-	stored := *a
+	stored := copyAnalysis(*a)
 	stored.Result = res
 	u.analyses = append(u.analyses, stored)
 	return nil

@@ -40,20 +40,25 @@ func (s *Store) LatestDecision(ctx context.Context, releaseID string) (store.Dec
 
 // Analyses returns a release's analyses, newest first.
 func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]store.Analysis, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, release_id, seq, coalesce(verdict, ''), error, window_at, result,
-			source_error, policy_version, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, release_id, seq, coalesce(verdict, ''), error,
+			coalesce(window_start, window_at), window_at, summary, result, source_error, policy_version, created_at
 		FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2`, releaseID, limitArg(limit))
 	if err != nil {
 		return nil, translate(err, "analyses")
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Analysis, error) {
 		var (
-			a   store.Analysis
-			doc []byte
+			a        store.Analysis
+			doc, sum []byte
 		)
-		if err := row.Scan(&a.ID, &a.ReleaseID, &a.Seq, &a.Window.Verdict, &a.Window.Error, &a.Window.At, &doc,
+		if err := row.Scan(&a.ID, &a.ReleaseID, &a.Seq, &a.Window.Verdict, &a.Window.Error, &a.Window.Start, &a.Window.At, &sum, &doc,
 			&a.SourceError, &a.PolicyVersion, &a.CreatedAt); err != nil {
 			return a, err
+		}
+		if sum != nil {
+			if err := json.Unmarshal(sum, &a.Window.Metrics); err != nil {
+				return a, fmt.Errorf("decode summary of analysis %d: %w", a.ID, err)
+			}
 		}
 		if doc != nil {
 			a.Result = new(judge.Result)
@@ -61,7 +66,7 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 				return a, fmt.Errorf("decode result of analysis %d: %w", a.ID, err)
 			}
 		}
-		a.Window.At, a.CreatedAt = a.Window.At.UTC(), a.CreatedAt.UTC()
+		a.Window.Start, a.Window.At, a.CreatedAt = a.Window.Start.UTC(), a.Window.At.UTC(), a.CreatedAt.UTC()
 		return a, nil
 	})
 	return nonNil(out), translate(err, "analyses")

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,17 +29,27 @@ func (t *releaseTx) Policy(ctx context.Context) (store.PolicyRecord, error) {
 }
 
 func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
-	rows, err := t.tx.Query(ctx, `SELECT coalesce(verdict, ''), error, window_at FROM (
-			SELECT seq, verdict, error, window_at FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2
+	rows, err := t.tx.Query(ctx, `SELECT coalesce(verdict, ''), error, coalesce(window_start, window_at), window_at, summary FROM (
+			SELECT seq, verdict, error, window_start, window_at, summary FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2
 		) w ORDER BY seq`, t.rel.ID, limitArg(limit))
 	if err != nil {
 		return nil, translate(err, "windows")
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (judge.Window, error) {
-		var w judge.Window
-		err := row.Scan(&w.Verdict, &w.Error, &w.At)
-		w.At = w.At.UTC()
-		return w, err
+		var (
+			w   judge.Window
+			sum []byte
+		)
+		if err := row.Scan(&w.Verdict, &w.Error, &w.Start, &w.At, &sum); err != nil {
+			return w, err
+		}
+		w.Start, w.At = w.Start.UTC(), w.At.UTC()
+		if sum != nil {
+			if err := json.Unmarshal(sum, &w.Metrics); err != nil {
+				return w, fmt.Errorf("decode window summary: %w", err)
+			}
+		}
+		return w, nil
 	})
 	return nonNil(out), translate(err, "windows")
 }
@@ -69,11 +80,23 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		a.Window.At = a.CreatedAt
 	}
 	a.Window.At = ts(a.Window.At)
+	if a.Window.Start.IsZero() {
+		a.Window.Start = a.Window.At
+	}
+	a.Window.Start = ts(a.Window.Start)
 	var (
 		verdict *string
 		score   *float64
 		result  any
+		summary any
 	)
+	if a.Window.Metrics != nil {
+		doc, err := encodeJSON(a.Window.Metrics, "window summary")
+		if err != nil {
+			return err
+		}
+		summary = doc
+	}
 	if a.Window.Verdict != "" {
 		v := string(a.Window.Verdict)
 		verdict = &v
@@ -87,10 +110,10 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		score, result = &sc, doc
 	}
 	err := t.tx.QueryRow(ctx, `INSERT INTO analyses
-		(release_id, seq, verdict, error, score, result, source_error, policy_version, window_at, created_at)
-		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)
+		(release_id, seq, verdict, error, score, result, source_error, policy_version, window_start, window_at, summary, created_at)
+		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		RETURNING id, seq`,
-		a.ReleaseID, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.At, a.CreatedAt).Scan(&a.ID, &a.Seq)
+		a.ReleaseID, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt).Scan(&a.ID, &a.Seq)
 	return translate(err, "save analysis")
 }
 

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/canaryjudge/canaryjudge/sim"
+)
+
+// cmdSimulate runs a policy over seeded realistic releases through the real
+// decision engine and prints false-rollback and detection rates.
+func cmdSimulate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "simulate", "simulate --policy FILE [--releases N] [--regressions N] [--scenario NAME...] [--server URL] [--replay FILE] [--format table|json]")
+	policyPath := fs.String("policy", "", "policy file, JSON or YAML (required)")
+	healthy := fs.Int("releases", 1000, "releases per healthy scenario")
+	regressions := fs.Int("regressions", 200, "releases per regression or unhealthy-baseline scenario")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same table")
+	format := fs.String("format", "table", "output: table (Markdown) or json")
+	server := fs.String("server", "", "run through a canaryjudge server at this URL instead of in process")
+	token := fs.String("token", "", "bearer token for --server (default $CANARYJUDGE_TOKEN)")
+	replay := fs.String("replay", "", "run recorded windows from this JSON-lines file instead of generated releases")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "releases simulated at once")
+	var only stringList
+	fs.Var(&only, "scenario", "run only this scenario (repeat for several); default all")
+	n := noiseFlags(fs)
+	if help, err := parseFlags(e, fs, args); help || err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("simulate: unexpected argument %q", fs.Arg(0))
+	case *policyPath == "":
+		fs.Usage()
+		return errors.New("simulate: --policy is required")
+	case *format != "table" && *format != "json":
+		return fmt.Errorf("simulate: --format must be table or json, not %q", *format)
+	case *healthy < 1 || *regressions < 1:
+		return errors.New("simulate: --releases and --regressions must be at least 1")
+	}
+	p, err := readPolicy(e, *policyPath)
+	if err != nil {
+		return err
+	}
+	var d sim.Driver = sim.NewLocal()
+	if *server != "" {
+		tok := *token
+		if tok == "" {
+			tok = e.getenv("CANARYJUDGE_TOKEN")
+		}
+		d = sim.NewHTTP(*server, tok)
+	}
+	if *replay != "" {
+		return runReplay(ctx, e, d, p, *replay, *format)
+	}
+	scs := sim.Scenarios(p, *n)
+	if len(only) > 0 {
+		scs = slices.DeleteFunc(scs, func(s sim.Scenario) bool { return !slices.Contains(only, s.Name) })
+		if len(scs) == 0 {
+			return fmt.Errorf("simulate: no scenario named %s (run without --scenario to see them all)", strings.Join(only, ", "))
+		}
+	}
+	prog := progress(e)
+	rows, err := sim.Simulate(ctx, d, p, scs, sim.Options{Seed: *seed, Healthy: *healthy, Regressions: *regressions, Workers: *workers, Progress: prog})
+	fmt.Fprint(e.stderr, "\r\033[K")
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"seed": *seed, "noise": n, "scenarios": rows})
+	}
+	sim.WriteTable(e.stdout, rows)
+	return nil
+}
+
+// progress draws one status line on stderr while scenarios run.
+func progress(e *env) func(string, int, int) {
+	return func(name string, done, total int) {
+		if done%25 == 0 || done == total {
+			fmt.Fprintf(e.stderr, "\r\033[K%s: %d/%d releases", name, done, total)
+		}
+	}
+}
+
+// noiseFlags registers every noise parameter with its default.
+func noiseFlags(fs *flag.FlagSet) *sim.Noise {
+	n := sim.DefaultNoise()
+	fs.IntVar(&n.Points, "points", n.Points, "points per side per window")
+	fs.DurationVar(&n.Step, "step", n.Step, "time between points")
+	fs.Float64Var(&n.Phi, "phi", n.Phi, "AR(1) autocorrelation of points inside a window")
+	fs.Float64Var(&n.Offset, "offset", n.Offset, "sd of each side's instance level offset, in units of allowance/sqrt(2) (0 = none)")
+	fs.Float64Var(&n.RPS, "rps", n.RPS, "requests per second per side")
+	fs.Float64Var(&n.ErrorRate, "error-rate", n.ErrorRate, "baseline error share of error-like metrics")
+	fs.Float64Var(&n.Burst, "burst", n.Burst, "log-sd of the per-point error-rate multiplier (overdispersion)")
+	fs.Float64Var(&n.SuccessRate, "success-rate", n.SuccessRate, "baseline success share of KPI-like metrics")
+	fs.Float64Var(&n.KPIRatio, "kpi-ratio", n.KPIRatio, "KPI attempts per request")
+	fs.Float64Var(&n.Latency, "latency", n.Latency, "median of latency metrics, seconds")
+	fs.Float64Var(&n.LatencySigma, "latency-sigma", n.LatencySigma, "log-sd of latency points")
+	fs.Float64Var(&n.GaugeMean, "gauge-mean", n.GaugeMean, "mean of other metrics")
+	fs.Float64Var(&n.GaugeSD, "gauge-sd", n.GaugeSD, "sd of other metrics' points")
+	fs.DurationVar(&n.DiurnalPeriod, "diurnal-period", n.DiurnalPeriod, "period of the diurnal load in the healthy_diurnal scenario")
+	return &n
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

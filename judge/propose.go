@@ -1,0 +1,264 @@
+package judge
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The rules that turn windows into a candidate decision, in order:
+//
+//  1. Missing data (nodata or a source error) waits, and escalates after
+//     consecutive_nodata windows or at the end of the lifetime. Never a
+//     promote on missing data.
+//  2. A canary past an absolute ceiling rolls back at once.
+//  3. Sustained regressions roll back. One anomalous window is noise, so
+//     every rule needs the SAME metric failing on its own data in each of
+//     the last windows (a spike followed by an unrelated noisy window is
+//     not a regression):
+//     - a critical or rollback_trigger metric failing in
+//     consecutive_failures windows (whatever its weight);
+//     - consecutive_failures failing windows;
+//     - consecutive_marginal windows, each failing or marginal: marginal
+//     windows are evidence against the canary, not a reason to wait forever.
+//  4. Pooled evidence (see Pooled): if the windows so far, pooled, show a
+//     critical or rollback_trigger metric beyond its allowance, or score a
+//     failing verdict, roll back.
+//  5. A failing or marginal window waits for the next.
+//  6. Promote once min_windows windows and min_bake (window time) are done,
+//     the last min_windows windows passed with data, the pooled evidence
+//     passes, and it is settled: every pooled metric's interval lies within
+//     its allowance. Evidence too thin to settle (low traffic) bakes on.
+//  7. At the end of the lifetime (max_windows or max_bake), a release that
+//     was not promoted ends: promote if its last windows and pooled evidence
+//     pass (settled or not: nothing showed a regression in the whole
+//     lifetime), escalate if recent windows lacked data, else roll back.
+//
+// Guards (freeze, thrash, migrations, cap, baseline health) then apply to
+// the candidate; see ApplyGuards.
+
+// Propose turns one window into a candidate decision: the analysis's own
+// wish, before any guard. Pure: time is passed in.
+func Propose(in AnalysisInput) Decision {
+	p := in.Policy.withDefaults()
+	w := p.Windows
+	cur := in.window()
+	all := append(append(make([]Window, 0, len(in.History)+1), in.History...), cur)
+	elapsed := cur.At.Sub(all[0].Start)
+	ev := Evidence{Windows: len(all), MaxWindows: w.MaxWindows, SourceError: in.SourceErr,
+		BakeElapsed: elapsed.Round(time.Second).String(), Window: &Span{Start: cur.Start, End: cur.At}}
+	ev.LifetimeOver = (w.MaxWindows > 0 && len(all) >= w.MaxWindows) || (w.MaxBake.Duration > 0 && elapsed >= w.MaxBake.Duration)
+	ev.ConsecutiveFailures = trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
+	ev.ConsecutiveNoData = trailing(all, Window.missing)
+	if r := in.Result; r != nil {
+		score := r.Score
+		ev.Verdict, ev.Score = r.Verdict, &score
+		ev.CeilingBreaches, ev.BaselineBreaches = r.CeilingBreaches, r.BaselineBreaches
+		ev.FailingMetrics = failingMetrics(r)
+		ev.Streaks = streaks(all, ev.FailingMetrics)
+	}
+	pooled := Pooled(p, all)
+	ev.Pooled = pooledEvidence(pooled)
+	d := Decision{Evidence: ev}
+	if cur.missing() {
+		return proposeMissing(d, w, cur)
+	}
+	if len(ev.CeilingBreaches) > 0 {
+		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v", ev.CeilingBreaches))
+	}
+	if r, msg := sustained(p, all, ev.Streaks); r != "" {
+		return d.with(ActionRollback, r, msg)
+	}
+	if name := pooledFailure(p, pooled); name != "" {
+		return d.with(ActionRollback, ReasonPooledRegression, fmt.Sprintf("the %d windows so far, pooled, show a regression: %s", len(all), name))
+	}
+	return proposeSettled(d, p, all, elapsed, pooled)
+}
+
+// proposeMissing: wait, or escalate after consecutive_nodata windows or at
+// the end of the lifetime.
+func proposeMissing(d Decision, w Windows, cur Window) Decision {
+	ev := d.Evidence
+	reason, what := ReasonNoData, "no data"
+	if cur.Error {
+		reason, what = ReasonSourceError, "metric source error"
+	}
+	switch {
+	case ev.ConsecutiveNoData >= w.ConsecutiveNoData:
+		return d.with(ActionEscalate, reason, fmt.Sprintf("%s for %d consecutive windows (limit %d)", what, ev.ConsecutiveNoData, w.ConsecutiveNoData))
+	case ev.LifetimeOver:
+		return d.with(ActionEscalate, reason, fmt.Sprintf("%s in the last window of the release's lifetime (%d windows, %s); a human must decide", what, ev.Windows, ev.BakeElapsed))
+	}
+	return d.with(ActionWait, reason, fmt.Sprintf("%s in this window (%d of %d before escalating); never promoting on missing data", what, ev.ConsecutiveNoData, w.ConsecutiveNoData))
+}
+
+// proposeSettled handles a window with data and no rollback: wait, promote,
+// or end the lifetime.
+func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult) Decision {
+	w, ev, cur := p.Windows, d.Evidence, all[len(all)-1]
+	recent := all[len(all)-min(len(all), max(w.MinWindows, 1)):]
+	recentPass := trailing(recent, func(x Window) bool { return !x.missing() && x.Verdict == VerdictPass }) == len(recent)
+	recentMissing := trailing(recent, func(x Window) bool { return !x.missing() }) < len(recent)
+	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
+	unsettled := pooled != nil && len(pooled.Unsettled) > 0
+	bakeDone := len(all) >= w.MinWindows && elapsed >= w.MinBake.Duration
+	canPromote := bakeDone && recentPass && pooledPass && cur.Verdict == VerdictPass
+	switch {
+	case canPromote && !unsettled:
+		return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data%s",
+			len(all), elapsed.Round(time.Second), len(recent), pooledText(pooled)))
+	case canPromote && ev.LifetimeOver:
+		return d.with(ActionPromote, ReasonLifetimeComplete, fmt.Sprintf("the release's lifetime ended (%d windows, %s); no window or pooled evidence showed a regression, though %v never settled within the allowance%s",
+			len(all), elapsed.Round(time.Second), pooled.Unsettled, pooledText(pooled)))
+	case ev.LifetimeOver && recentMissing && cur.Verdict == VerdictPass:
+		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%d windows, %s) and recent windows lacked data; a human must decide",
+			len(all), elapsed.Round(time.Second)))
+	case ev.LifetimeOver:
+		return d.with(ActionRollback, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%d windows, %s) without passing: %s",
+			len(all), elapsed.Round(time.Second), notPassingText(cur, recentPass, pooled)))
+	case cur.Verdict == VerdictFail:
+		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %v",
+			streakText(ev.Streaks), w.ConsecutiveFailures, ev.FailingMetrics))
+	case cur.Verdict == VerdictMarginal:
+		return d.with(ActionWait, ReasonMarginal, fmt.Sprintf("score %.2f is marginal (pass needs %.2f); %s of %d consecutive marginal windows before rollback; failing metrics %v",
+			*ev.Score, p.Thresholds.Pass, streakText(ev.Streaks), w.ConsecutiveMarginal, ev.FailingMetrics))
+	case !bakeDone:
+		return d.with(ActionWait, ReasonBakeIncomplete, fmt.Sprintf("window passed; bake incomplete: %d of %d windows, %s of %s",
+			len(all), w.MinWindows, elapsed.Round(time.Second), w.MinBake.Duration))
+	case !recentPass:
+		return d.with(ActionWait, ReasonRecentNotPassing, fmt.Sprintf("the last %d windows are not all passing", len(recent)))
+	case canPromote:
+		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("no regression so far, but the evidence for %v does not yet lie within the allowance (too little data to promote early); baking on, window %d of %d",
+			pooled.Unsettled, len(all), w.MaxWindows))
+	}
+	return d.with(ActionWait, ReasonPooledNotPassing, "this window passed but the windows so far, pooled, do not"+pooledText(pooled))
+}
+
+// streaks counts, for each failing metric, the windows in a row (ending
+// with the current one) in which it failed on its own data.
+func streaks(all []Window, failing []string) map[string]int {
+	if len(failing) == 0 {
+		return nil
+	}
+	out := make(map[string]int, len(failing))
+	for _, name := range failing {
+		out[name] = trailing(all, func(x Window) bool { return !x.missing() && x.failed(name) })
+	}
+	return out
+}
+
+// sustained applies rule 3. Windows without per-metric summaries (kayenta
+// mode) fall back to whole-window verdicts.
+func sustained(p Policy, all []Window, st map[string]int) (Reason, string) {
+	w := p.Windows
+	failRun := trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
+	badRun := trailing(all, func(x Window) bool { return !x.Error && (x.Verdict == VerdictFail || x.Verdict == VerdictMarginal) })
+	if all[len(all)-1].Metrics == nil {
+		st = map[string]int{"(any metric)": badRun}
+	}
+	names := make([]string, 0, len(st))
+	for n := range st {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := st[name]
+		m := p.metric(name)
+		if m.Name != "" && !corroborated(p, m, all, min(s, max(w.ConsecutiveFailures, w.ConsecutiveMarginal))) {
+			continue
+		}
+		switch {
+		case (m.Critical || m.RollbackTrigger) && s >= w.ConsecutiveFailures:
+			return ReasonSustainedRegression, fmt.Sprintf("%s, a rollback trigger, failed in %d consecutive windows (limit %d)", name, s, w.ConsecutiveFailures)
+		case min(s, failRun) >= w.ConsecutiveFailures:
+			return ReasonConsecutiveFailures, fmt.Sprintf("%d consecutive failing windows, %s failing in each (limit %d)", min(s, failRun), name, w.ConsecutiveFailures)
+		case min(s, badRun) >= w.ConsecutiveMarginal:
+			return ReasonConsecutiveMarginal, fmt.Sprintf("%d consecutive marginal or failing windows, %s failing in each (limit %d)", min(s, badRun), name, w.ConsecutiveMarginal)
+		}
+	}
+	return "", ""
+}
+
+// pooledFailure names what fails in the pooled evidence (rule 4), or "".
+func pooledFailure(p Policy, pooled *PooledResult) string {
+	if pooled == nil {
+		return ""
+	}
+	var trig []string
+	for _, m := range pooled.Metrics {
+		pm := p.metric(m.Name)
+		if (m.Classification == ClassHigh || m.Classification == ClassLow) && (pm.Critical || pm.RollbackTrigger) {
+			trig = append(trig, m.Name+" ("+m.Reason+")")
+		}
+	}
+	switch {
+	case len(trig) > 0:
+		return strings.Join(trig, "; ")
+	case pooled.Verdict == VerdictFail:
+		return pooled.Reason
+	}
+	return ""
+}
+
+func streakText(st map[string]int) string {
+	best := 0
+	for _, n := range st {
+		best = max(best, n)
+	}
+	return fmt.Sprint(best)
+}
+
+func pooledText(pooled *PooledResult) string {
+	if pooled == nil {
+		return ""
+	}
+	return fmt.Sprintf("; pooled evidence %s (%s)", pooled.Verdict, pooled.Reason)
+}
+
+func notPassingText(cur Window, recentPass bool, pooled *PooledResult) string {
+	switch {
+	case cur.Verdict != VerdictPass:
+		return "the last window is " + string(cur.Verdict)
+	case !recentPass:
+		return "recent windows were failing or marginal"
+	}
+	return "the pooled evidence is " + string(pooled.Verdict) + " (" + pooled.Reason + ")"
+}
+
+// PooledEvidence is the pooled judgement as a decision shows it.
+type PooledEvidence struct {
+	Verdict Verdict `json:"verdict"`
+	Score   float64 `json:"score"`
+	Reason  string  `json:"reason"`
+	Alpha   float64 `json:"alpha"`
+	// Unsettled metrics' intervals do not yet lie within the allowance.
+	Unsettled []string       `json:"unsettled,omitempty"`
+	Metrics   []PooledMetric `json:"metrics"`
+}
+
+// PooledMetric is one metric's pooled effect and interval.
+type PooledMetric struct {
+	Name           string         `json:"name"`
+	Classification Classification `json:"classification"`
+	Windows        int            `json:"windows"`
+	Value          *float64       `json:"value"`
+	Lower          *float64       `json:"lower"`
+	Upper          *float64       `json:"upper"`
+	Level          float64        `json:"level"`
+}
+
+func pooledEvidence(r *PooledResult) *PooledEvidence {
+	if r == nil {
+		return nil
+	}
+	pe := &PooledEvidence{Verdict: r.Verdict, Score: r.Score, Reason: r.Reason, Unsettled: r.Unsettled, Metrics: make([]PooledMetric, 0, len(r.Metrics))}
+	for _, m := range r.Metrics {
+		pe.Metrics = append(pe.Metrics, PooledMetric{Name: m.Name, Classification: m.Classification, Windows: m.N,
+			Value: m.Effect.Value, Lower: m.Effect.Lower, Upper: m.Effect.Upper, Level: m.Effect.Level})
+		if m.Effect.Level > 0 {
+			pe.Alpha = 1 - m.Effect.Level
+		}
+	}
+	return pe
+}

@@ -1,0 +1,239 @@
+package judge
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Count is one count metric's data on one side of a window: events out of
+// a total per point (e.g. 5xx responses out of requests). A null point is
+// a point without data.
+type Count struct {
+	Events []float64 `json:"events"`
+	Total  []float64 `json:"total"`
+}
+
+// Side is one side's data of a window: a plain series per metric, and the
+// events and totals of count metrics. In JSON both share one object:
+//
+//	{"latency_p99": [0.31, 0.29, null], "errors": {"events": [0, 1], "total": [52, 48]}}
+type Side struct {
+	Series Samples
+	Counts map[string]Count
+}
+
+// Empty reports whether the side carries no metric at all.
+func (s Side) Empty() bool { return len(s.Series) == 0 && len(s.Counts) == 0 }
+
+// MarshalJSON writes both kinds of metric in one object.
+func (s Side) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(s.Series)+len(s.Counts))
+	for k, xs := range s.Series {
+		out[k] = nullable(xs)
+	}
+	for k, c := range s.Counts {
+		out[k] = map[string][]*float64{"events": nullable(c.Events), "total": nullable(c.Total)}
+	}
+	return json.Marshal(out)
+}
+
+func nullable(xs []float64) []*float64 {
+	ps := make([]*float64, len(xs))
+	for i, x := range xs {
+		ps[i] = num(x)
+	}
+	return ps
+}
+
+// UnmarshalJSON reads a side; problems come back as a *ValidationError
+// with paths relative to the object ("errors.events[3]").
+func (s *Side) UnmarshalJSON(b []byte) error {
+	v := &ValidationError{}
+	*s = parseSide(v, json.RawMessage(b), "")
+	return v.Err()
+}
+
+// parseSide decodes a side: arrays are plain series, objects count metrics.
+func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
+	out := Side{Series: Samples{}, Counts: map[string]Count{}}
+	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return out
+	}
+	if fast, ok := parseSamplesFast(raw); ok {
+		out.Series = fast
+		return out
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		v.Add(path, "must be an object mapping metric names to a list of numbers, or to {events, total} for a count metric")
+		return out
+	}
+	names := make([]string, 0, len(obj))
+	for k := range obj {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		at := joinPath(path, name)
+		val := bytes.TrimSpace(obj[name])
+		if len(val) > 0 && val[0] == '{' {
+			if c, ok := parseCount(v, val, at); ok {
+				out.Counts[name] = c
+			}
+			continue
+		}
+		if xs, ok := parsePoints(v, val, at); ok {
+			out.Series[name] = xs
+		}
+	}
+	return out
+}
+
+func joinPath(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+// parseCount reads {"events": [...], "total": [...]}.
+func parseCount(v *ValidationError, raw json.RawMessage, at string) (Count, bool) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		v.Add(at, `a count metric must be {"events": [...], "total": [...]}`)
+		return Count{}, false
+	}
+	n := len(v.Problems)
+	for _, k := range sortedKeys(obj) {
+		if k != "events" && k != "total" {
+			v.Add(at+"."+k, "unknown field (a count metric has events and total)")
+		}
+	}
+	ev, okE := parsePoints(v, obj["events"], at+".events")
+	tot, okT := parsePoints(v, obj["total"], at+".total")
+	switch {
+	case obj["events"] == nil:
+		v.Add(at+".events", "is required for a count metric")
+	case obj["total"] == nil:
+		v.Add(at+".total", "is required for a count metric")
+	case okE && okT && len(ev) != len(tot):
+		v.Add(at, fmt.Sprintf("events has %d points and total %d; they must pair up", len(ev), len(tot)))
+	}
+	return Count{Events: ev, Total: tot}, len(v.Problems) == n
+}
+
+// parsePoints reads one list of points (numbers, null or "NaN").
+func parsePoints(v *ValidationError, raw json.RawMessage, at string) ([]float64, bool) {
+	if raw == nil {
+		return nil, false
+	}
+	var pts []json.RawMessage
+	if err := json.Unmarshal(raw, &pts); err != nil {
+		v.Add(at, "must be a list of numbers (null for a missing point)")
+		return nil, false
+	}
+	if len(pts) > MaxPoints {
+		v.Add(at, fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(pts)))
+		return nil, false
+	}
+	xs := make([]float64, len(pts))
+	bad := 0
+	for i, p := range pts {
+		x, ok := parsePoint(p)
+		if !ok {
+			if bad < maxPointErrors {
+				v.Add(fmt.Sprintf("%s[%d]", at, i), `must be a finite number, or null / "NaN" for a missing value`)
+			}
+			bad++
+		}
+		xs[i] = x
+	}
+	if bad > maxPointErrors {
+		v.Add(at, fmt.Sprintf("%d more invalid values", bad-maxPointErrors))
+	}
+	return xs, bad == 0
+}
+
+// validateSide checks a side against the policy: every metric known, sent
+// in the shape its kind needs, with values its kind allows.
+func validateSide(v *ValidationError, p Policy, side string, s Side) {
+	kinds := make(map[string]string, len(p.Metrics))
+	for _, m := range p.Metrics {
+		kinds[m.Name] = m.Kind
+	}
+	for _, name := range sortedKeys(s.Series) {
+		field := side + "." + name
+		kind, known := kinds[name]
+		switch {
+		case !known:
+			v.Add(field, "no metric of that name in the policy")
+		case kind == KindCount:
+			v.Add(field, `is a count metric: send {"events": [...], "total": [...]}, not a plain series`)
+		default:
+			checkPoints(v, field, s.Series[name], kind)
+		}
+	}
+	for _, name := range sortedKeys(s.Counts) {
+		field := side + "." + name
+		kind, known := kinds[name]
+		c := s.Counts[name]
+		switch {
+		case !known:
+			v.Add(field, "no metric of that name in the policy")
+		case kind != KindCount:
+			v.Add(field, fmt.Sprintf("is a %s metric: send a plain list of numbers (events and totals are for kind count)", kind))
+		case len(c.Events) != len(c.Total):
+			v.Add(field, fmt.Sprintf("events has %d points and total %d; they must pair up", len(c.Events), len(c.Total)))
+		default:
+			checkPoints(v, field+".events", c.Events, KindCount)
+			checkPoints(v, field+".total", c.Total, KindCount)
+			checkEventsWithinTotal(v, field, c)
+		}
+	}
+}
+
+// checkPoints rejects values a metric of kind cannot take (NaN is a
+// missing point and always allowed).
+func checkPoints(v *ValidationError, field string, xs []float64, kind string) {
+	if len(xs) > MaxPoints {
+		v.Add(field, fmt.Sprintf("must have at most %d points (has %d)", MaxPoints, len(xs)))
+		return
+	}
+	bad := 0
+	for i, x := range xs {
+		msg := ""
+		switch {
+		case math.IsNaN(x):
+		case math.IsInf(x, 0):
+			msg = "must be finite (NaN is allowed and handled by nan_strategy)"
+		case x < 0 && kind != KindGauge:
+			msg = fmt.Sprintf("must not be negative: a %s metric cannot be (got %g)", kind, x)
+		case x > 1 && kind == KindRatio:
+			msg = fmt.Sprintf("must be at most 1: a ratio metric is a share (got %g; send percentages divided by 100)", x)
+		}
+		if msg != "" {
+			if bad < maxPointErrors {
+				v.Add(fmt.Sprintf("%s[%d]", field, i), msg)
+			}
+			bad++
+		}
+	}
+	if bad > maxPointErrors {
+		v.Add(field, fmt.Sprintf("%d more invalid values", bad-maxPointErrors))
+	}
+}
+
+func checkEventsWithinTotal(v *ValidationError, field string, c Count) {
+	bad := 0
+	for i := range c.Events {
+		if c.Events[i] > c.Total[i] { // false when either is NaN
+			if bad < maxPointErrors {
+				v.Add(fmt.Sprintf("%s.events[%d]", field, i), fmt.Sprintf("must not exceed total[%d] (%g events out of %g)", i, c.Events[i], c.Total[i]))
+			}
+			bad++
+		}
+	}
+}

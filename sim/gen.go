@@ -1,0 +1,211 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// role is how the simulator generates a metric, from its kind and
+// direction: error-like counts, KPI-like counts, latencies, gauges.
+type role int
+
+const (
+	roleErrors role = iota // count or ratio whose increase is bad
+	roleKPI                // count or ratio whose decrease is bad (a success rate)
+	roleLatency
+	roleGauge
+)
+
+func roleOf(m judge.Metric) role {
+	switch {
+	case (m.Kind == judge.KindCount || m.Kind == judge.KindRatio) && m.Direction == judge.DirDecrease:
+		return roleKPI
+	case m.Kind == judge.KindCount || m.Kind == judge.KindRatio:
+		return roleErrors
+	case m.Kind == judge.KindLatency:
+		return roleLatency
+	}
+	return roleGauge
+}
+
+// allowanceLog is the metric's allowance on the log scale of its level
+// (log 1.2 for +20 %): instance offsets are drawn on that scale, so that an
+// offset of three sds of the difference is exactly the allowance.
+func allowanceLog(m judge.Metric, level float64) float64 {
+	a := allowanceRel(m, level)
+	if m.Direction == judge.DirDecrease && m.EffectSize.Measure != judge.MeasureMeanDiff {
+		return -math.Log(1 - a)
+	}
+	return math.Log(1 + a)
+}
+
+// allowanceRel is the metric's allowance as a relative change (0.2 for
+// +20 %), the unit of regressions.
+func allowanceRel(m judge.Metric, level float64) float64 {
+	e := m.EffectSize
+	switch e.Measure {
+	case judge.MeasureMeanDiff:
+		a := e.AllowedIncrease
+		if m.Direction == judge.DirDecrease {
+			a = e.AllowedDecrease
+		}
+		return a / math.Max(math.Abs(level), 1e-9)
+	case judge.MeasureCLES:
+		return 0.1
+	}
+	if m.Direction == judge.DirDecrease {
+		return 1 - e.AllowedDecrease
+	}
+	return e.AllowedIncrease - 1
+}
+
+// sideGen generates one side of one release.
+type sideGen struct {
+	rng    *rand.Rand
+	noise  Noise
+	offset map[string]float64 // metric -> level multiplier
+}
+
+// window generates one window starting at t (since the release began),
+// with factor[metric] multiplying the metric's bad-direction level.
+func (g sideGen) window(p judge.Policy, t time.Duration, factor map[string]float64) judge.Side {
+	s := judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
+	for _, m := range p.Metrics {
+		f := factor[m.Name]
+		if f == 0 {
+			f = 1
+		}
+		lvl := g.offset[m.Name] * f
+		switch roleOf(m) {
+		case roleErrors, roleKPI:
+			c := g.counts(m, t, lvl)
+			if m.Kind == judge.KindCount {
+				s.Counts[m.Name] = c
+			} else {
+				s.Series[m.Name] = ratios(c)
+			}
+		case roleLatency:
+			s.Series[m.Name] = g.latency(t, lvl)
+		default:
+			s.Series[m.Name] = g.gauge(lvl)
+		}
+	}
+	return s
+}
+
+// ar1 returns n standard-normal AR(1) innovations-scaled points (unit
+// marginal variance).
+func (g sideGen) ar1(n int) []float64 {
+	phi := g.noise.Phi
+	out := make([]float64, n)
+	x := g.rng.NormFloat64()
+	k := math.Sqrt(1 - phi*phi)
+	for i := range out {
+		out[i] = x
+		x = phi*x + k*g.rng.NormFloat64()
+	}
+	return out
+}
+
+func (g sideGen) counts(m judge.Metric, t time.Duration, lvl float64) judge.Count {
+	n := g.noise
+	eps := g.ar1(n.Points)
+	c := judge.Count{Events: make([]float64, n.Points), Total: make([]float64, n.Points)}
+	for i := range c.Total {
+		at := t + time.Duration(i)*n.Step
+		lambda := n.RPS * n.Step.Seconds() * n.load(at)
+		burst := math.Exp(n.Burst*eps[i] - n.Burst*n.Burst/2)
+		var rate float64
+		if roleOf(m) == roleKPI {
+			lambda *= n.KPIRatio
+			fail := (1 - n.SuccessRate) * burst
+			rate = math.Max(0, math.Min(1, (1-fail)*lvl))
+		} else {
+			rate = math.Min(1, n.ErrorRate*lvl*burst)
+		}
+		tot := poisson(g.rng, lambda)
+		c.Total[i] = float64(tot)
+		c.Events[i] = float64(binomial(g.rng, tot, rate))
+	}
+	return c
+}
+
+func ratios(c judge.Count) []float64 {
+	out := make([]float64, len(c.Total))
+	for i := range out {
+		if c.Total[i] == 0 {
+			out[i] = math.NaN()
+			continue
+		}
+		out[i] = c.Events[i] / c.Total[i]
+	}
+	return out
+}
+
+func (g sideGen) latency(t time.Duration, lvl float64) []float64 {
+	n := g.noise
+	eps := g.ar1(n.Points)
+	out := make([]float64, n.Points)
+	for i := range out {
+		load := n.load(t + time.Duration(i)*n.Step)
+		out[i] = n.Latency * lvl * (1 + 0.2*(load-1)) * math.Exp(n.LatencySigma*eps[i])
+	}
+	return out
+}
+
+func (g sideGen) gauge(lvl float64) []float64 {
+	n := g.noise
+	eps := g.ar1(n.Points)
+	out := make([]float64, n.Points)
+	for i := range out {
+		out[i] = n.GaugeMean*lvl + n.GaugeSD*eps[i]
+	}
+	return out
+}
+
+// poisson draws Poisson(lambda): Knuth's product method below 30, a
+// rounded normal above (its error is far below the noise we model).
+func poisson(r *rand.Rand, lambda float64) int {
+	if lambda <= 0 {
+		return 0
+	}
+	if lambda > 30 {
+		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
+	}
+	l, k, p := math.Exp(-lambda), 0, 1.0
+	for {
+		p *= r.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+// binomial draws Binomial(n, p): Bernoulli trials for small n, Poisson for
+// rare (or near-certain) events, a rounded normal otherwise.
+func binomial(r *rand.Rand, n int, p float64) int {
+	switch {
+	case n <= 0 || p <= 0:
+		return 0
+	case p >= 1:
+		return n
+	case n < 40:
+		k := 0
+		for range n {
+			if r.Float64() < p {
+				k++
+			}
+		}
+		return k
+	case float64(n)*p < 15:
+		return min(n, poisson(r, float64(n)*p))
+	case float64(n)*(1-p) < 15:
+		return n - min(n, poisson(r, float64(n)*(1-p)))
+	}
+	mu, sd := float64(n)*p, math.Sqrt(float64(n)*p*(1-p))
+	return max(0, min(n, int(math.Round(mu+sd*r.NormFloat64()))))
+}

@@ -1,0 +1,64 @@
+// Package sim generates realistic canary releases and runs them through
+// the real decision engine: `canaryjudge simulate` (how a user calibrates a
+// policy, and how we prove a change to the judge) and the game day reuse
+// it. Everything is seeded: the same flags give the same table.
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// Noise is what real canary data looks like. Every field is a flag of
+// `canaryjudge simulate`; the defaults are a busy checkout service sampled
+// every 10 s.
+type Noise struct {
+	Points int           // points per side per window
+	Step   time.Duration // time between points
+	// Phi is the AR(1) coefficient of the noise inside a window: each point
+	// follows the one before it.
+	Phi float64
+	// Offset is the sd of each side's persistent level offset (canary and
+	// baseline run on different instances), as a fraction of each metric's
+	// allowance divided by sqrt(2): 1/3 puts the difference of the two
+	// offsets at a third of the allowance. 0 turns offsets off.
+	Offset float64
+	// RPS is requests per second per side; error and KPI counts scale with it.
+	RPS float64
+	// ErrorRate is the baseline's share of failed requests (error-like
+	// count or ratio metrics).
+	ErrorRate float64
+	// Burst is the log-sd of the per-point error-rate multiplier: errors
+	// come in bursts, so counts are overdispersed.
+	Burst float64
+	// SuccessRate is the baseline's success share (KPI-like metrics, whose
+	// decrease is bad); KPIRatio is KPI attempts per request.
+	SuccessRate, KPIRatio float64
+	// Latency is the median of latency metrics (seconds) and LatencySigma
+	// the log-sd of each point.
+	Latency, LatencySigma float64
+	// GaugeMean and GaugeSD shape other metrics (e.g. CPU %).
+	GaugeMean, GaugeSD float64
+	// Diurnal is the amplitude of load over DiurnalPeriod: traffic, and a
+	// little latency, rise and fall on both sides together.
+	Diurnal       float64
+	DiurnalPeriod time.Duration
+}
+
+// DefaultNoise is the simulator's default noise.
+func DefaultNoise() Noise {
+	return Noise{
+		Points: 60, Step: 10 * time.Second, Phi: 0.5, Offset: 1.0 / 3,
+		RPS: 500, ErrorRate: 0.005, Burst: 0.2, SuccessRate: 0.95, KPIRatio: 0.1,
+		Latency: 0.25, LatencySigma: 0.08, GaugeMean: 40, GaugeSD: 4,
+		Diurnal: 0, DiurnalPeriod: 4 * time.Hour,
+	}
+}
+
+// load is the traffic multiplier at t since the release started.
+func (n Noise) load(t time.Duration) float64 {
+	if n.Diurnal == 0 || n.DiurnalPeriod <= 0 {
+		return 1
+	}
+	return 1 + n.Diurnal*math.Sin(2*math.Pi*float64(t)/float64(n.DiurnalPeriod))
+}

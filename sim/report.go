@@ -1,0 +1,170 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// Row is one scenario's line of the table.
+type Row struct {
+	Scenario  string `json:"scenario"`
+	Kind      Kind   `json:"kind"`
+	About     string `json:"about"`
+	Releases  int    `json:"releases"`
+	Promote   int    `json:"promote"`
+	Rollback  int    `json:"rollback"`
+	Escalate  int    `json:"escalate"`
+	Undecided int    `json:"undecided"`
+	// Rate is the share that matters for the kind: rolled back (healthy),
+	// rolled back within Within windows (regression), escalated (unhealthy);
+	// Lower and Upper its exact 95 % (Clopper-Pearson) interval.
+	Rate         float64        `json:"rate"`
+	Lower        float64        `json:"lower"`
+	Upper        float64        `json:"upper"`
+	Within       int            `json:"within,omitempty"`
+	MedianWin    float64        `json:"median_windows"`
+	P90Win       float64        `json:"p90_windows"`
+	UndecidedPct float64        `json:"undecided_rate"`
+	Reasons      map[string]int `json:"reasons"`
+	Target       Target         `json:"target"`
+	Pass         bool           `json:"pass"`
+	// Misses are up to 5 releases that did not end as the scenario
+	// should, with the decision's message: where to look first.
+	Misses []Outcome `json:"misses,omitempty"`
+}
+
+func tabulate(sc Scenario, outs []Outcome) Row {
+	r := Row{Scenario: sc.Name, Kind: sc.Kind, About: sc.About, Releases: len(outs), Within: sc.Within, Target: sc.Target, Reasons: map[string]int{}}
+	hits := 0
+	var wins []float64
+	for _, o := range outs {
+		r.Reasons[string(o.Action)+"/"+string(o.Reason)]++
+		switch o.Action {
+		case judge.ActionPromote:
+			r.Promote++
+		case judge.ActionRollback:
+			r.Rollback++
+		case judge.ActionEscalate:
+			r.Escalate++
+		default:
+			r.Undecided++
+		}
+		switch sc.Kind {
+		case Healthy:
+			if o.Action == judge.ActionRollback {
+				hits++
+			}
+		case Regression:
+			if o.Action == judge.ActionRollback && (sc.Within == 0 || o.Windows <= sc.Within) {
+				hits++
+			}
+		case Unhealthy:
+			if o.Action == judge.ActionEscalate {
+				hits++
+			}
+		}
+		wins = append(wins, float64(o.Windows))
+		if !expected(sc, o) && len(r.Misses) < 5 {
+			r.Misses = append(r.Misses, o)
+		}
+	}
+	n := len(outs)
+	if n == 0 {
+		return r
+	}
+	r.Rate = float64(hits) / float64(n)
+	r.Lower, r.Upper = clopperPearson(hits, n)
+	r.UndecidedPct = float64(r.Undecided) / float64(n)
+	slices.Sort(wins)
+	r.MedianWin, r.P90Win = quantile(wins, 0.5), quantile(wins, 0.9)
+	switch sc.Kind {
+	case Healthy:
+		r.Pass = (sc.Target.MaxRollback == 0 || r.Rate <= sc.Target.MaxRollback) &&
+			(sc.Target.MaxUndecided == 0 || r.UndecidedPct <= sc.Target.MaxUndecided)
+	default:
+		r.Pass = r.Rate >= sc.Target.MinDetect
+	}
+	return r
+}
+
+// clopperPearson is the exact two-sided 95 % interval of k out of n.
+func clopperPearson(k, n int) (lo, hi float64) {
+	lo, hi = 0, 1
+	if k > 0 {
+		lo = distuv.Beta{Alpha: float64(k), Beta: float64(n - k + 1)}.Quantile(0.025)
+	}
+	if k < n {
+		hi = distuv.Beta{Alpha: float64(k + 1), Beta: float64(n - k)}.Quantile(0.975)
+	}
+	return lo, hi
+}
+
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+// WriteTable prints the rows as a Markdown table.
+func WriteTable(w io.Writer, rows []Row) {
+	fmt.Fprintln(w, "| scenario | kind | releases | promote | rollback | escalate | undecided | measured (95 % CI) | target | windows to decision (median / p90) | |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %d | %s | %s | %g / %g | %s |\n", r.Scenario, r.Kind, r.Releases,
+			r.Promote, r.Rollback, r.Escalate, r.Undecided, measured(r), targetText(r), r.MedianWin, r.P90Win, passText(r.Pass))
+	}
+}
+
+func measured(r Row) string {
+	what := map[Kind]string{Healthy: "rolled back", Regression: "rolled back", Unhealthy: "escalated"}[r.Kind]
+	if r.Kind == Regression && r.Within > 0 {
+		what += fmt.Sprintf(" within %d", r.Within)
+	}
+	s := fmt.Sprintf("%s %s [%s, %s]", what, pct(r.Rate), pct(r.Lower), pct(r.Upper))
+	if r.Kind == Healthy {
+		s += fmt.Sprintf("; undecided %s", pct(r.UndecidedPct))
+	}
+	return s
+}
+
+func targetText(r Row) string {
+	var parts []string
+	if r.Target.MaxRollback > 0 {
+		parts = append(parts, "rollback <= "+pct(r.Target.MaxRollback))
+	}
+	if r.Target.MaxUndecided > 0 {
+		parts = append(parts, "undecided <= "+pct(r.Target.MaxUndecided))
+	}
+	if r.Target.MinDetect > 0 {
+		parts = append(parts, ">= "+pct(r.Target.MinDetect))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+
+func passText(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// expected reports whether a release ended as its scenario should.
+func expected(sc Scenario, o Outcome) bool {
+	switch sc.Kind {
+	case Healthy:
+		return o.Action == judge.ActionPromote
+	case Regression:
+		return o.Action == judge.ActionRollback && (sc.Within == 0 || o.Windows <= sc.Within)
+	}
+	return o.Action == judge.ActionEscalate
+}

@@ -1,0 +1,186 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// Driver is the decision engine a simulation talks to: in process
+// (NewLocal) or a running server (NewHTTP).
+type Driver interface {
+	PutPolicy(ctx context.Context, service string, p judge.Policy) error
+	CreateRelease(ctx context.Context, service, target string) (string, error)
+	Analyze(ctx context.Context, releaseID string, req engine.AnalysisRequest) (judge.Decision, error)
+}
+
+// Outcome is how one release ended.
+type Outcome struct {
+	Action  judge.Action `json:"action"` // wait when undecided
+	Reason  judge.Reason `json:"reason"`
+	Windows int          `json:"windows"` // windows judged until the decision
+	Message string       `json:"message"`
+	Release int          `json:"release"` // index within the scenario (its seed)
+}
+
+// Options configure a run.
+type Options struct {
+	Seed        uint64
+	Healthy     int // releases per healthy scenario
+	Regressions int // releases per regression or unhealthy scenario
+	Workers     int
+	// Progress, when set, is called after each release (done, total).
+	Progress func(scenario string, done, total int)
+}
+
+// T0 is the synthetic time of the first window: windows are stamped, so a
+// simulation never waits for real time.
+var T0 = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// Simulate runs every scenario's releases through d and tabulates them.
+// The policy is used as given, except that the rollback cap and notify
+// sinks are turned off (the simulation measures decisions, not guards that
+// count across releases).
+func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o Options) ([]Row, error) {
+	p.Guards.RollbackCap.PerService, p.Guards.RollbackCap.Fleet = 0, 0
+	p.Notify = nil
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(scs))
+	for i, sc := range scs {
+		service := fmt.Sprintf("sim-%d-%s", i, sanitize(sc.Name))
+		if err := d.PutPolicy(ctx, service, p); err != nil {
+			return nil, fmt.Errorf("%s: put policy: %w", sc.Name, err)
+		}
+		n := o.Healthy
+		if sc.Kind != Healthy {
+			n = o.Regressions
+		}
+		outs, err := runScenario(ctx, d, p, service, sc, n, streamOf(sc.Name), o)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", sc.Name, err)
+		}
+		rows = append(rows, tabulate(sc, outs))
+	}
+	return rows, nil
+}
+
+// streamOf derives a scenario's random stream from its name, so a
+// scenario's releases do not depend on which other scenarios run.
+func streamOf(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
+
+// ReleaseRNG is the generator of release i of a scenario's stream.
+func ReleaseRNG(seed, stream uint64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed^stream, uint64(i)))
+}
+
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '_' {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+func runScenario(ctx context.Context, d Driver, p judge.Policy, service string, sc Scenario, n int, idx uint64, o Options) ([]Outcome, error) {
+	outs := make([]Outcome, n)
+	var (
+		next, done atomic.Int64
+		wg         sync.WaitGroup
+		errOnce    sync.Once
+		firstErr   error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range max(o.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				rng := ReleaseRNG(o.Seed, idx, i)
+				out, err := runRelease(ctx, d, p, service, fmt.Sprintf("r%d", i), sc, rng)
+				if err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				out.Release = i
+				outs[i] = out
+				if o.Progress != nil {
+					o.Progress(sc.Name, int(done.Add(1)), n)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return outs, firstErr
+}
+
+// runRelease feeds one release window by window until a decision other
+// than wait, or the policy's lifetime (plus one window) runs out.
+func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target string, sc Scenario, rng *rand.Rand) (Outcome, error) {
+	id, err := d.CreateRelease(ctx, service, target)
+	if err != nil {
+		return Outcome{}, err
+	}
+	canary := sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}
+	baseline := sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}
+	interval := p.Windows.Interval.Duration
+	limit := lifetimeWindows(p) + 1
+	for w := 1; w <= limit; w++ {
+		start := time.Duration(w-1) * interval
+		req := engine.AnalysisRequest{
+			Canary:   canary.window(p, start, sc.factors(sc.Canary, w)),
+			Baseline: baseline.window(p, start, sc.factors(sc.Baseline, w)),
+			Window:   &engine.WindowTimes{Start: T0.Add(start), End: T0.Add(start + interval)},
+		}
+		dec, err := d.Analyze(ctx, id, req)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("release %s window %d: %w", id, w, err)
+		}
+		if dec.Action != judge.ActionWait {
+			return Outcome{Action: dec.Action, Reason: dec.Reason, Windows: w, Message: dec.Message}, nil
+		}
+	}
+	return Outcome{Action: judge.ActionWait, Reason: "undecided", Windows: limit}, nil
+}
+
+// offsets draws one side's persistent level multipliers.
+func offsets(p judge.Policy, n Noise, rng *rand.Rand) map[string]float64 {
+	out := make(map[string]float64, len(p.Metrics))
+	for _, m := range p.Metrics {
+		out[m.Name] = math.Exp(offsetSD(m, n) * rng.NormFloat64())
+	}
+	return out
+}
+
+// lifetimeWindows is how many windows a release can have.
+func lifetimeWindows(p judge.Policy) int {
+	w := p.Windows
+	n := w.MaxWindows
+	if w.MaxBake.Duration > 0 && w.Interval.Duration > 0 {
+		b := int(math.Ceil(float64(w.MaxBake.Duration) / float64(w.Interval.Duration)))
+		if n == 0 || b < n {
+			n = b
+		}
+	}
+	return max(n, 1)
+}

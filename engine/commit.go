@@ -67,7 +67,11 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 		e.log.WarnContext(ctx, "a human is needed but the policy has no notify sinks; nobody is paged",
 			"release", rel.ID, "service", rel.Service, "reason", d.Reason)
 	}
-	if msgs := messages(rel, from, d, c.policy.Notify, c.now); len(msgs) > 0 {
+	msgs, err := messages(rel, from, d, c.policyVersion, c.policy.Notify, c.now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(msgs) > 0 {
 		if err := tx.Enqueue(ctx, msgs...); err != nil {
 			return Outcome{}, err
 		}

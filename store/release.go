@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Release is one rollout of Version over BaselineVersion of a service to
@@ -169,8 +169,9 @@ type ReleaseTx interface {
 	UpdateRelease(ctx context.Context, r Release) error
 	// Audit appends; an entry without Action is not recorded.
 	Audit(ctx context.Context, e AuditEntry) error
-	// Enqueue adds outbox rows, due at their CreatedAt; ID is ignored.
-	Enqueue(ctx context.Context, msgs ...notify.Message) error
+	// Enqueue adds outbox rows, due at their CreatedAt; ID and Claim are
+	// ignored. A message names its sink (outbox.SinkRef), never copies it.
+	Enqueue(ctx context.Context, msgs ...outbox.Message) error
 	// SaveIdempotent keeps a response, body byte for byte (nil allowed); a
 	// taken scope+key is ErrConflict.
 	SaveIdempotent(ctx context.Context, idem Idem, status int, body []byte) error

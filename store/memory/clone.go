@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -114,8 +114,8 @@ func copyAudit(e store.AuditEntry) store.AuditEntry {
 	return e
 }
 
-func copyMessage(m notify.Message) notify.Message {
-	m.Details, m.Sink = copyRaw(m.Details), copyJSON(m.Sink)
+func copyMessage(m outbox.Message) outbox.Message {
+	m.Details = copyRaw(m.Details)
 	return m
 }
 

@@ -41,6 +41,7 @@ type Store struct {
 	rollbacks []rollbackMark                    // automatic rollback decisions, for the cap
 	audit     []store.AuditEntry                // id order
 	outbox    []*outboxRow                      // id order
+	sinks     map[string]*sinkRow               // sink key -> lease (outbox_sinks)
 	freezes   map[string]judge.Freeze           // scope -> freeze
 	idem      map[idemKey]store.StoredResponse
 	tokens    map[string]store.Token // hash -> token

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -207,7 +207,7 @@ func (u *unit) Audit(ctx context.Context, e store.AuditEntry) error {
 	return nil
 }
 
-func (u *unit) Enqueue(ctx context.Context, msgs ...notify.Message) error {
+func (u *unit) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
 	if u.done {
 		return errDone
 	}

@@ -132,6 +132,7 @@ func (u *unit) commit() error {
 	}
 	for _, m := range u.outbox {
 		s.outbox = insertByID(s.outbox, m, func(r *outboxRow) int64 { return r.msg.ID })
+		s.addSink(m.msg.Sink.Key)
 	}
 	for k, v := range u.idem {
 		s.idem[k] = v

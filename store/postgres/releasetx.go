@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -151,7 +151,7 @@ func (t *releaseTx) Audit(ctx context.Context, e store.AuditEntry) error {
 	return appendAudit(ctx, t.tx, e)
 }
 
-func (t *releaseTx) Enqueue(ctx context.Context, msgs ...notify.Message) error {
+func (t *releaseTx) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
 	for _, m := range msgs {
 		if m.ReleaseID == "" {
 			m.ReleaseID = t.rel.ID

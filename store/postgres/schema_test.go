@@ -10,7 +10,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 	"github.com/canaryjudge/canaryjudge/store/postgres"
 )
@@ -52,7 +52,7 @@ func TestFailedUnitLeavesNoRows(t *testing.T) {
 		r.State = judge.StateRollingBack
 		_ = tx.UpdateRelease(ctx, r)
 		_ = tx.Audit(ctx, store.AuditEntry{Action: "analysis", At: t0})
-		_ = tx.Enqueue(ctx, notify.Message{Kind: notify.KindPage, CreatedAt: t0}, notify.Message{Kind: notify.KindInfo, CreatedAt: t0})
+		_ = tx.Enqueue(ctx, outbox.Message{Kind: outbox.KindPage, CreatedAt: t0}, outbox.Message{Kind: outbox.KindInfo, CreatedAt: t0})
 		_ = tx.SaveIdempotent(ctx, store.Idem{Scope: "s", Key: "k", Hash: "h"}, 200, []byte(`{}`))
 		_, _, _ = tx.CountRollbacks(ctx, t0)
 	}

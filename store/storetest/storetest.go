@@ -47,6 +47,10 @@ func Run(t *testing.T, newStore Factory) {
 		{"RollbackCapConcurrent", testRollbackCapConcurrent},
 		{"SweepLimitAndOrder", testSweepLimitAndOrder},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxFairness", testOutboxFairness},
+		{"OutboxOrderAcrossVersions", testOutboxOrderAcrossVersions},
+		{"OutboxNotifySink", testOutboxNotifySink},
+		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -35,7 +35,7 @@ func writeAll(ctx context.Context, tx store.ReleaseTx, at time.Time) error {
 		Input: json.RawMessage(`{"window":1}`), Output: json.RawMessage(`{"action":"rollback"}`)}); err != nil {
 		return err
 	}
-	if err := tx.Enqueue(ctx, message(notify.KindPage, at)); err != nil {
+	if err := tx.Enqueue(ctx, message(outbox.KindPage, at)); err != nil {
 		return err
 	}
 	return tx.SaveIdempotent(ctx, store.Idem{Scope: "POST analyses", Key: "k", Hash: "h"}, 200, []byte(`{"action":"rollback"}`))

@@ -26,4 +26,6 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Put("/freezes/{scope}", h(ScopeOperator, s.putFreeze))
 	r.Delete("/freezes/{scope}", h(ScopeOperator, s.deleteFreeze))
 	r.Post("/tokens", h(ScopeAdmin, s.postToken))
+	r.Get("/outbox", h(ScopeRead, s.getOutbox))
+	r.Post("/outbox/{id}/retry", h(ScopeAdmin, s.retryOutbox))
 }

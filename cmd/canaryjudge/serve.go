@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/notify"
@@ -29,11 +30,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes")
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
 	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", cfg.SweepInterval, "how often to look for stuck rollbacks")
+	notifyOpts := notify.Options{Timeout: notify.DefaultTimeout, Concurrency: notify.DefaultConcurrency}
+	fs.DurationVar(&notifyOpts.Timeout, "notify-timeout", notifyOpts.Timeout, "how long one delivery attempt to one notify sink may take")
+	fs.IntVar(&notifyOpts.Concurrency, "notify-concurrency", notifyOpts.Concurrency, "how many notify sinks this replica delivers to at once")
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {
 		return err
+	}
+	if notifyOpts.Timeout <= 0 || notifyOpts.Concurrency < 1 || notifyOpts.Concurrency > 256 {
+		return errors.New("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
 	}
 	log := cfg.logger(e.stderr)
 
@@ -59,10 +66,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
 		Auth: auth, AdminTokenHash: adminHash},
 		server.Deps{Store: st, Logger: log, Registry: reg})
-	bg, stopBG := context.WithCancel(context.Background())
+	// Registered after st.Close, so it runs first: the workers are joined
+	// before the store they use is closed.
+	notifyOpts.Logger, notifyOpts.Registerer = log, reg
+	stopBG := background(h, notify.New(st, notifyOpts), cfg.SweepInterval)
 	defer stopBG()
-	go h.RunSweeper(bg, cfg.SweepInterval)
-	go notify.New(st, notify.Options{Logger: log, Registerer: reg}).Run(bg)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -88,6 +96,20 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// background runs the stuck-rollback sweeper and the outbox dispatcher until
+// the returned stop is called; stop cancels them and waits until both have
+// returned (deliveries in flight are cut short and left due).
+func background(h *server.Server, d *notify.Dispatcher, sweepEvery time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { h.RunSweeper(ctx, sweepEvery); return nil })
+	g.Go(func() error { return d.Run(ctx) })
+	return func() {
+		cancel()
+		_ = g.Wait() // both return nil once cancelled
+	}
 }
 
 // openStore picks PostgreSQL when a URL is configured, else the embedded

@@ -60,9 +60,9 @@ func TestMigrationOutboxSinkRefs(t *testing.T) {
 	}
 	type row struct {
 		v, i int
-		kind  string
-		key   string
-		dead  bool
+		kind string
+		key  string
+		dead bool
 	}
 	var got []row
 	for rows.Next() {

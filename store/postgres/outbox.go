@@ -68,10 +68,12 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		if err != nil || len(keys) == 0 {
 			return err
 		}
+		// One small index scan per locked sink (LATERAL ... LIMIT 1), so the
+		// cost follows the pending messages of those sinks, never the table.
 		rows, err = tx.Query(ctx, `UPDATE outbox o SET claims = o.claims + 1
-			FROM (SELECT DISTINCT ON (o.sink_key) o.id FROM outbox o
-			      WHERE o.sink_key = ANY($2) AND `+claimableSQL+`
-			      ORDER BY o.sink_key, o.next_attempt_at, o.id) pick
+			FROM unnest($2::text[]) AS k(sink_key)
+			CROSS JOIN LATERAL (SELECT o.id FROM outbox o WHERE o.sink_key = k.sink_key AND `+claimableSQL+`
+			                    ORDER BY o.next_attempt_at, o.id LIMIT 1) pick
 			WHERE o.id = pick.id RETURNING `+messageCols, now, keys)
 		if err != nil {
 			return err
@@ -79,13 +81,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.
 		if out, err = pgx.CollectRows(rows, scanMessage); err != nil {
 			return err
 		}
-		for _, m := range out {
-			if _, err := tx.Exec(ctx, `UPDATE outbox_sinks SET lease_until = $2, holder = $3 WHERE sink_key = $1`,
-				m.Sink.Key, until, m.ID); err != nil {
-				return err
-			}
+		held, holders := make([]string, len(out)), make([]int64, len(out))
+		for i, m := range out {
+			held[i], holders[i] = m.Sink.Key, m.ID
 		}
-		return nil
+		_, err = tx.Exec(ctx, `UPDATE outbox_sinks s SET lease_until = $3, holder = v.id
+			FROM unnest($1::text[], $2::bigint[]) AS v(sink_key, id) WHERE s.sink_key = v.sink_key`, held, holders, until)
+		return err
 	})
 	if err != nil {
 		return nil, translate(err, "claim")

@@ -30,7 +30,7 @@ func seed(t *testing.T, s *postgres.Store, ids ...string) {
 	for i, id := range ids {
 		r := store.Release{ID: id, Service: "payments", Target: fmt.Sprintf("t%d", i), Version: "v2", BaselineVersion: "v1",
 			State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}
-		if _, _, err := s.CreateRelease(ctx, r, nil, store.AuditEntry{Action: "release:create"}); err != nil {
+		if _, _, err := s.CreateRelease(ctx, r, nil, nil, store.AuditEntry{Action: "release:create"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,7 +83,7 @@ func TestFailedUnitLeavesNoRows(t *testing.T) {
 			var counts [5]int
 			var state string
 			if err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM analyses), (SELECT count(*) FROM decisions),
-				(SELECT count(*) FROM outbox), (SELECT count(*) FROM idempotency), (SELECT count(*) FROM audit_log),
+				(SELECT count(*) FROM outbox), (SELECT count(*) FROM idempotency), (SELECT count(*) FROM audit_log WHERE release_id = 'r1'),
 				(SELECT state FROM releases WHERE id = 'r1')`).Scan(&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &state); err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestActiveIndexBackstop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		r := store.Release{ID: "loser", Service: "payments", Target: "eu-1", State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}
-		_, _, err := s.CreateRelease(ctx, r, nil, store.AuditEntry{Action: "release:create"})
+		_, _, err := s.CreateRelease(ctx, r, nil, nil, store.AuditEntry{Action: "release:create"})
 		done <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // the create passes its check and waits on the index

@@ -161,3 +161,18 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestNameRuleMatchesSchema: store.ValidName, the one name rule in Go, and
+// the CHECK on services.name accept exactly the same names.
+func TestNameRuleMatchesSchema(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Open(t)
+	names := []string{"a", "checkout", "my-svc.v2_x", "0day", strings.Repeat("a", 63), strings.Repeat("a", 64),
+		"", "A", "-x", ".x", "_x", "a b", "ä", "a/b", "a:b", "a\nb", "x-", "9"}
+	for _, n := range names {
+		_, err := s.Pool().Exec(ctx, `INSERT INTO services (name) VALUES ($1)`, n)
+		if inSchema := err == nil; inSchema != store.ValidName(n) {
+			t.Errorf("%q: schema accepts %v (%v), ValidName %v", n, inSchema, err, store.ValidName(n))
+		}
+	}
+}

@@ -26,6 +26,7 @@ type serveConfig struct {
 	Auth            string // on | off | auto
 	SweepInterval   time.Duration
 	AdminToken      string // CANARYJUDGE_ADMIN_TOKEN, checked for length only
+	RequestTimeout  time.Duration
 }
 
 func defaultServeConfig(e *env) serveConfig {
@@ -39,6 +40,7 @@ func defaultServeConfig(e *env) serveConfig {
 		Auth:            envOr(e, "CANARYJUDGE_AUTH", "auto"),
 		SweepInterval:   10 * time.Second,
 		AdminToken:      envOr(e, "CANARYJUDGE_ADMIN_TOKEN", ""),
+		RequestTimeout:  server.DefaultRequestTimeout,
 	}
 }
 
@@ -72,6 +74,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.SweepInterval <= 0 {
 		problems = append(problems, "sweep interval: must be positive")
+	}
+	if c.RequestTimeout <= 0 {
+		problems = append(problems, "request timeout: must be positive")
 	}
 	if n := len(c.AdminToken); n > 0 && n < server.MinAdminTokenLength {
 		problems = append(problems, fmt.Sprintf("CANARYJUDGE_ADMIN_TOKEN: %d characters is too short to be a secret; use at least %d (e.g. `openssl rand -base64 33`)",

@@ -29,6 +29,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes")
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
 	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", cfg.SweepInterval, "how often to look for stuck rollbacks")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
-		Auth: auth, AdminTokenHash: adminHash},
+		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
 		server.Deps{Store: st, Logger: log, Registry: reg})
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()

@@ -125,45 +125,6 @@ type Idem struct {
 	Scope, Key, Hash string
 }
 
-// Token is an API bearer token; only its hash is stored.
-type Token struct {
-	ID     string   `json:"id"`
-	Name   string   `json:"name"` // unique
-	Scopes []string `json:"scopes"`
-	// Services limits the token to these services; empty means all.
-	Services  []string  `json:"services"`
-	CreatedAt time.Time `json:"created_at"`
-	// LastUsedAt is when the token last authenticated a request, to about
-	// a minute (TouchToken); nil when never.
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-}
-
-// ReleaseQuery selects releases, newest first by keyset (CreatedAt, ID).
-// Empty fields match everything; Services, when not empty, keeps only
-// releases of those services. Limit <= 0 means no limit.
-type ReleaseQuery struct {
-	Service, Target string
-	State           judge.State
-	Services        []string
-	Limit           int
-	// After continues a page: releases strictly older than (AfterAt,
-	// AfterID). Ignored when AfterAt is nil.
-	AfterAt *time.Time
-	AfterID string
-}
-
-// AuditQuery selects audit entries by keyset on the entry id. Empty
-// ReleaseID and Service match every entry. Ascending order (oldest first)
-// continues with ids above AfterID; Desc (newest first) with ids below it
-// (AfterID 0: from the newest). Limit <= 0 means no limit.
-type AuditQuery struct {
-	ReleaseID string
-	Service   string
-	Desc      bool
-	Limit     int
-	AfterID   int64
-}
-
 // ReleaseTx is a unit of work on one release while holding its lock (row
 // lock in PostgreSQL). Everything written through it commits or rolls back
 // together: analysis, decision, release state, audit, outbox, idempotency.
@@ -266,24 +227,6 @@ type Freezes interface {
 	// ListFreezes returns the freezes in force at now, global first, then
 	// by scope.
 	ListFreezes(ctx context.Context, now time.Time) ([]judge.Freeze, error)
-}
-
-// Tokens stores API tokens by hash. Creating and revoking append their
-// audit entry in the same transaction (a zero audit.At becomes the
-// token's CreatedAt on create).
-type Tokens interface {
-	// CreateToken stores t (nil Scopes and Services as empty); a taken ID,
-	// name or hash is ErrConflict.
-	CreateToken(ctx context.Context, t Token, hash []byte, audit AuditEntry) error
-	// TokenByHash returns the token whose hash matches; ErrNotFound otherwise.
-	TokenByHash(ctx context.Context, hash []byte) (Token, error)
-	// TouchToken records a use of the token at at (LastUsedAt); a token
-	// that is gone is not an error.
-	TouchToken(ctx context.Context, id string, at time.Time) error
-	// ListTokens returns every token by name, never a hash.
-	ListTokens(ctx context.Context) ([]Token, error)
-	// DeleteToken revokes the token called name; ErrNotFound when none is.
-	DeleteToken(ctx context.Context, name string, audit AuditEntry) error
 }
 
 // ActiveReleaseError names the release that blocks a new one.

@@ -41,18 +41,6 @@ func (u *unit) fail(err error) error {
 
 func (u *unit) Release() store.Release { return copyRelease(u.rel) }
 
-// check refuses work on an ended unit or a cancelled context; a cancelled
-// context aborts the unit, as it aborts a PostgreSQL transaction.
-func (u *unit) check(ctx context.Context) error {
-	if u.done {
-		return errDone
-	}
-	if err := ctx.Err(); err != nil {
-		return u.fail(err)
-	}
-	return nil
-}
-
 func (u *unit) Policy(ctx context.Context) (store.PolicyRecord, error) {
 	if err := u.check(ctx); err != nil {
 		return store.PolicyRecord{}, err

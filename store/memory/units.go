@@ -101,6 +101,18 @@ func (s *Store) run(ctx context.Context, r store.Release, fn func(tx store.Relea
 	return u.commit()
 }
 
+// check refuses work on an ended unit or a cancelled context; a cancelled
+// context aborts the unit, as it aborts a PostgreSQL transaction.
+func (u *unit) check(ctx context.Context) error {
+	if u.done {
+		return errDone
+	}
+	if err := ctx.Err(); err != nil {
+		return u.fail(err)
+	}
+	return nil
+}
+
 // errAborted mirrors PostgreSQL refusing to commit a transaction in which a
 // statement failed, even when fn ignored that failure.
 var errAborted = errors.New("unit of work not committed: a write in it failed earlier")

@@ -98,19 +98,28 @@ func TestPostgresStopsMidTraffic(t *testing.T) {
 
 // outageRequest sends one request of a mix that, with PostgreSQL up, can
 // only succeed: healthy windows on baking releases (wait, never promote
-// before the bake), creates on fresh targets, reads.
+// before the bake), creates on fresh targets, a freeze of another
+// service, and every kind of read.
 func outageRequest(t *testing.T, s stack, ids []string, w, i int) answer {
 	id := ids[(w+i)%len(ids)]
 	var method, path, body string
-	switch i % 5 {
-	case 0, 1:
+	switch i % 10 {
+	case 0, 1, 2:
 		method, path, body = "POST", "/v1/releases/"+id+"/analyses", healthy(uint64(w*1000+i))
-	case 2:
-		method, path, body = "POST", "/v1/releases", fmt.Sprintf(`{"service":"shop","target":"w%d-%d","version":"v2","baseline_version":"v1"}`, w, i)
 	case 3:
+		method, path, body = "POST", "/v1/releases", fmt.Sprintf(`{"service":"shop","target":"w%d-%d","version":"v2","baseline_version":"v1"}`, w, i)
+	case 4:
+		method, path, body = "PUT", "/v1/freezes/service:other", `{"reason":"drill"}`
+	case 5:
 		method, path = "GET", "/v1/releases/"+id
-	default:
+	case 6:
 		method, path = "GET", "/v1/releases/"+id+"/decision"
+	case 7:
+		method, path = "GET", "/v1/releases?service=shop&limit=5"
+	case 8:
+		method, path = "GET", "/v1/releases/"+id+"/audit?limit=5"
+	default:
+		method, path = "GET", "/v1/services/shop/verdicts?limit=5"
 	}
 	req, _ := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
 	if body != "" {

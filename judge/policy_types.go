@@ -126,6 +126,9 @@ type Windows struct {
 	MinBake             Duration `json:"min_bake"`
 	ConsecutiveFailures int      `json:"consecutive_failures"`
 	ConsecutiveNoData   int      `json:"consecutive_nodata"`
+	// StaleAfter is how long a baking release may go without an analysis
+	// before the sweeper escalates it (no_analysis); 0 = 3 x Interval.
+	StaleAfter Duration `json:"stale_after,omitzero"`
 }
 
 // GuardPolicy bounds what automation may do (Policy.Guards).

@@ -45,7 +45,7 @@ func newOutbox(t *testing.T, sinks ...judge.Sink) *memory.Store {
 func addRelease(t *testing.T, st store.Full, id, target string) {
 	t.Helper()
 	_, _, err := st.CreateRelease(context.Background(), store.Release{ID: id, Service: "payments", Target: target,
-		Version: "v2", BaselineVersion: "v1", State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}, nil, store.AuditEntry{})
+		Version: "v2", BaselineVersion: "v1", State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}, nil, nil, store.AuditEntry{})
 	if err != nil {
 		t.Fatal(err)
 	}

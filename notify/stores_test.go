@@ -58,7 +58,7 @@ func fixture(t *testing.T, st store.Full, sinks []judge.Sink, releases ...string
 	}
 	for _, id := range releases {
 		_, _, err := st.CreateRelease(ctx, store.Release{ID: id, Service: "payments", Target: id, Version: "v2",
-			BaselineVersion: "v1", State: judge.StateBaking, CreatedAt: time.Now(), UpdatedAt: time.Now()}, nil, store.AuditEntry{})
+			BaselineVersion: "v1", State: judge.StateBaking, CreatedAt: time.Now(), UpdatedAt: time.Now()}, nil, nil, store.AuditEntry{})
 		if err != nil {
 			t.Fatal(err)
 		}

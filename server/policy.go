@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,13 +16,11 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-var validService = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
-
 // serviceParam returns the {service} path parameter, validated.
 func serviceParam(r *http.Request) (string, error) {
 	s := chi.URLParam(r, "service")
-	if !validService.MatchString(s) {
-		return "", badRequest("service", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+	if !store.ValidName(s) {
+		return "", badRequest("service", "must be "+store.NameRule)
 	}
 	return s, nil
 }

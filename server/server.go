@@ -19,11 +19,17 @@ import (
 // DefaultMaxBodyBytes is the request body limit when Config sets none.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds an API request's work when Config sets none.
+const DefaultRequestTimeout = 15 * time.Second
+
 // Config holds the server's settings.
 type Config struct {
-	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
-	OpenAPI      []byte // the contract served at /openapi.yaml
-	Version      string
+	MaxBodyBytes int64 // request body limit; 0 means DefaultMaxBodyBytes
+	// RequestTimeout bounds each API request's work, store calls included;
+	// past it the answer is 503. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	OpenAPI        []byte // the contract served at /openapi.yaml
+	Version        string
 	// Auth turns bearer-token authentication on for /v1.
 	Auth bool
 	// AdminTokenHash, when set, is a bootstrap admin token (HashToken of
@@ -56,6 +62,9 @@ type Server struct {
 func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if d.Logger == nil {
 		d.Logger = discardLogger

@@ -51,6 +51,9 @@ type Store interface {
 	// PutPolicy stores a new version of the service's policy, creating the
 	// service if needed. ifMatch > 0 requires the current version to equal
 	// it (ErrPrecondition otherwise); ifMatch == 0 writes unconditionally.
+	// A service name that breaks ValidName is a *judge.ValidationError
+	// naming "service". The change is audited ("policy:put", actor by) in
+	// the same transaction, without the document (it holds secrets).
 	PutPolicy(ctx context.Context, service string, p judge.Policy, ifMatch int, by string, now time.Time) (PolicyRecord, error)
 	// GetPolicy returns the newest policy version of a service.
 	GetPolicy(ctx context.Context, service string) (PolicyRecord, error)

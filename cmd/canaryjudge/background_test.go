@@ -37,7 +37,7 @@ func TestBackgroundStopJoinsWorkers(t *testing.T) {
 	}
 	now := time.Now()
 	if _, _, err := st.CreateRelease(ctx, store.Release{ID: "r1", Service: "svc", Target: "x", State: judge.StateBaking,
-		CreatedAt: now, UpdatedAt: now}, nil, store.AuditEntry{}); err != nil {
+		CreatedAt: now, UpdatedAt: now}, nil, nil, store.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	m := outbox.Message{Kind: outbox.KindPage, Sink: outbox.RefOf(1, 0, sink), CreatedAt: now}

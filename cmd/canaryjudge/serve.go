@@ -33,6 +33,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	notifyOpts := notify.Options{Timeout: notify.DefaultTimeout, Concurrency: notify.DefaultConcurrency}
 	fs.DurationVar(&notifyOpts.Timeout, "notify-timeout", notifyOpts.Timeout, "how long one delivery attempt to one notify sink may take")
 	fs.IntVar(&notifyOpts.Concurrency, "notify-concurrency", notifyOpts.Concurrency, "how many notify sinks this replica delivers to at once")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
-		Auth: auth, AdminTokenHash: adminHash},
+		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
 		server.Deps{Store: st, Logger: log, Registry: reg})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.

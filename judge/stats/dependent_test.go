@@ -15,12 +15,12 @@ type dependentRef struct {
 		Lag1, Rho, Inflation, Mean, SD, NEff, SE rnum
 	}
 	Pairs []struct {
-		C, B                                  string
-		K, Alpha, Estimate, SE, DF, Lo, Hi    rnum
-		PValue                                rnum `json:"p_value"`
-		FiellerBounded                        bool `json:"fieller_bounded"`
-		FiellerLo                             rnum `json:"fieller_lo"`
-		FiellerHi                             rnum `json:"fieller_hi"`
+		C, B                               string
+		K, Alpha, Estimate, SE, DF, Lo, Hi rnum
+		PValue                             rnum `json:"p_value"`
+		FiellerBounded                     bool `json:"fieller_bounded"`
+		FiellerLo                          rnum `json:"fieller_lo"`
+		FiellerHi                          rnum `json:"fieller_hi"`
 	}
 	Rates []struct {
 		XC, XB, TC, TB, Alpha, Ratio rnum

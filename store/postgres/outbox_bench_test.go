@@ -25,7 +25,7 @@ func BenchmarkClaim(b *testing.B) {
 	for r := range releases {
 		id := fmt.Sprintf("b%d", r)
 		if _, _, err := s.CreateRelease(ctx, store.Release{ID: id, Service: "payments", Target: id, Version: "v2", BaselineVersion: "v1",
-			State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}, nil, store.AuditEntry{}); err != nil {
+			State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}, nil, nil, store.AuditEntry{}); err != nil {
 			b.Fatal(err)
 		}
 		var msgs []outbox.Message

@@ -85,8 +85,14 @@ func TestMigrationOutboxSinkRefs(t *testing.T) {
 			t.Errorf("outbox tables still hold %q after the migration: %s", secret, dump)
 		}
 	}
-	if _, err := m.Down(ctx); err != nil {
-		t.Fatal(err)
+	for { // undo every later migration, then 00007 itself
+		st, err := m.Down(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Version == 7 {
+			break
+		}
 	}
 	var back string
 	if err := pool.QueryRow(ctx, `SELECT sink->>'secret' FROM outbox ORDER BY id LIMIT 1`).Scan(&back); err != nil || back != "whsec-OLD" {

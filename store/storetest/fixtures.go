@@ -42,7 +42,7 @@ func release(id, service, target string) store.Release {
 
 func create(t *testing.T, s store.Full, r store.Release) store.Release {
 	t.Helper()
-	got, stored, err := s.CreateRelease(context.Background(), r, nil, store.AuditEntry{Actor: "test", Action: "release:create"})
+	got, stored, err := s.CreateRelease(context.Background(), r, nil, nil, store.AuditEntry{Actor: "test", Action: "release:create"})
 	if err != nil || stored != nil {
 		t.Fatalf("CreateRelease %s: stored %v, err %v", r.ID, stored, err)
 	}

@@ -75,7 +75,7 @@ func testRedeliver(t *testing.T, s store.Full, dead outbox.Entry, pendingID int6
 	if err != nil || got.State != outbox.StatePending || got.Attempts != 0 || got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(at) {
 		t.Fatalf("Redeliver = %+v, %v", got, err)
 	}
-	log, err := s.AuditLog(ctx, "r1", 1)
+	log, err := s.AuditLog(ctx, store.AuditQuery{ReleaseID: "r1", Desc: true, Limit: 1})
 	if err != nil || len(log) != 1 || log[0].Action != "outbox:redeliver" || log[0].Actor != "oncall" || log[0].Service != "payments" || !log[0].At.Equal(at) {
 		t.Fatalf("audit after Redeliver = %+v, %v", log, err)
 	}

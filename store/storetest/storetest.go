@@ -53,6 +53,12 @@ func Run(t *testing.T, newStore Factory) {
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},
+		{"UnitAbortedByFailedAuditOrEnqueue", testUnitAbortedByFailedAuditOrEnqueue},
+		{"ContextCancelled", testContextCancelled},
+		{"SchemaRefusals", testSchemaRefusals},
+		{"ListReleases", testListReleases},
+		{"AuditQuery", testAuditQuery},
+		{"SweepStale", testSweepStale},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })

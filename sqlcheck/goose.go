@@ -54,6 +54,7 @@ func splitGoose(sql string) (gooseUp, error) {
 		pending []lineText
 		up      bool
 		block   bool
+		begin   int // line of the open StatementBegin
 	)
 	sc := bufio.NewScanner(strings.NewReader(sql))
 	sc.Buffer(nil, len(sql)+1)
@@ -75,11 +76,11 @@ func splitGoose(sql string) (gooseUp, error) {
 				return g, &gooseError{n, "'-- +goose " + cmd + "' before '-- +goose Up'"}
 			case cmd == "down":
 				if len(buf) > 0 || block {
-					return g, &gooseError{start, "statement not finished before '-- +goose Down' (missing semicolon or StatementEnd)"}
+					return g, &gooseError{max(start, begin, 1), "statement not finished before '-- +goose Down' (missing semicolon or StatementEnd)"}
 				}
 				return g, nil
 			case cmd == "statementbegin" && !block:
-				block = true
+				block, begin = true, n
 			case cmd == "statementend" && block:
 				block = false
 				if len(buf) > 0 {
@@ -112,9 +113,9 @@ func splitGoose(sql string) (gooseUp, error) {
 	}
 	switch {
 	case sc.Err() != nil:
-		return g, &gooseError{0, sc.Err().Error()}
+		return g, &gooseError{1, sc.Err().Error()}
 	case block:
-		return g, &gooseError{start, "'-- +goose StatementBegin' without StatementEnd"}
+		return g, &gooseError{begin, "'-- +goose StatementBegin' without StatementEnd"}
 	case len(buf) > 0:
 		return g, &gooseError{start, "last statement has no terminating semicolon"}
 	}

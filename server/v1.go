@@ -26,4 +26,5 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Put("/freezes/{scope}", h(ScopeOperator, s.putFreeze))
 	r.Delete("/freezes/{scope}", h(ScopeOperator, s.deleteFreeze))
 	r.Post("/tokens", h(ScopeAdmin, s.postToken))
+	r.Post("/migrations/check", h(ScopeRead, s.postMigrationCheck))
 }

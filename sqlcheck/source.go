@@ -1,13 +1,11 @@
 package sqlcheck
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pganalyze/pg_query_go/v6/parser"
 )
 
 // statement is one SQL statement of a migration, parsed or not.
@@ -54,7 +52,7 @@ type span struct {
 // statement it points at, and parses the others one by one, so that one
 // bad statement does not hide what the rest do.
 func spans(text string, toks []*pg_query.ScanToken) []span {
-	tree, err := pg_query.Parse(text)
+	tree, err := parseSQL(text)
 	if err == nil {
 		out := make([]span, 0, len(tree.Stmts))
 		for _, rs := range tree.Stmts {
@@ -85,7 +83,7 @@ func spans(text string, toks []*pg_query.ScanToken) []span {
 			pieces[i].err = msg
 			continue
 		}
-		sub, err := pg_query.Parse(text[pieces[i].start:pieces[i].end])
+		sub, err := parseSQL(text[pieces[i].start:pieces[i].end])
 		switch {
 		case err != nil:
 			pieces[i].err, _ = parseMessage(err, "")
@@ -125,19 +123,19 @@ func splitOnSemicolons(text string, toks []*pg_query.ScanToken) []span {
 // parseMessage is the parser's message and the byte offset it points at
 // (-1 when it names no position).
 func parseMessage(err error, text string) (string, int) {
-	var pe *parser.Error
-	if !errors.As(err, &pe) {
+	msg, cursor, ok := parserError(err)
+	if !ok {
 		return err.Error(), -1
 	}
 	at, chars := -1, 0
 	for i := range text {
 		chars++
-		if chars == pe.Cursorpos {
+		if chars == cursor {
 			at = i
 			break
 		}
 	}
-	return pe.Message, at
+	return msg, at
 }
 
 func clamp(i, n int) int { return max(0, min(i, n)) }

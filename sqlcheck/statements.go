@@ -10,10 +10,7 @@ import (
 // statementsOf parses one chunk into statements with their lines and the
 // allow annotations that apply to each.
 func statementsOf(c chunk) []statement {
-	var toks []*pg_query.ScanToken
-	if sr, err := pg_query.Scan(c.text); err == nil {
-		toks = sr.Tokens
-	}
+	toks, _ := scanSQL(c.text) // nil when the text does not even scan
 	lineAt := func(off int) int { return c.line + strings.Count(c.text[:off], "\n") }
 	var out []statement
 	var ends []int // where each statement's last line ends

@@ -65,15 +65,7 @@ func (r *CreateReleaseRequest) Validate() error {
 			v.Add(f+".id", fmt.Sprintf("duplicate migration id %q", m.ID))
 		}
 		seen[m.ID] = true
-		if m.Compat != judge.CompatExpand && m.Compat != judge.CompatContract && m.Compat != judge.CompatIncompatible {
-			v.Add(f+".compat", "must be one of expand, contract, incompatible")
-		}
-		if m.Classified != "" {
-			v.Add(f+".classified", "is set by canaryjudge, not by the caller")
-		}
-		if len(m.SQL) > MaxMigrationBytes {
-			v.Add(f+".sql", fmt.Sprintf("must be at most %d bytes", MaxMigrationBytes))
-		}
+		validateMigration(v, f, m)
 	}
 	return v.Err()
 }
@@ -97,9 +89,13 @@ func (e *Engine) CreateRelease(ctx context.Context, req CreateReleaseRequest, ac
 	if req.Migrations == nil {
 		req.Migrations = []judge.Migration{}
 	}
+	migrations, err := e.classifyMigrations(ctx, req.Migrations)
+	if err != nil {
+		return store.Release{}, nil, err
+	}
 	deadline := now.Add(pol.Policy.Windows.StaleAfterOrDefault())
 	r := store.Release{ID: e.newID(), Service: req.Service, Target: req.Target, Version: req.Version,
-		BaselineVersion: req.BaselineVersion, Migrations: req.Migrations, State: judge.StateBaking,
+		BaselineVersion: req.BaselineVersion, Migrations: migrations, State: judge.StateBaking,
 		PolicyVersion: pol.Version, CreatedAt: now, UpdatedAt: now, AnalysisDeadline: &deadline}
 	in, err := json.Marshal(req)
 	if err != nil {

@@ -19,6 +19,7 @@ ALTER TABLE outbox
 
 -- Existing rows point at the newest policy version of their service that
 -- holds the very same sink.
+-- canaryjudge:allow update-rows fills only the columns added above; the previous release never reads them
 UPDATE outbox o SET policy_version = m.version, sink_index = m.idx
 FROM (SELECT DISTINCT ON (x.id) x.id, p.version, (e.ord - 1)::integer AS idx
       FROM outbox x
@@ -28,16 +29,23 @@ FROM (SELECT DISTINCT ON (x.id) x.id, p.version, (e.ord - 1)::integer AS idx
       ORDER BY x.id, p.version DESC, e.ord) m
 WHERE o.id = m.id;
 
+-- canaryjudge:allow update-rows fills only the columns added above; the previous release never reads them
 UPDATE outbox SET
     sink_kind = coalesce(sink ->> 'kind', ''),
     sink_key = encode(sha256(convert_to(coalesce(sink ->> 'kind', '') || E'\n' || coalesce(sink ->> 'url', '') || E'\n' ||
                                         coalesce(sink ->> 'routing_key', '') || E'\n', 'UTF8')), 'hex');
 
 -- A pending row whose sink is in no policy version cannot be delivered.
+-- canaryjudge:allow update-rows dead-letters rows neither release can deliver any more once secrets leave the outbox
 UPDATE outbox SET dead = true, dead_at = now(), last_error = 'migration 00007: its sink is in no stored policy version'
 WHERE policy_version = 0 AND delivered_at IS NULL AND NOT dead;
+-- canaryjudge:allow update-rows fills dead_at, a column added above
 UPDATE outbox SET dead_at = coalesce(dead_at, next_attempt_at) WHERE dead;
 
+-- Removing the copies of sink secrets is the point of this migration: a
+-- canaryjudge release older than 00007 cannot run against this schema, so
+-- canaryjudge itself is never rolled back across it (upgrade only).
+-- canaryjudge:allow drop-column secrets must leave the outbox; canaryjudge is upgrade-only across 00007
 ALTER TABLE outbox DROP COLUMN sink;
 
 -- One row per destination: lease_until > now means a message to it is in
@@ -51,6 +59,7 @@ CREATE TABLE outbox_sinks (
 );
 INSERT INTO outbox_sinks (sink_key, kind) SELECT DISTINCT ON (sink_key) sink_key, sink_kind FROM outbox ORDER BY sink_key, id;
 
+-- canaryjudge:allow drop-index replaced by outbox_pending below; canaryjudge is upgrade-only across 00007
 DROP INDEX outbox_due;
 -- Pending rows per destination and release, for the claim's order check.
 CREATE INDEX outbox_pending ON outbox (sink_key, release_id, id) WHERE delivered_at IS NULL AND NOT dead;

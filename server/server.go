@@ -44,6 +44,10 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Now      func() time.Time
+	// Classifier reads migration SQL (sqlcheck.Classifier, wired by
+	// cmd/canaryjudge). Without one, release SQL counts as unknown and
+	// POST /v1/migrations/check answers 501.
+	Classifier engine.MigrationClassifier
 }
 
 // Server routes and answers requests.
@@ -56,6 +60,8 @@ type Server struct {
 	now     func() time.Time
 	metrics serverMetrics
 	router  chi.Router
+	// classifier serves POST /v1/migrations/check; nil when not wired.
+	classifier engine.MigrationClassifier
 }
 
 // New builds the server and its routes.
@@ -76,8 +82,8 @@ func New(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
-		metrics: newServerMetrics(d.Registry)}
-	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry})
+		metrics: newServerMetrics(d.Registry), classifier: d.Classifier}
+	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry, Classifier: d.Classifier})
 	s.router = s.routes()
 	return s
 }

@@ -31,6 +31,7 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Post("/tokens", h(ScopeAdmin, s.postToken))
 	r.Get("/outbox", h(ScopeRead, s.getOutbox))
 	r.Post("/outbox/{id}/retry", h(ScopeAdmin, s.retryOutbox))
+	r.Post("/migrations/check", h(ScopeRead, s.postMigrationCheck))
 	r.Get("/tokens", h(ScopeAdmin, s.getTokens))
 	r.Delete("/tokens/{name}", h(ScopeAdmin, s.deleteToken))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
+	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 	"github.com/canaryjudge/canaryjudge/store/postgres"
@@ -62,11 +63,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if tok := e.getenv("CANARYJUDGE_ADMIN_TOKEN"); tok != "" {
 		adminHash = server.HashToken(tok)
 	}
+	if !sqlcheck.Available {
+		log.Warn("built without cgo: PostgreSQL's parser is not linked, so every migration's SQL is classified unknown and escalates")
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
 		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
-		server.Deps{Store: st, Logger: log, Registry: reg})
+		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.
 	notifyOpts.Logger, notifyOpts.Registerer = log, reg

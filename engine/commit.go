@@ -31,6 +31,7 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	rel, d := c.rel, c.decision
 	from := rel.State
 	rel.State, rel.StateReason, rel.UpdatedAt = d.State, d.Reason, c.now
+	rel.AnalysisDeadline = analysisDeadline(rel, from, c)
 	if d.State == judge.StateRollingBack && from != judge.StateRollingBack {
 		deadline := c.now.Add(c.policy.Guards.RollbackTimeout.Duration)
 		rel.RollbackStartedAt, rel.RollbackDeadline, rel.RollbackAttempted = &c.now, &deadline, true
@@ -50,7 +51,10 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 		return Outcome{}, err
 	}
 	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
-	in, _ := json.Marshal(c.input)
+	in, err := json.Marshal(c.input)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode the input for the audit log: %w", err)
+	}
 	body, err := store.EncodeJSON(out)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
@@ -58,7 +62,10 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	out.Body = body
 	// The audit keeps the input and the decision; the analysis result is
 	// in its own row (analysis_id), not copied again.
-	audited, _ := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
+	audited, err := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode the decision for the audit log: %w", err)
+	}
 	if err := tx.Audit(ctx, store.AuditEntry{At: c.now, Actor: c.actor, Action: c.trigger, Service: rel.Service,
 		ReleaseID: rel.ID, PolicyVersion: c.policyVersion, Input: in, Output: audited}); err != nil {
 		return Outcome{}, err
@@ -67,7 +74,11 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 		e.log.WarnContext(ctx, "a human is needed but the policy has no notify sinks; nobody is paged",
 			"release", rel.ID, "service", rel.Service, "reason", d.Reason)
 	}
-	if msgs := messages(rel, from, d, c.policy.Notify, c.now); len(msgs) > 0 {
+	msgs, err := messages(rel, from, d, c.policyVersion, c.policy.Notify, c.now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(msgs) > 0 {
 		if err := tx.Enqueue(ctx, msgs...); err != nil {
 			return Outcome{}, err
 		}
@@ -81,6 +92,20 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	}
 	e.logDecision(ctx, rel, c.trigger, c.actor, d)
 	return out, nil
+}
+
+// analysisDeadline is when a release that stays baking needs its next
+// analysis: stale_after from now after an analysis or on entering baking
+// (a resolve), unchanged otherwise; nil once it leaves baking.
+func analysisDeadline(rel store.Release, from judge.State, c change) *time.Time {
+	switch {
+	case rel.State != judge.StateBaking:
+		return nil
+	case c.analysis != nil || from != judge.StateBaking || rel.AnalysisDeadline == nil:
+		t := c.now.Add(c.policy.Windows.StaleAfterOrDefault())
+		return &t
+	}
+	return rel.AnalysisDeadline
 }
 
 func fieldErr(field, msg string) error {

@@ -32,6 +32,9 @@ type Engine struct {
 	log     *slog.Logger
 	newID   func() string
 	decided *prometheus.CounterVec
+	// classifier reads the SQL a release's migrations carry; nil leaves
+	// that SQL unknown (a human decides).
+	classifier MigrationClassifier
 }
 
 // Options configures an Engine; zero values get defaults.
@@ -40,6 +43,9 @@ type Options struct {
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	NewID    func() string
+	// Classifier classifies migration SQL (sqlcheck.Classifier); nil
+	// means SQL is treated as unknown.
+	Classifier MigrationClassifier
 }
 
 // New returns an engine over st.
@@ -54,6 +60,7 @@ func New(st Store, o Options) *Engine {
 		o.NewID = newReleaseID
 	}
 	e := &Engine{st: st, now: func() time.Time { return o.Now().UTC().Truncate(time.Microsecond) }, log: o.Logger, newID: o.NewID,
+		classifier: o.Classifier,
 		decided: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "canaryjudge_decisions_total",
 			Help: "Decisions made, by action and reason code.",

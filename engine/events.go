@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -20,6 +23,14 @@ type OverrideRequest struct {
 	Reason string `json:"reason"`
 }
 
+// Limits of the free text of events and overrides (the HTTP layer
+// enforces them first, naming the field; these hold for any caller).
+const (
+	MaxReasonBytes      = 1024
+	MaxDetailBytes      = 16 << 10
+	MaxSourceErrorBytes = 16 << 10
+)
+
 var toolEvents = map[judge.Event]bool{judge.EventRollbackStarted: true, judge.EventRollbackCompleted: true,
 	judge.EventRollbackFailed: true, judge.EventPromoted: true}
 
@@ -27,6 +38,9 @@ var toolEvents = map[judge.Event]bool{judge.EventRollbackStarted: true, judge.Ev
 func (e *Engine) Event(ctx context.Context, releaseID string, req EventRequest, actor string, idem *store.Idem) (Outcome, error) {
 	if !toolEvents[req.Type] {
 		return Outcome{}, fieldErr("type", "must be one of rollback_started, rollback_completed, rollback_failed, promoted")
+	}
+	if len(req.Detail) > MaxDetailBytes {
+		return Outcome{}, fieldErr("detail", fmt.Sprintf("must be at most %d bytes", MaxDetailBytes))
 	}
 	return e.transition(ctx, releaseID, req.Type, "event", actor, req.Detail, req, idem)
 }
@@ -41,8 +55,11 @@ func (e *Engine) Override(ctx context.Context, releaseID string, req OverrideReq
 	default:
 		v.Add("action", "must be one of promote, rollback, halt, resolve")
 	}
-	if len(req.Reason) < 3 {
+	if len(strings.TrimSpace(req.Reason)) < 3 {
 		v.Add("reason", "required: say why (at least 3 characters)")
+	}
+	if len(req.Reason) > MaxReasonBytes {
+		v.Add("reason", fmt.Sprintf("must be at most %d bytes", MaxReasonBytes))
 	}
 	if err := v.Err(); err != nil {
 		return Outcome{}, err
@@ -50,18 +67,29 @@ func (e *Engine) Override(ctx context.Context, releaseID string, req OverrideReq
 	return e.transition(ctx, releaseID, ev, "override", actor, req.Reason, req, idem)
 }
 
-// Sweep halts releases whose rollback was not reported done in time and
-// pages. Safe to run on every replica at once: each stuck release is
-// handled by exactly one.
+// Sweep halts and pages the releases automation can no longer move:
+// rollbacks not reported done by their deadline, and baking releases that
+// got no analysis within the policy's stale_after. Safe to run on every
+// replica at once: each release is handled (and paged) by exactly one.
 func (e *Engine) Sweep(ctx context.Context) (int, error) {
-	return e.st.SweepStuck(ctx, e.now(), 50, func(tx store.ReleaseTx) error {
+	stuck, err := e.st.SweepStuck(ctx, e.now(), 50, e.sweeper(ctx, judge.EventRollbackTimeout, "rollback stuck; release halted"))
+	if err != nil {
+		return stuck, err
+	}
+	stale, err := e.st.SweepStale(ctx, e.now(), 50, e.sweeper(ctx, judge.EventNoAnalysis, "no analysis within stale_after; release halted"))
+	return stuck + stale, err
+}
+
+func (e *Engine) sweeper(ctx context.Context, ev judge.Event, msg string) func(tx store.ReleaseTx) error {
+	return func(tx store.ReleaseTx) error {
 		rel := tx.Release()
-		_, err := e.apply(ctx, tx, judge.EventRollbackTimeout, "sweeper", "canaryjudge", "", nil, nil)
+		_, err := e.apply(ctx, tx, ev, "sweeper", "canaryjudge", "", nil, nil)
 		if err == nil {
-			e.log.WarnContext(ctx, "rollback stuck; release halted", "release", rel.ID, "service", rel.Service, "deadline", rel.RollbackDeadline)
+			e.log.WarnContext(ctx, msg, "release", rel.ID, "service", rel.Service, "rollback_deadline", rel.RollbackDeadline,
+				"analysis_deadline", rel.AnalysisDeadline)
 		}
 		return err
-	})
+	}
 }
 
 func (e *Engine) transition(ctx context.Context, releaseID string, ev judge.Event, trigger, actor, detail string, input any, idem *store.Idem) (Outcome, error) {
@@ -85,14 +113,72 @@ func (e *Engine) apply(ctx context.Context, tx store.ReleaseTx, ev judge.Event, 
 	d := eventDecision(rel, ev, tr, actor, detail)
 	d.Evidence.Event, d.Evidence.Detail = string(ev), detail
 	if tr.Duplicate {
-		if err := tx.Audit(ctx, store.AuditEntry{At: now, Actor: actor, Action: trigger + ":" + string(ev) + ":duplicate",
-			Service: rel.Service, ReleaseID: rel.ID, PolicyVersion: pol.Version}); err != nil {
+		return e.duplicate(ctx, tx, rel, d, trigger+":"+string(ev)+":duplicate", actor, pol.Version, idem, now)
+	}
+	if ev == judge.EventPromoted {
+		if d, err = e.checkPromotion(ctx, tx, rel, d, now); err != nil {
 			return Outcome{}, err
 		}
-		return Outcome{Release: rel, Decision: d, Duplicate: true}, nil
 	}
 	return e.commit(ctx, tx, change{rel: rel, policy: pol.Policy, policyVersion: pol.Version, decision: d,
 		trigger: trigger, actor: actor, input: input, idem: idem, now: now})
+}
+
+// duplicate acknowledges a repeated event without changing anything, and
+// keeps the answer for its Idempotency-Key like every other path does.
+func (e *Engine) duplicate(ctx context.Context, tx store.ReleaseTx, rel store.Release, d judge.Decision, action, actor string,
+	policyVersion int, idem *store.Idem, now time.Time) (Outcome, error) {
+	if err := tx.Audit(ctx, store.AuditEntry{At: now, Actor: actor, Action: action, Service: rel.Service,
+		ReleaseID: rel.ID, PolicyVersion: policyVersion}); err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Release: rel, Decision: d, Duplicate: true}
+	body, err := store.EncodeJSON(out)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
+	}
+	out.Body = body
+	if idem != nil {
+		if err := tx.SaveIdempotent(ctx, *idem, 200, body); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// checkPromotion compares a promotion the deploy tool reports with the
+// latest decision and the freeze: the tool already acted, so it is
+// recorded either way, but a promotion the decisions did not allow (the
+// latest decision is not promote, or a freeze is in force) is recorded as
+// promoted_against_decision and pages.
+func (e *Engine) checkPromotion(ctx context.Context, tx store.ReleaseTx, rel store.Release, d judge.Decision, now time.Time) (judge.Decision, error) {
+	var why []string
+	guard := map[string]any{}
+	latest, err := e.st.LatestDecision(ctx, rel.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		why = append(why, "no decision was made on it yet")
+		guard["latest_decision"] = nil
+	case err != nil:
+		return d, err
+	case latest.Decision.Action != judge.ActionPromote:
+		why = append(why, fmt.Sprintf("its latest decision is %s (%s)", latest.Decision.Action, latest.Decision.Reason))
+		guard["latest_decision"] = map[string]any{"action": latest.Decision.Action, "reason": latest.Decision.Reason, "at": latest.CreatedAt}
+	}
+	f, err := tx.Freeze(ctx, now)
+	if err != nil {
+		return d, err
+	}
+	if f != nil {
+		why = append(why, fmt.Sprintf("a freeze (%s: %s) is in force", f.Scope, f.Reason))
+		guard["freeze"] = map[string]any{"scope": f.Scope, "reason": f.Reason, "by": f.CreatedBy}
+	}
+	if len(why) == 0 {
+		return d, nil
+	}
+	d.Reason, d.Page, d.Evidence.Guard = judge.ReasonPromotedAgainstDecision, true, guard
+	d.Message = "the deploy tool reports the canary promoted, but " + strings.Join(why, " and ")
+	return d, nil
 }
 
 // eventDecision is the decision an event or override records.
@@ -111,6 +197,12 @@ func eventDecision(rel store.Release, ev judge.Event, tr judge.Transition, actor
 		d.Message = "no rollback_completed before the deadline"
 		if rel.RollbackDeadline != nil {
 			d.Message += " " + rel.RollbackDeadline.Format("2006-01-02T15:04:05Z")
+		}
+	case judge.EventNoAnalysis:
+		d.Action, d.Reason = judge.ActionEscalate, judge.ReasonNoAnalysis
+		d.Message = "no analysis received in time"
+		if rel.AnalysisDeadline != nil {
+			d.Message += " (due by " + rel.AnalysisDeadline.Format("2006-01-02T15:04:05Z") + ")"
 		}
 	case judge.EventPromoted:
 		d.Action, d.Reason, d.Message = judge.ActionPromote, judge.ReasonPromotedByTool, "the deploy tool reports the canary promoted"

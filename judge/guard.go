@@ -14,15 +14,21 @@ const (
 	CompatIncompatible Compat = "incompatible" // old code breaks
 )
 
-// rank orders compatibilities from safest to worst; unknown is worst.
+// rank orders compatibilities from safest to worst. Unknown needs a human
+// like incompatible; a known incompatibility ranks above it, and any
+// unrecognised value ranks worst of all.
 func (c Compat) rank() int {
 	switch c {
 	case CompatExpand:
 		return 0
 	case CompatContract:
 		return 1
+	case CompatUnknown:
+		return 2
+	case CompatIncompatible:
+		return 3
 	}
-	return 2
+	return 4
 }
 
 // Worse returns the less safe of two compatibilities.
@@ -33,22 +39,35 @@ func Worse(a, b Compat) Compat {
 	return a
 }
 
-// Migration is a schema change shipped with a release.
+// Migration is a schema change shipped with a release: its declared
+// compatibility, its SQL, or both.
 type Migration struct {
 	ID     string `json:"id"`
-	Compat Compat `json:"compat"`
+	Compat Compat `json:"compat,omitempty"`
 	SQL    string `json:"sql,omitempty"`
-	// Classified is what an SQL classifier found, when one ran; the worse
-	// of declared and classified wins.
+	// Classified is what the SQL classifier found (set by canaryjudge when
+	// the release is created); the worse of declared and classified wins.
 	Classified Compat `json:"classified,omitempty"`
+	// Blocking are the classifier's findings that stop an automatic
+	// rollback; Warnings its locking hazards (they never block).
+	Blocking []MigrationFinding `json:"blocking,omitempty"`
+	Warnings []MigrationFinding `json:"warnings,omitempty"`
 }
 
-// Effective is the compatibility the gate uses.
+// Effective is the compatibility the gate uses: the worse of declared and
+// classified. SQL that no classifier looked at is unknown, never a pass.
 func (m Migration) Effective() Compat {
-	if m.Classified == "" {
-		return m.Compat
+	c := m.Classified
+	if c == "" && m.SQL != "" {
+		c = CompatUnknown
 	}
-	return Worse(m.Compat, m.Classified)
+	switch {
+	case c == "":
+		return m.Compat
+	case m.Compat == "":
+		return c
+	}
+	return Worse(m.Compat, c)
 }
 
 // Freeze stops automated promotes and rollbacks.
@@ -135,17 +154,12 @@ func guardMigration(d Decision, g GuardInput) (Decision, bool) {
 	if d.Action != ActionRollback {
 		return d, false
 	}
-	var unsafe []map[string]any
-	for _, m := range g.Migrations {
-		if e := m.Effective(); e != CompatExpand {
-			unsafe = append(unsafe, map[string]any{"id": m.ID, "declared": m.Compat, "classified": m.Classified, "effective": e})
-		}
-	}
+	unsafe, why := unsafeMigrations(g.Migrations)
 	if len(unsafe) == 0 {
 		return d, false
 	}
 	return withGuard(d, ActionEscalate, ReasonMigrationIncompatible,
-		fmt.Sprintf("rollback needed (%s) but %d migration(s) are not expand-only; a human must decide", d.Reason, len(unsafe)),
+		fmt.Sprintf("rollback needed (%s) but %d migration(s) are not expand-only: %s; a human must decide", d.Reason, len(unsafe), why),
 		map[string]any{"migrations": unsafe}), true
 }
 

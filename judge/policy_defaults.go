@@ -28,6 +28,18 @@ const (
 	DefaultOutlierFactor       = 3.0
 )
 
+// DefaultStaleIntervals is windows.stale_after when unset, in intervals.
+const DefaultStaleIntervals = 3
+
+// StaleAfterOrDefault is how long a baking release may go without an
+// analysis: StaleAfter, or DefaultStaleIntervals x Interval when unset.
+func (w Windows) StaleAfterOrDefault() time.Duration {
+	if w.StaleAfter.Duration > 0 {
+		return w.StaleAfter.Duration
+	}
+	return DefaultStaleIntervals * w.Interval.Duration
+}
+
 // DefaultPolicy returns a policy with every default filled in and no
 // metrics. It is the starting point ParsePolicy decodes onto; on its own it
 // does not validate, because a policy must name at least one metric.

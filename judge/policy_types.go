@@ -165,6 +165,9 @@ type Windows struct {
 	// baking then is promoted, rolled back or escalated, never left waiting.
 	MaxWindows int      `json:"max_windows"`
 	MaxBake    Duration `json:"max_bake"`
+	// StaleAfter is how long a baking release may go without an analysis
+	// before the sweeper escalates it (no_analysis); 0 = 3 x Interval.
+	StaleAfter Duration `json:"stale_after,omitzero"`
 }
 
 // GuardPolicy bounds what automation may do (Policy.Guards).

@@ -14,6 +14,7 @@ import (
 const (
 	MaxMetrics = 500
 	MaxPoints  = 100_000 // per series
+	MaxSinks   = 10      // notify sinks per policy: one decision writes one outbox row per sink
 )
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$`)
@@ -58,6 +59,9 @@ func (p Policy) validate(v *ValidationError, prefix string) {
 	p.validateGroups(v, prefix)
 	p.Windows.validate(v, prefix+"windows.")
 	p.Guards.validate(v, prefix+"guards.")
+	if len(p.Notify) > MaxSinks {
+		v.Add(prefix+"notify", fmt.Sprintf("must list at most %d sinks", MaxSinks))
+	}
 	for i, s := range p.Notify {
 		s.validate(v, fmt.Sprintf("%snotify[%d].", prefix, i))
 	}
@@ -159,6 +163,9 @@ func (w Windows) validate(v *ValidationError, prefix string) {
 		v.Add(prefix+"max_windows", fmt.Sprintf("must be at least min_windows (%d)", w.MinWindows))
 	case w.MaxBake.Duration > 0 && w.MaxBake.Duration < w.MinBake.Duration:
 		v.Add(prefix+"max_bake", fmt.Sprintf("must be at least min_bake (%s)", fmtDuration(w.MinBake.Duration)))
+	}
+	if w.StaleAfter.Duration != 0 {
+		checkDuration(v, prefix+"stale_after", w.StaleAfter, max(w.Interval.Duration, 10*time.Second), 7*24*time.Hour)
 	}
 }
 

@@ -32,6 +32,7 @@ const (
 	EventRollbackFailed    Event = "rollback_failed"    // deploy tool gave up
 	EventPromoted          Event = "promoted"           // deploy tool promoted the canary
 	EventRollbackTimeout   Event = "rollback_timeout"   // the sweeper found no completion in time
+	EventNoAnalysis        Event = "no_analysis"        // the sweeper found no analysis within stale_after
 	OverridePromote        Event = "override:promote"
 	OverrideRollback       Event = "override:rollback"
 	OverrideHalt           Event = "override:halt"
@@ -40,7 +41,7 @@ const (
 
 // Events lists every event in a stable order.
 var Events = []Event{EventAnalysis, EventRollbackStarted, EventRollbackCompleted, EventRollbackFailed,
-	EventPromoted, EventRollbackTimeout, OverridePromote, OverrideRollback, OverrideHalt, OverrideResolve}
+	EventPromoted, EventRollbackTimeout, EventNoAnalysis, OverridePromote, OverrideRollback, OverrideHalt, OverrideResolve}
 
 // Transition is the outcome of an event in a state.
 type Transition struct {
@@ -69,6 +70,7 @@ var transitions = map[State]map[Event]Transition{
 	StateBaking: {
 		EventAnalysis:    {To: StateBaking},
 		EventPromoted:    {To: StatePromoted},
+		EventNoAnalysis:  {To: StateHalted, Page: true},
 		OverridePromote:  {To: StatePromoted},
 		OverrideRollback: {To: StateRollingBack},
 		OverrideHalt:     {To: StateHalted, Page: true},

@@ -15,6 +15,7 @@ func TestStateMachine(t *testing.T) {
 	allowed := map[key]State{
 		{StateBaking, EventAnalysis}:               StateBaking,
 		{StateBaking, EventPromoted}:               StatePromoted,
+		{StateBaking, EventNoAnalysis}:             StateHalted,
 		{StateBaking, OverridePromote}:             StatePromoted,
 		{StateBaking, OverrideRollback}:            StateRollingBack,
 		{StateBaking, OverrideHalt}:                StateHalted,
@@ -53,7 +54,7 @@ func TestStateMachine(t *testing.T) {
 			}
 		}
 	}
-	if n != len(States)*len(Events) || n != 50 {
+	if n != len(States)*len(Events) || n != 55 {
 		t.Fatalf("covered %d pairs", n)
 	}
 	if tr, _ := Next(StateHalted, OverrideResolve, true); tr.To != StateRolledBack {

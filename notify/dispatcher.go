@@ -7,22 +7,30 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Options configure a Dispatcher. Zero values take the defaults noted.
-//
-// Messages of a batch are sent one after another, and a dispatcher stops a batch
-// early when one more send (bounded by HTTPClient.Timeout) could end after the lease,
-// so another replica cannot claim a message that is still being sent. Keep Lease
-// well above HTTPClient.Timeout; a client without a timeout disables that guard.
 type Options struct {
-	HTTPClient   *http.Client  // default: a client with a 10s timeout
-	Batch        int           // messages claimed per tick; default 10
-	Lease        time.Duration // how long claimed messages stay hidden; default 2m
-	PollInterval time.Duration // wait between ticks when idle; default 2s
+	// HTTPClient sends the requests; default: a client of its own. Timeout
+	// bounds each attempt, whatever the client's own timeout.
+	HTTPClient *http.Client
+	// Timeout bounds one delivery attempt to one sink; default 10s. Each sink
+	// in flight has its own deadline: a hung sink never holds up another.
+	Timeout time.Duration
+	// Concurrency is how many sinks one dispatcher delivers to at once
+	// (one message each); default 8.
+	Concurrency int
+	// Lease is how long a claimed sink stays busy if its dispatcher dies
+	// before recording the outcome; default 2m. It is raised to at least
+	// Timeout plus the store calls of one delivery.
+	Lease        time.Duration
+	PollInterval time.Duration // wait between claims when idle; default 2s
 	BaseBackoff  time.Duration // delay after the first failure; default 5s
 	MaxBackoff   time.Duration // cap on any delay; default 5m
 	MaxAttempts  int           // attempts before a message is dead; default 15
@@ -35,42 +43,33 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultBatch        = 10
+	DefaultTimeout      = 10 * time.Second
+	DefaultConcurrency  = 8
 	DefaultLease        = 2 * time.Minute
 	DefaultPollInterval = 2 * time.Second
 	DefaultBaseBackoff  = 5 * time.Second
 	DefaultMaxBackoff   = 5 * time.Minute
 	DefaultMaxAttempts  = 15
-	DefaultHTTPTimeout  = 10 * time.Second
 	DefaultSource       = "canaryjudge"
 )
+
+// storeTimeout bounds each store call of a delivery (resolving the sink,
+// recording the outcome), which runs even while shutting down so that a
+// finished send is recorded.
+const storeTimeout = 5 * time.Second
 
 // withDefaults fills every unset (or nonsensical) option.
 func (o Options) withDefaults() Options {
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
+		o.HTTPClient = &http.Client{}
 	}
-	if o.Batch <= 0 {
-		o.Batch = DefaultBatch
-	}
-	if o.Lease <= 0 {
-		o.Lease = DefaultLease
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = DefaultPollInterval
-	}
-	if o.BaseBackoff <= 0 {
-		o.BaseBackoff = DefaultBaseBackoff
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = DefaultMaxBackoff
-	}
-	if o.MaxBackoff < o.BaseBackoff {
-		o.MaxBackoff = o.BaseBackoff
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
+	o.Timeout = positive(o.Timeout, DefaultTimeout)
+	o.Concurrency = positive(o.Concurrency, DefaultConcurrency)
+	o.Lease = max(positive(o.Lease, DefaultLease), o.Timeout+3*storeTimeout)
+	o.PollInterval = positive(o.PollInterval, DefaultPollInterval)
+	o.BaseBackoff = positive(o.BaseBackoff, DefaultBaseBackoff)
+	o.MaxBackoff = max(positive(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
+	o.MaxAttempts = positive(o.MaxAttempts, DefaultMaxAttempts)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -86,6 +85,13 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 // Dispatcher claims outbox messages and delivers them. Its methods are safe for
 // concurrent use, and several dispatchers (one per replica) may share one outbox.
 type Dispatcher struct {
@@ -95,164 +101,84 @@ type Dispatcher struct {
 	metrics *metrics
 }
 
-// New returns a dispatcher over ob.
+// New returns a dispatcher over ob. With a Registerer it registers its
+// delivery metrics and the outbox backlog gauges (read from ob at scrape time).
 func New(ob Outbox, opts Options) *Dispatcher {
 	o := opts.withDefaults()
-	return &Dispatcher{
+	d := &Dispatcher{
 		ob:   ob,
 		opts: o,
 		senders: map[string]sender{
-			SinkWebhook:   webhookSender{client: o.HTTPClient, now: o.Now},
-			SinkPagerDuty: pagerDutySender{client: o.HTTPClient, source: o.Source, now: o.Now},
-			SinkSlack:     slackSender{client: o.HTTPClient},
+			outbox.SinkWebhook:   webhookSender{client: o.HTTPClient, now: o.Now},
+			outbox.SinkPagerDuty: pagerDutySender{client: o.HTTPClient, source: o.Source, now: o.Now},
+			outbox.SinkSlack:     slackSender{client: o.HTTPClient},
 		},
-		metrics: newMetrics(o.Registerer),
 	}
+	d.metrics = newMetrics(o.Registerer, backlogCollector{ob: ob, now: o.Now, log: o.Logger})
+	return d
 }
 
-// Run ticks until ctx is done, then returns nil. It ticks again at once while
-// batches come back full, and otherwise waits PollInterval. Tick errors are logged.
+// Run claims and delivers until ctx is done, keeping up to Concurrency sinks
+// in flight: whenever one finishes it claims again at once, and otherwise it
+// polls every PollInterval. On cancellation it waits for the deliveries in
+// flight (their sends are cancelled and the messages left due, no attempt
+// counted) and returns nil.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	done := make(chan struct{}, d.opts.Concurrency)
+	busy := 0
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-done:
+			busy--
 		case <-timer.C:
 		}
-		claimed, _, err := d.tick(ctx)
-		if ctx.Err() != nil {
-			return nil
+		free := d.opts.Concurrency - busy
+		if free == 0 {
+			continue // a slot frees when a delivery ends; each ends within its timeout
 		}
-		if err != nil {
-			d.opts.Logger.ErrorContext(ctx, "notify: tick failed", "error", err)
+		msgs, err := d.ob.Claim(ctx, d.opts.Now(), free, d.opts.Lease)
+		if err != nil && ctx.Err() == nil {
+			d.opts.Logger.ErrorContext(ctx, "notify: claim failed", "error", err)
 		}
-		wait := d.opts.PollInterval
-		if err == nil && claimed >= d.opts.Batch {
-			wait = 0 // a backlog: keep draining
+		for _, m := range msgs {
+			busy++
+			wg.Go(func() {
+				defer func() { done <- struct{}{} }()
+				if _, err := d.deliver(ctx, m); err != nil && ctx.Err() == nil && !errors.Is(err, outbox.ErrLeaseLost) {
+					d.opts.Logger.ErrorContext(ctx, "notify: recording a delivery failed", "id", m.ID, "error", err)
+				}
+			})
 		}
-		timer.Reset(wait)
+		timer.Reset(d.opts.PollInterval)
 	}
 }
 
-// Tick claims one batch and processes every message in it, returning how many were
-// marked delivered (skipped ones included). Errors from recording outcomes do not
-// stop the batch; they are joined and returned.
+// Tick claims once (up to Concurrency sinks), delivers those messages
+// concurrently and waits for them. It returns how many were marked delivered
+// (skipped ones included). Errors from claiming or recording are joined and
+// returned; failed sends are outcomes, not errors.
 func (d *Dispatcher) Tick(ctx context.Context) (delivered int, err error) {
-	_, delivered, err = d.tick(ctx)
-	return delivered, err
-}
-
-func (d *Dispatcher) tick(ctx context.Context) (claimed, delivered int, err error) {
-	now := d.opts.Now()
-	msgs, err := d.ob.Claim(ctx, now, d.opts.Batch, d.opts.Lease)
+	msgs, err := d.ob.Claim(ctx, d.opts.Now(), d.opts.Concurrency, d.opts.Lease)
 	if err != nil {
-		return 0, 0, fmt.Errorf("notify: claim: %w", err)
+		return 0, fmt.Errorf("notify: claim: %w", err)
 	}
-	leaseEnd := now.Add(d.opts.Lease)
-	var errs []error
+	oks := make([]bool, len(msgs))
+	errs := make([]error, len(msgs))
+	var wg sync.WaitGroup
 	for i, m := range msgs {
-		if err := ctx.Err(); err != nil {
-			return len(msgs), delivered, err
-		}
-		if !d.timeLeft(leaseEnd) {
-			// Sending now could outlive the lease and race another claimer; the rest
-			// reappear when the lease expires, with no attempt counted.
-			d.opts.Logger.WarnContext(ctx, "notify: lease nearly over, leaving the rest of the batch",
-				"left", len(msgs)-i)
-			break
-		}
-		ok, err := d.deliver(ctx, m)
+		wg.Go(func() { oks[i], errs[i] = d.deliver(ctx, m) })
+	}
+	wg.Wait()
+	for _, ok := range oks {
 		if ok {
 			delivered++
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return len(msgs), delivered, ctx.Err()
-			}
-			errs = append(errs, err)
-		}
 	}
-	return len(msgs), delivered, errors.Join(errs...)
-}
-
-// timeLeft reports whether one more send (bounded by the client timeout) still
-// finishes inside the lease.
-func (d *Dispatcher) timeLeft(leaseEnd time.Time) bool {
-	t := d.opts.HTTPClient.Timeout
-	return t <= 0 || !d.opts.Now().Add(t).After(leaseEnd)
-}
-
-// deliver sends one message and records the outcome in the outbox. ok says the
-// message was marked delivered.
-func (d *Dispatcher) deliver(ctx context.Context, m Message) (ok bool, err error) {
-	if !wants(m.Sink.Events, m.Kind) {
-		return d.succeed(ctx, m, outcomeSkipped, "kind not in sink events")
-	}
-	s, known := d.senders[m.Sink.Kind]
-	if !known {
-		return false, d.fail(ctx, m, permanentf("unknown sink kind %q (want webhook, pagerduty or slack)", m.Sink.Kind))
-	}
-	start := time.Now()
-	sendErr := s.send(ctx, m)
-	switch {
-	case sendErr == nil:
-		d.metrics.observeSend(m.Sink.Kind, time.Since(start))
-		return d.succeed(ctx, m, outcomeDelivered, "")
-	case errors.Is(sendErr, errSkipped):
-		return d.succeed(ctx, m, outcomeSkipped, sendErr.Error())
-	case ctx.Err() != nil:
-		// Shutting down is not the sink's fault: record nothing and let the lease
-		// expire so the message comes back with its attempts unchanged.
-		return false, ctx.Err()
-	default:
-		d.metrics.observeSend(m.Sink.Kind, time.Since(start))
-		return false, d.fail(ctx, m, sendErr)
-	}
-}
-
-func (d *Dispatcher) succeed(ctx context.Context, m Message, outcome, why string) (bool, error) {
-	at := d.opts.Now()
-	d.record(ctx, m, outcome, m.Attempts+1, at, why, nil)
-	if err := d.ob.Delivered(ctx, m.ID, at); err != nil {
-		return false, fmt.Errorf("notify: mark message %d delivered: %w", m.ID, err)
-	}
-	return true, nil
-}
-
-func (d *Dispatcher) fail(ctx context.Context, m Message, sendErr error) error {
-	attempts := m.Attempts + 1
-	now := d.opts.Now()
-	dead := isPermanent(sendErr) || attempts >= d.opts.MaxAttempts
-	next, outcome := now, outcomeDead
-	if !dead {
-		next, outcome = now.Add(d.backoff(attempts, retryAfterOf(sendErr))), outcomeRetry
-	}
-	d.record(ctx, m, outcome, attempts, next, "", sendErr)
-	lastErr := truncate(sendErr.Error(), 2*maxErrBody)
-	if err := d.ob.Retry(ctx, m.ID, attempts, next, lastErr, dead); err != nil {
-		return fmt.Errorf("notify: record attempt %d of message %d: %w", attempts, m.ID, err)
-	}
-	return nil
-}
-
-// backoff is the delay after the given number of failed attempts: BaseBackoff
-// doubled per earlier failure and capped at MaxBackoff, then "equal jitter" (a
-// uniformly random point in its upper half, so retries spread out but never come
-// back at once), raised to the receiver's Retry-After and capped again.
-func (d *Dispatcher) backoff(attempts int, retryAfter time.Duration) time.Duration {
-	base, ceiling := d.opts.BaseBackoff, d.opts.MaxBackoff
-	delay := base
-	for i := 1; i < attempts && delay < ceiling; i++ {
-		if delay > ceiling/2 {
-			delay = ceiling
-			break
-		}
-		delay *= 2
-	}
-	delay = min(delay, ceiling)
-	r := min(max(d.opts.Rand(), 0), 1)
-	delay = delay/2 + time.Duration(r*float64(delay/2))
-	return min(max(delay, retryAfter), ceiling)
+	return delivered, errors.Join(errs...)
 }

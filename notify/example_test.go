@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // A webhook receiver checks the signature over the raw body, rejects stale
@@ -64,8 +65,8 @@ func ExampleSign() {
 }
 
 func ExampleSlackText() {
-	fmt.Println(notify.SlackText(notify.Message{
-		ReleaseID: "r-123", Service: "payments", Target: "eu-west", Kind: notify.KindPage,
+	fmt.Println(notify.SlackText(outbox.Message{
+		ReleaseID: "r-123", Service: "payments", Target: "eu-west", Kind: outbox.KindPage,
 		Summary: "rollback cap reached",
 		Details: json.RawMessage(`{"action":"escalate","reason":"rollback_cap","state":"halted"}`),
 	}))

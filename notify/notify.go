@@ -2,12 +2,25 @@
 //
 // The decision path writes one outbox row per (notification, sink) in the same
 // database transaction as the decision it reports, so a notification exists if and
-// only if the decision was committed. A [Dispatcher] claims due rows through the
-// [Outbox] interface, delivers each to its sink and records the outcome: delivered,
-// retried later with capped exponential backoff and jitter, or dead (given up and kept
-// for inspection). Delivery is at least once: a dispatcher that crashes after a send
-// but before recording it sends the row again once its lease expires, so receivers
-// must deduplicate (webhook: Idempotency-Key; PagerDuty: dedup_key).
+// only if the decision was committed. A row names its sink (policy version and
+// index, see [outbox.SinkRef]) and never copies it: a [Dispatcher] resolves the
+// sink when it delivers, so secrets stay in the policy.
+//
+// # Delivery
+//
+// A dispatcher claims messages through the [Outbox] interface, at most one per
+// sink, and only for sinks with nothing in flight; it delivers several sinks at
+// once (Options.Concurrency), each attempt bounded by Options.Timeout. A slow or
+// dead sink therefore holds one slot and delays only its own messages. Messages of
+// one release to one sink go out in order (a resolve never overtakes its page).
+// Failures are retried with capped exponential backoff and jitter, scheduled by
+// the message's next attempt time, so a fresh page never waits behind an old
+// retry; after Options.MaxAttempts, or at once on a permanent failure, a message
+// is dead: kept, listed by the API, counted in metrics, and retried only when an
+// operator asks. Delivery is at least once: a dispatcher that crashes after a
+// send but before recording it sends the message again once its sink's lease
+// expires, so receivers must deduplicate (webhook: Idempotency-Key; PagerDuty:
+// dedup_key).
 //
 // Sink kinds ([judge.Sink].Kind):
 //
@@ -38,67 +51,34 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
-// Message kinds.
-const (
-	KindPage    = "page"    // open (or re-trigger) an incident: every escalate and halt
-	KindResolve = "resolve" // close it: an override resolved the release
-	KindInfo    = "info"    // for humans only; never sent to PagerDuty
-)
-
-// Sink kinds, the values of judge.Sink.Kind.
-const (
-	SinkWebhook   = "webhook"
-	SinkPagerDuty = "pagerduty"
-	SinkSlack     = "slack"
-)
-
-// Severities, PagerDuty's four.
-const (
-	SeverityCritical = "critical"
-	SeverityError    = "error"
-	SeverityWarning  = "warning"
-	SeverityInfo     = "info"
-)
-
-// Message is one outbox row to deliver.
-type Message struct {
-	ID        int64
-	ReleaseID string
-	Service   string
-	Target    string
-	Kind      string          // "page" (trigger), "resolve", "info"
-	Summary   string          // one line for humans
-	Severity  string          // critical | error | warning | info
-	Details   json.RawMessage // decision JSON: action, reason, state, evidence
-	Sink      judge.Sink
-	Attempts  int // deliveries already tried
-	CreatedAt time.Time
-}
-
-// Outbox is what the dispatcher needs from a store. The PostgreSQL and in-memory
-// stores implement it.
-//
-// Claim should return messages in id order so that, for one release and sink, a page
-// is normally delivered before the resolve that follows it.
+// Outbox is what the dispatcher needs from a store (store.Outbox documents the
+// semantics; the PostgreSQL and in-memory stores implement it identically).
 type Outbox interface {
-	// Claim returns up to limit due messages (next_attempt_at <= now, not delivered, not dead) and hides them from other claimers until now+lease (PostgreSQL: FOR UPDATE SKIP LOCKED then bump next_attempt_at).
-	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Message, error)
-	Delivered(ctx context.Context, id int64, at time.Time) error
-	// Retry records a failed attempt; when dead is true the message is given up (kept for inspection).
-	Retry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string, dead bool) error
+	// Claim hands out up to limit due messages, at most one per idle sink,
+	// and leases those sinks until now+lease.
+	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error)
+	// Delivered and Retry record an outcome under the message's claim and
+	// free its sink; outbox.ErrLeaseLost when the claim is stale.
+	Delivered(ctx context.Context, id, claim int64, at time.Time) error
+	Retry(ctx context.Context, id, claim int64, f outbox.Failure) error
+	// NotifySink resolves a sink reference; an error wrapping
+	// outbox.ErrNoSink means it names no sink (the message cannot be sent).
+	NotifySink(ctx context.Context, service string, ref outbox.SinkRef) (judge.Sink, error)
+	// Backlog counts pending and dead messages, for the metrics.
+	Backlog(ctx context.Context) (outbox.Backlog, error)
 }
 
 // sender delivers one message to one kind of sink. A nil error means delivered; an
 // error wrapping errSkipped means there was nothing to send; a *deliveryError says
 // whether a failure is worth retrying; any other error is retried.
 type sender interface {
-	send(ctx context.Context, m Message) error
+	send(ctx context.Context, m outbox.Message, sink judge.Sink) error
 }
 
 // wants reports whether a sink's Events filter lets a message kind through.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Delivery outcomes, the values of the "outcome" metric label and log attribute.
@@ -23,10 +25,10 @@ type metrics struct {
 	lag        *prometheus.HistogramVec // sink: created -> delivered
 }
 
-// newMetrics builds the collectors and registers them on reg, if any. Several
-// dispatchers may share one registry: a second registration reuses the first's
-// collectors.
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics builds the collectors and registers them (and backlog) on reg,
+// if any. Several dispatchers may share one registry: a second registration
+// reuses the first's collectors.
+func newMetrics(reg prometheus.Registerer, backlog prometheus.Collector) *metrics {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "canaryjudge", Subsystem: "notify", Name: "deliveries_total",
@@ -49,6 +51,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.deliveries = register(reg, m.deliveries)
 	m.duration = register(reg, m.duration)
 	m.lag = register(reg, m.lag)
+	register(reg, backlog)
 	return m
 }
 
@@ -66,10 +69,49 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	return c
 }
 
+var (
+	descMessages = prometheus.NewDesc("canaryjudge_outbox_messages",
+		"Outbox messages by state: pending (not yet delivered) and dead (given up; see GET /v1/outbox?state=dead).",
+		[]string{"state"}, nil)
+	descOldest = prometheus.NewDesc("canaryjudge_outbox_oldest_pending_age_seconds",
+		"Age of the oldest pending outbox message (0 when none is pending).", nil, nil)
+)
+
+// backlogCollector reads the backlog from the store at scrape time, so every
+// replica reports the shared outbox. A store error omits the gauges (and is
+// logged) rather than failing the whole scrape.
+type backlogCollector struct {
+	ob  Outbox
+	now func() time.Time
+	log *slog.Logger
+}
+
+func (c backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descMessages
+	ch <- descOldest
+}
+
+func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	b, err := c.ob.Backlog(ctx)
+	if err != nil {
+		c.log.Warn("notify: outbox backlog not available for metrics", "error", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descMessages, prometheus.GaugeValue, float64(b.Pending), outbox.StatePending)
+	ch <- prometheus.MustNewConstMetric(descMessages, prometheus.GaugeValue, float64(b.Dead), outbox.StateDead)
+	age := 0.0
+	if b.OldestPending != nil {
+		age = max(c.now().Sub(*b.OldestPending).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
+}
+
 // sinkLabel bounds the label values to the known kinds.
 func sinkLabel(kind string) string {
 	switch kind {
-	case SinkWebhook, SinkPagerDuty, SinkSlack:
+	case outbox.SinkWebhook, outbox.SinkPagerDuty, outbox.SinkSlack:
 		return kind
 	}
 	return "unknown"
@@ -80,8 +122,9 @@ func (m *metrics) observeSend(kind string, took time.Duration) {
 }
 
 // record counts and logs one outcome. at is the delivery time, or for a retry the
-// time of the next attempt.
-func (d *Dispatcher) record(ctx context.Context, m Message, outcome string, attempt int, at time.Time, why string, err error) {
+// time of the next attempt. Logs name the sink by kind and reference, never by
+// URL or key.
+func (d *Dispatcher) record(ctx context.Context, m outbox.Message, outcome string, attempt int, at time.Time, why string, err error) {
 	sink := sinkLabel(m.Sink.Kind)
 	d.metrics.deliveries.WithLabelValues(sink, outcome).Inc()
 	if outcome == outcomeDelivered && !m.CreatedAt.IsZero() {
@@ -92,6 +135,8 @@ func (d *Dispatcher) record(ctx context.Context, m Message, outcome string, atte
 		slog.String("release", m.ReleaseID),
 		slog.String("kind", m.Kind),
 		slog.String("sink", m.Sink.Kind),
+		slog.Int("policy_version", m.Sink.PolicyVersion),
+		slog.Int("sink_index", m.Sink.Index),
 		slog.String("outcome", outcome),
 		slog.Int("attempt", attempt),
 	}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // PagerDutyEventsURL is the public Events API v2 endpoint, used when a pagerduty
@@ -39,21 +42,21 @@ type pagerDutySender struct {
 	now    func() time.Time
 }
 
-func (s pagerDutySender) send(ctx context.Context, m Message) error {
-	if m.Sink.RoutingKey == "" {
+func (s pagerDutySender) send(ctx context.Context, m outbox.Message, sink judge.Sink) error {
+	if sink.RoutingKey == "" {
 		return permanentf("pagerduty sink has no routing_key")
 	}
 	if m.ReleaseID == "" {
 		return permanentf("pagerduty needs a release id for dedup_key")
 	}
-	ev := pdEvent{RoutingKey: m.Sink.RoutingKey, DedupKey: m.ReleaseID}
+	ev := pdEvent{RoutingKey: sink.RoutingKey, DedupKey: m.ReleaseID}
 	switch m.Kind {
-	case KindPage:
+	case outbox.KindPage:
 		ev.EventAction = "trigger"
 		ev.Payload = s.payload(m)
-	case KindResolve:
+	case outbox.KindResolve:
 		ev.EventAction = "resolve"
-	case KindInfo:
+	case outbox.KindInfo:
 		return fmt.Errorf("%w: pagerduty takes only page and resolve, not info", errSkipped)
 	default:
 		return permanentf("unknown message kind %q for pagerduty", m.Kind)
@@ -62,14 +65,14 @@ func (s pagerDutySender) send(ctx context.Context, m Message) error {
 	if err != nil {
 		return permanentf("encode pagerduty event: %v", err)
 	}
-	url := m.Sink.URL
+	url := sink.URL
 	if url == "" {
 		url = PagerDutyEventsURL
 	}
 	return postJSON(ctx, s.client, url, body, nil)
 }
 
-func (s pagerDutySender) payload(m Message) *pdPayload {
+func (s pagerDutySender) payload(m outbox.Message) *pdPayload {
 	summary := m.Summary
 	if summary == "" {
 		summary = fmt.Sprintf("%s/%s release %s needs a human", m.Service, m.Target, m.ReleaseID)
@@ -91,8 +94,8 @@ func (s pagerDutySender) payload(m Message) *pdPayload {
 // Anything else becomes "error": a page about an unknown severity is still a page.
 func pdSeverity(s string) string {
 	switch s {
-	case SeverityCritical, SeverityError, SeverityWarning, SeverityInfo:
+	case outbox.SeverityCritical, outbox.SeverityError, outbox.SeverityWarning, outbox.SeverityInfo:
 		return s
 	}
-	return SeverityError
+	return outbox.SeverityError
 }

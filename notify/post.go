@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ func postJSON(ctx context.Context, c *http.Client, url string, body []byte, head
 	req.Header.Set("User-Agent", "canaryjudge-notify")
 	resp, err := c.Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text quotes the URL, which may hold a credential
+		}
 		return &deliveryError{Msg: "post: " + redactURL(err.Error(), url)}
 	}
 	defer resp.Body.Close()

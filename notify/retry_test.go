@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 func TestRetryWithBackoffThenSuccess(t *testing.T) {
 	srv := newRecorder(t, 500, 502, 503, 200)
-	ob := newFakeOutbox(page(1, judge.Sink{Kind: SinkWebhook, URL: srv.URL, Secret: "k"}))
+	sink := judge.Sink{Kind: outbox.SinkWebhook, URL: srv.URL, Secret: "k"}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, clk, reg := testDispatcher(t, ob, nil)
 	ctx := context.Background()
 
@@ -26,9 +29,9 @@ func TestRetryWithBackoffThenSuccess(t *testing.T) {
 			t.Fatalf("attempt %d: Tick = %d, %v; want 0, nil", i+1, n, err)
 		}
 		at = at.Add(step)
-		got := ob.retryCalls()[i]
-		if got.Attempts != i+1 || !got.Next.Equal(at) || got.Dead || !strings.HasPrefix(got.LastErr, "HTTP 5") {
-			t.Fatalf("attempt %d recorded %+v; want attempts %d, next %v, not dead", i+1, got, i+1, at)
+		got := entry(t, ob, 1)
+		if got.Attempts != i+1 || !got.NextAttemptAt.Equal(at) || got.State != outbox.StatePending || !strings.HasPrefix(got.LastError, "HTTP 5") {
+			t.Fatalf("attempt %d recorded %+v; want attempts %d, next %v, pending", i+1, got, i+1, at)
 		}
 		// Not due a moment before the backoff ends...
 		clk.Advance(step - time.Millisecond)
@@ -40,8 +43,8 @@ func TestRetryWithBackoffThenSuccess(t *testing.T) {
 	if n, err := d.Tick(ctx); n != 1 || err != nil {
 		t.Fatalf("final Tick = %d, %v; want 1, nil", n, err)
 	}
-	if r := ob.row(1); r.delivered == nil || !r.delivered.Equal(at) {
-		t.Errorf("delivered at %v, want %v", r.delivered, at)
+	if e := entry(t, ob, 1); e.DeliveredAt == nil || !e.DeliveredAt.Equal(at) {
+		t.Errorf("delivered at %v, want %v", e.DeliveredAt, at)
 	}
 	// Every retry carries the same idempotency key and a valid, fresh signature.
 	for _, r := range srv.requests() {
@@ -49,7 +52,7 @@ func TestRetryWithBackoffThenSuccess(t *testing.T) {
 			t.Errorf("retry headers %v", r.Header)
 		}
 	}
-	if counter(t, reg, SinkWebhook, outcomeRetry) != 3 || counter(t, reg, SinkWebhook, outcomeDelivered) != 1 {
+	if counter(t, reg, outbox.SinkWebhook, outcomeRetry) != 3 || counter(t, reg, outbox.SinkWebhook, outcomeDelivered) != 1 {
 		t.Error("counters do not show 3 retries and 1 delivery")
 	}
 }
@@ -61,16 +64,17 @@ func TestTooManyRequestsHonoursRetryAfter(t *testing.T) {
 		_, _ = w.Write([]byte("rate_limited"))
 	}))
 	defer srv.Close()
-	ob := newFakeOutbox(page(1, judge.Sink{Kind: SinkSlack, URL: srv.URL}))
+	sink := judge.Sink{Kind: outbox.SinkSlack, URL: srv.URL}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, _, reg := testDispatcher(t, ob, nil)
 	if _, err := d.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	want := retryCall{ID: 1, Attempts: 1, Next: t0.Add(7 * time.Second), LastErr: "HTTP 429: rate_limited"}
-	if got := ob.retryCalls(); len(got) != 1 || got[0] != want {
-		t.Errorf("retries %+v, want [%+v]", got, want)
+	if e := entry(t, ob, 1); e.Attempts != 1 || !e.NextAttemptAt.Equal(t0.Add(7*time.Second)) || e.LastError != "HTTP 429: rate_limited" {
+		t.Errorf("after a 429: %+v; want attempt 1, due at t0+7s", e)
 	}
-	if counter(t, reg, SinkSlack, outcomeRetry) != 1 {
+	if counter(t, reg, outbox.SinkSlack, outcomeRetry) != 1 {
 		t.Error("retry not counted")
 	}
 }
@@ -85,53 +89,76 @@ func TestPermanentFailuresAreDeadAtOnce(t *testing.T) {
 		wantErr string
 	}{
 		{"pagerduty 400 keeps the body", 400, pdBody,
-			func(u string) judge.Sink { return judge.Sink{Kind: SinkPagerDuty, URL: u, RoutingKey: "x"} },
+			func(u string) judge.Sink { return judge.Sink{Kind: outbox.SinkPagerDuty, URL: u, RoutingKey: "x"} },
 			"HTTP 400: " + pdBody},
 		{"slack 404", 404, "no_service",
-			func(u string) judge.Sink { return judge.Sink{Kind: SinkSlack, URL: u} }, "HTTP 404: no_service"},
+			func(u string) judge.Sink { return judge.Sink{Kind: outbox.SinkSlack, URL: u} }, "HTTP 404: no_service"},
 		{"webhook 401", 401, "",
-			func(u string) judge.Sink { return judge.Sink{Kind: SinkWebhook, URL: u} }, "HTTP 401: (empty body)"},
+			func(u string) judge.Sink { return judge.Sink{Kind: outbox.SinkWebhook, URL: u} }, "HTTP 401: (empty body)"},
 		{"unknown sink kind", 200, "",
 			func(string) judge.Sink { return judge.Sink{Kind: "email"} }, `unknown sink kind "email"`},
 		{"webhook without url", 200, "",
-			func(string) judge.Sink { return judge.Sink{Kind: SinkWebhook} }, "sink has no url"},
+			func(string) judge.Sink { return judge.Sink{Kind: outbox.SinkWebhook} }, "sink has no url"},
 		{"pagerduty without routing key", 200, "",
-			func(u string) judge.Sink { return judge.Sink{Kind: SinkPagerDuty, URL: u} }, "no routing_key"},
+			func(u string) judge.Sink { return judge.Sink{Kind: outbox.SinkPagerDuty, URL: u} }, "no routing_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newRecorder(t, tt.status)
 			srv.body = tt.body
-			m := page(1, tt.sink(srv.URL))
-			ob := newFakeOutbox(m)
+			sink := tt.sink(srv.URL)
+			ob := newOutbox(t, sink)
+			enqueue(t, ob, page(0, sink))
 			d, _, reg := testDispatcher(t, ob, nil)
 			if n, err := d.Tick(context.Background()); n != 0 || err != nil {
 				t.Fatalf("Tick = %d, %v", n, err)
 			}
-			got := ob.retryCalls()
-			if len(got) != 1 || !got[0].Dead || got[0].Attempts != 1 || !strings.Contains(got[0].LastErr, tt.wantErr) {
-				t.Fatalf("retries %+v; want one dead call with %q", got, tt.wantErr)
+			e := entry(t, ob, 1)
+			if e.State != outbox.StateDead || e.Attempts != 1 || !strings.Contains(e.LastError, tt.wantErr) || e.DeadAt == nil {
+				t.Fatalf("message = %+v; want dead after 1 attempt with %q", e, tt.wantErr)
 			}
-			if c := counter(t, reg, sinkLabel(m.Sink.Kind), outcomeDead); c != 1 {
+			if c := counter(t, reg, sinkLabel(sink.Kind), outcomeDead); c != 1 {
 				t.Errorf("dead counter = %v", c)
+			}
+			if g := gauge(t, reg, "canaryjudge_outbox_messages", map[string]string{"state": "dead"}); g != 1 {
+				t.Errorf("canaryjudge_outbox_messages{state=dead} = %v, want 1", g)
 			}
 		})
 	}
 }
 
-func TestMaxAttemptsMakesDead(t *testing.T) {
-	srv := newRecorder(t, 503)
-	m := page(1, judge.Sink{Kind: SinkWebhook, URL: srv.URL})
-	m.Attempts = 4 // MaxAttempts is 5 in testDispatcher: this is the last try
-	ob := newFakeOutbox(m)
+// A reference to a sink that no policy version has (a hand-edited row, a
+// deleted policy) is dead at once rather than retried for hours.
+func TestMissingSinkIsDead(t *testing.T) {
+	sink := judge.Sink{Kind: outbox.SinkWebhook, URL: "http://127.0.0.1:1/never"}
+	ob := newOutbox(t, sink)
+	m := page(0, sink)
+	m.Sink.Index = 3
+	enqueue(t, ob, m)
 	d, _, _ := testDispatcher(t, ob, nil)
 	if _, err := d.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	want := retryCall{ID: 1, Attempts: 5, Next: t0, LastErr: "HTTP 503: (empty body)", Dead: true}
-	if got := ob.retryCalls(); len(got) != 1 || got[0] != want {
-		t.Errorf("retries %+v, want [%+v]", got, want)
+	if e := entry(t, ob, 1); e.State != outbox.StateDead || !strings.Contains(e.LastError, "sink 3 of policy payments version 1 does not exist") {
+		t.Fatalf("message = %+v", e)
 	}
+}
+
+func TestMaxAttemptsMakesDead(t *testing.T) {
+	srv := newRecorder(t, 503)
+	sink := judge.Sink{Kind: outbox.SinkWebhook, URL: srv.URL}
+	ob := newOutbox(t, sink)
+	m := page(0, sink)
+	m.Attempts = 4 // MaxAttempts is 5 in testDispatcher: this is the last try
+	enqueue(t, ob, m)
+	d, clk, _ := testDispatcher(t, ob, nil)
+	if _, err := d.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e := entry(t, ob, 1); e.State != outbox.StateDead || e.Attempts != 5 || e.LastError != "HTTP 503: (empty body)" || !e.DeadAt.Equal(t0) {
+		t.Errorf("message = %+v, want dead after 5 attempts", e)
+	}
+	clk.Advance(time.Hour)
 	if n, _ := d.Tick(context.Background()); n != 0 || len(srv.requests()) != 1 {
 		t.Error("a dead message was tried again")
 	}
@@ -141,17 +168,19 @@ func TestTransportErrorRetriesWithoutLeakingURL(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL + "/services/T000/B000/s3cr3t-token"
 	srv.Close() // connection refused from now on
-	ob := newFakeOutbox(page(1, judge.Sink{Kind: SinkSlack, URL: url}))
+	sink := judge.Sink{Kind: outbox.SinkSlack, URL: url}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, _, _ := testDispatcher(t, ob, nil)
 	if _, err := d.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	got := ob.retryCalls()
-	if len(got) != 1 || got[0].Dead || got[0].Next != t0.Add(750*time.Millisecond) {
-		t.Fatalf("retries %+v; want one retry after 750ms", got)
+	e := entry(t, ob, 1)
+	if e.State != outbox.StatePending || !e.NextAttemptAt.Equal(t0.Add(750*time.Millisecond)) {
+		t.Fatalf("message = %+v; want a retry after 750ms", e)
 	}
-	if strings.Contains(got[0].LastErr, "s3cr3t") || !strings.Contains(got[0].LastErr, "<sink url>") {
-		t.Errorf("lastErr %q leaks or lacks the redacted url", got[0].LastErr)
+	if strings.Contains(e.LastError, "s3cr3t") || strings.Contains(e.LastError, "/services/") || !strings.Contains(e.LastError, "connection refused") {
+		t.Errorf("last error %q leaks the url or does not say why", e.LastError)
 	}
 }
 
@@ -176,7 +205,7 @@ func TestBackoff(t *testing.T) {
 		{3, 0.5, 100 * time.Millisecond, 3 * time.Second}, // and never lowers it
 	}
 	for _, tt := range tests {
-		d := New(newFakeOutbox(), Options{BaseBackoff: time.Second, MaxBackoff: time.Minute,
+		d := New(failing{}, Options{BaseBackoff: time.Second, MaxBackoff: time.Minute,
 			Rand: func() float64 { return tt.rand }})
 		if got := d.backoff(tt.attempts, tt.retryAfter); got != tt.want {
 			t.Errorf("backoff(%d, rand %v, retry-after %v) = %v, want %v",
@@ -186,19 +215,23 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestClaimErrorIsReturned(t *testing.T) {
-	boom := errors.New("db down")
-	d := New(claimErr{boom}, Options{})
-	if n, err := d.Tick(context.Background()); n != 0 || !errors.Is(err, boom) {
-		t.Errorf("Tick = %d, %v; want 0 and %v", n, err, boom)
+	d := New(failing{}, Options{})
+	if n, err := d.Tick(context.Background()); n != 0 || !errors.Is(err, errDBDown) {
+		t.Errorf("Tick = %d, %v; want 0 and %v", n, err, errDBDown)
 	}
 }
 
-type claimErr struct{ err error }
+var errDBDown = errors.New("db down")
 
-func (c claimErr) Claim(context.Context, time.Time, int, time.Duration) ([]Message, error) {
-	return nil, c.err
+// failing is an outbox whose database is down.
+type failing struct{}
+
+func (failing) Claim(context.Context, time.Time, int, time.Duration) ([]outbox.Message, error) {
+	return nil, errDBDown
 }
-func (claimErr) Delivered(context.Context, int64, time.Time) error { return nil }
-func (claimErr) Retry(context.Context, int64, int, time.Time, string, bool) error {
-	return nil
+func (failing) Delivered(context.Context, int64, int64, time.Time) error  { return errDBDown }
+func (failing) Retry(context.Context, int64, int64, outbox.Failure) error { return errDBDown }
+func (failing) Backlog(context.Context) (outbox.Backlog, error)           { return outbox.Backlog{}, errDBDown }
+func (failing) NotifySink(context.Context, string, outbox.SinkRef) (judge.Sink, error) {
+	return judge.Sink{}, errDBDown
 }

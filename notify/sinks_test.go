@@ -8,21 +8,14 @@ import (
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
-
-const details = `{"action":"escalate","reason":"rollback_cap","state":"halted","evidence":{"rollbacks":2}}`
-
-func page(id int64, sink judge.Sink) Message {
-	return Message{
-		ID: id, ReleaseID: "r-123", Service: "payments", Target: "eu-west",
-		Kind: KindPage, Summary: "2 automatic rollbacks in 1h; a human must decide",
-		Severity: SeverityCritical, Details: json.RawMessage(details), Sink: sink, CreatedAt: t0,
-	}
-}
 
 func TestWebhookDelivers(t *testing.T) {
 	srv := newRecorder(t, 200)
-	ob := newFakeOutbox(page(7, judge.Sink{Kind: SinkWebhook, URL: srv.URL, Secret: "s3cret"}))
+	sink := judge.Sink{Kind: outbox.SinkWebhook, URL: srv.URL, Secret: "s3cret"}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink), page(0, sink)) // ids 1 and 2; 2 waits behind 1
 	d, _, reg := testDispatcher(t, ob, nil)
 
 	n, err := d.Tick(context.Background())
@@ -34,13 +27,13 @@ func TestWebhookDelivers(t *testing.T) {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	jsonEqual(t, r.Body, `{"id":7,"release_id":"r-123","service":"payments","target":"eu-west",
+	jsonEqual(t, r.Body, `{"id":1,"release_id":"r-123","service":"payments","target":"eu-west",
 		"kind":"page","summary":"2 automatic rollbacks in 1h; a human must decide",
 		"severity":"critical","details":`+details+`,"created_at":"2026-03-14T12:00:00Z"}`)
 	for h, want := range map[string]string{
 		"Content-Type":    "application/json",
 		HeaderTimestamp:   strconv.FormatInt(t0.Unix(), 10),
-		HeaderIdempotency: "7",
+		HeaderIdempotency: "1",
 		HeaderSignature:   Sign("s3cret", t0.Unix(), r.Body),
 	} {
 		if got := r.Header.Get(h); got != want {
@@ -51,17 +44,19 @@ func TestWebhookDelivers(t *testing.T) {
 	if !Verify("s3cret", r.Header.Get(HeaderSignature), ts, r.Body) {
 		t.Error("signature does not verify")
 	}
-	if ob.row(7).delivered == nil {
-		t.Error("message not marked delivered")
+	if e := entry(t, ob, 1); e.State != outbox.StateDelivered || e.DeliveredAt == nil || !e.DeliveredAt.Equal(t0) {
+		t.Errorf("message 1 = %+v, want delivered at t0", e)
 	}
-	if got := counter(t, reg, SinkWebhook, outcomeDelivered); got != 1 {
+	if got := counter(t, reg, outbox.SinkWebhook, outcomeDelivered); got != 1 {
 		t.Errorf("delivered counter = %v, want 1", got)
 	}
 }
 
 func TestWebhookWithoutSecretIsUnsigned(t *testing.T) {
 	srv := newRecorder(t, 204)
-	ob := newFakeOutbox(page(1, judge.Sink{Kind: SinkWebhook, URL: srv.URL}))
+	sink := judge.Sink{Kind: outbox.SinkWebhook, URL: srv.URL}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, _, _ := testDispatcher(t, ob, nil)
 	if n, err := d.Tick(context.Background()); n != 1 || err != nil {
 		t.Fatalf("Tick = %d, %v", n, err)
@@ -74,7 +69,9 @@ func TestWebhookWithoutSecretIsUnsigned(t *testing.T) {
 func TestPagerDutyTrigger(t *testing.T) {
 	srv := newRecorder(t, 202)
 	srv.body = `{"status":"success","message":"Event processed","dedup_key":"r-123"}`
-	ob := newFakeOutbox(page(1, judge.Sink{Kind: SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"}))
+	sink := judge.Sink{Kind: outbox.SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, _, _ := testDispatcher(t, ob, func(o *Options) { o.Source = "canaryjudge-prod" })
 
 	if n, err := d.Tick(context.Background()); n != 1 || err != nil {
@@ -96,9 +93,12 @@ func TestPagerDutyTrigger(t *testing.T) {
 
 func TestPagerDutyResolve(t *testing.T) {
 	srv := newRecorder(t, 202)
-	m := page(2, judge.Sink{Kind: SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"})
-	m.Kind = KindResolve
-	d, _, _ := testDispatcher(t, newFakeOutbox(m), nil)
+	sink := judge.Sink{Kind: outbox.SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"}
+	m := page(0, sink)
+	m.Kind = outbox.KindResolve
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, m)
+	d, _, _ := testDispatcher(t, ob, nil)
 	if n, err := d.Tick(context.Background()); n != 1 || err != nil {
 		t.Fatalf("Tick = %d, %v", n, err)
 	}
@@ -108,9 +108,11 @@ func TestPagerDutyResolve(t *testing.T) {
 
 func TestPagerDutyInfoIsSkipped(t *testing.T) {
 	srv := newRecorder(t, 202)
-	m := page(3, judge.Sink{Kind: SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"})
-	m.Kind = KindInfo
-	ob := newFakeOutbox(m)
+	sink := judge.Sink{Kind: outbox.SinkPagerDuty, URL: srv.URL, RoutingKey: "R0UT1NG"}
+	m := page(0, sink)
+	m.Kind = outbox.KindInfo
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, m)
 	d, _, reg := testDispatcher(t, ob, nil)
 	if n, err := d.Tick(context.Background()); n != 1 || err != nil {
 		t.Fatalf("Tick = %d, %v", n, err)
@@ -118,21 +120,21 @@ func TestPagerDutyInfoIsSkipped(t *testing.T) {
 	if len(srv.requests()) != 0 {
 		t.Error("info message was sent to PagerDuty")
 	}
-	if ob.row(3).delivered == nil || counter(t, reg, SinkPagerDuty, outcomeSkipped) != 1 {
+	if entry(t, ob, 1).State != outbox.StateDelivered || counter(t, reg, outbox.SinkPagerDuty, outcomeSkipped) != 1 {
 		t.Error("info message not marked delivered as skipped")
 	}
 }
 
 func TestPagerDutyPayloadLimits(t *testing.T) {
 	s := pagerDutySender{source: "cj"}
-	m := page(1, judge.Sink{})
+	m := page(0, judge.Sink{})
 	m.Summary = strings.Repeat("é", 2000)
 	m.Severity = "sev1"
 	p := s.payload(m)
 	if n := len([]rune(p.Summary)); n != pdSummaryMax || !strings.HasSuffix(p.Summary, "...") {
 		t.Errorf("summary has %d runes (suffix %q), want %d ending in ...", n, p.Summary[len(p.Summary)-3:], pdSummaryMax)
 	}
-	if p.Severity != SeverityError {
+	if p.Severity != outbox.SeverityError {
 		t.Errorf("severity %q, want error for an unknown one", p.Severity)
 	}
 	m.Summary = ""
@@ -143,7 +145,9 @@ func TestPagerDutyPayloadLimits(t *testing.T) {
 
 func TestSlackDelivers(t *testing.T) {
 	srv := newRecorder(t, 200)
-	ob := newFakeOutbox(page(4, judge.Sink{Kind: SinkSlack, URL: srv.URL}))
+	sink := judge.Sink{Kind: outbox.SinkSlack, URL: srv.URL}
+	ob := newOutbox(t, sink)
+	enqueue(t, ob, page(0, sink))
 	d, _, _ := testDispatcher(t, ob, nil)
 	if n, err := d.Tick(context.Background()); n != 1 || err != nil {
 		t.Fatalf("Tick = %d, %v", n, err)
@@ -153,19 +157,19 @@ func TestSlackDelivers(t *testing.T) {
 }
 
 func TestSlackText(t *testing.T) {
-	base := Message{ReleaseID: "r-9", Service: "api", Target: "us", Kind: KindResolve}
+	base := outbox.Message{ReleaseID: "r-9", Service: "api", Target: "us", Kind: outbox.KindResolve}
 	tests := []struct {
 		name string
-		edit func(*Message)
+		edit func(*outbox.Message)
 		want string
 	}{
-		{"no details", func(*Message) {}, "[RESOLVE] api/us release r-9"},
-		{"action without reason", func(m *Message) { m.Details = json.RawMessage(`{"action":"promote"}`) },
+		{"no details", func(*outbox.Message) {}, "[RESOLVE] api/us release r-9"},
+		{"action without reason", func(m *outbox.Message) { m.Details = json.RawMessage(`{"action":"promote"}`) },
 			"[RESOLVE] api/us release r-9: promote"},
-		{"bad details ignored", func(m *Message) { m.Details = json.RawMessage(`[1`); m.Summary = "x" },
+		{"bad details ignored", func(m *outbox.Message) { m.Details = json.RawMessage(`[1`); m.Summary = "x" },
 			"[RESOLVE] api/us release r-9 — x"},
-		{"no target", func(m *Message) { m.Target = "" }, "[RESOLVE] api release r-9"},
-		{"escaped and one line", func(m *Message) { m.Kind = KindInfo; m.Summary = "p99 <2s>\n& @here" },
+		{"no target", func(m *outbox.Message) { m.Target = "" }, "[RESOLVE] api release r-9"},
+		{"escaped and one line", func(m *outbox.Message) { m.Kind = outbox.KindInfo; m.Summary = "p99 <2s>\n& @here" },
 			"[INFO] api/us release r-9 — p99 &lt;2s&gt; &amp; @here"},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // slackSender posts one plain line to a Slack incoming webhook.
@@ -16,12 +19,12 @@ type slackBody struct {
 	Text string `json:"text"`
 }
 
-func (s slackSender) send(ctx context.Context, m Message) error {
+func (s slackSender) send(ctx context.Context, m outbox.Message, sink judge.Sink) error {
 	body, err := json.Marshal(slackBody{Text: SlackText(m)})
 	if err != nil {
 		return permanentf("encode slack body: %v", err)
 	}
-	return postJSON(ctx, s.client, m.Sink.URL, body, nil)
+	return postJSON(ctx, s.client, sink.URL, body, nil)
 }
 
 // decisionBrief is the part of Message.Details a human line needs.
@@ -36,7 +39,7 @@ type decisionBrief struct {
 //
 // The action and reason come from Details when it holds them. Slack's control
 // characters (&, <, >) are escaped so user text cannot form mentions or links.
-func SlackText(m Message) string {
+func SlackText(m outbox.Message) string {
 	var b strings.Builder
 	b.WriteString("[")
 	b.WriteString(strings.ToUpper(m.Kind))

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Webhook header names; see the package comment for the signature scheme.
@@ -72,7 +75,7 @@ type webhookSender struct {
 	now    func() time.Time
 }
 
-func (s webhookSender) send(ctx context.Context, m Message) error {
+func (s webhookSender) send(ctx context.Context, m outbox.Message, sink judge.Sink) error {
 	details := m.Details
 	if len(details) == 0 {
 		details = json.RawMessage("null")
@@ -95,8 +98,8 @@ func (s webhookSender) send(ctx context.Context, m Message) error {
 	h := http.Header{}
 	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	h.Set(HeaderIdempotency, strconv.FormatInt(m.ID, 10))
-	if m.Sink.Secret != "" {
-		h.Set(HeaderSignature, Sign(m.Sink.Secret, ts, body))
+	if sink.Secret != "" {
+		h.Set(HeaderSignature, Sign(sink.Secret, ts, body))
 	}
-	return postJSON(ctx, s.client, m.Sink.URL, body, h)
+	return postJSON(ctx, s.client, sink.URL, body, h)
 }

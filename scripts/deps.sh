@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh Debian machine lacks:
-# PostgreSQL server binaries (the tests start a throwaway cluster from them).
+# PostgreSQL server binaries (the tests start a throwaway cluster from them)
+# and a C compiler for cgo.
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
 
 if ((${#need[@]})); then
   sudo=""

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -24,7 +25,15 @@ const (
 // ValidScopes lists the scopes a token can be created with.
 var ValidScopes = []string{ScopeJudge, ScopeOperator, ScopeAdmin, ScopeRead}
 
-const principalKey ctxKey = 100
+// MinAdminTokenLength is the shortest bootstrap admin token accepted
+// (CANARYJUDGE_ADMIN_TOKEN); serve refuses to start with a shorter one.
+// Generated tokens are 46 characters.
+const MinAdminTokenLength = 32
+
+const (
+	principalKey ctxKey = 100
+	tokenKey     ctxKey = 101
+)
 
 // principal names the authenticated caller, or "anonymous".
 func principal(ctx context.Context) string {
@@ -32,6 +41,12 @@ func principal(ctx context.Context) string {
 		return p
 	}
 	return "anonymous"
+}
+
+// callerToken is the authenticated token, nil with auth off.
+func callerToken(ctx context.Context) *store.Token {
+	t, _ := ctx.Value(tokenKey).(*store.Token)
+	return t
 }
 
 // NewToken returns a fresh secret token and the hash to store.
@@ -69,6 +84,7 @@ func (s *Server) require(scope string, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey, "token:"+tok.Name)
+		ctx = context.WithValue(ctx, tokenKey, &tok)
 		h(w, r.WithContext(ctx))
 	}
 }
@@ -88,5 +104,15 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Token{}, errStatus(http.StatusUnauthorized, "unauthorized", "Unauthorized", "unknown or revoked token")
 	}
-	return tok, err
+	if err != nil {
+		return store.Token{}, err
+	}
+	// Every request reads the token afresh, so a revoke takes effect on
+	// the next request on every replica; the last use is kept to a minute.
+	if now := s.now(); tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
+		if err := s.store.TouchToken(r.Context(), tok.ID, now); err != nil {
+			s.log.Warn("could not record the token's last use", "token", tok.Name, "error", err)
+		}
+	}
+	return tok, nil
 }

@@ -2,12 +2,14 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -23,10 +25,19 @@ func freezeScope(r *http.Request) (string, error) {
 	if sc == "global" {
 		return sc, nil
 	}
-	if name, ok := strings.CutPrefix(sc, "service:"); ok && validService.MatchString(name) {
+	if name, ok := strings.CutPrefix(sc, "service:"); ok && store.ValidName(name) {
 		return sc, nil
 	}
 	return "", badRequest("scope", `must be "global" or "service:NAME"`)
+}
+
+// freezeService is the service a freeze scope names, "" for global.
+func freezeService(scope string) string {
+	name, _ := strings.CutPrefix(scope, "service:")
+	if name == scope {
+		return ""
+	}
+	return name
 }
 
 func (s *Server) putFreeze(w http.ResponseWriter, r *http.Request) error {
@@ -43,6 +54,9 @@ func (s *Server) putFreeze(w http.ResponseWriter, r *http.Request) error {
 	if len(strings.TrimSpace(req.Reason)) < 3 {
 		v.Add("reason", "required: say why (at least 3 characters)")
 	}
+	if len(req.Reason) > engine.MaxReasonBytes {
+		v.Add("reason", fmt.Sprintf("must be at most %d bytes", engine.MaxReasonBytes))
+	}
 	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
 		v.Add("expires_at", "must be in the future")
 	}
@@ -50,8 +64,12 @@ func (s *Server) putFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := judge.Freeze{Scope: sc, Reason: req.Reason, CreatedBy: principal(r.Context()), CreatedAt: now, ExpiresAt: req.ExpiresAt}
-	in, _ := json.Marshal(req)
-	out, err := s.store.PutFreeze(r.Context(), f, store.AuditEntry{At: now, Actor: f.CreatedBy, Action: "freeze:put", Input: in})
+	in, err := json.Marshal(map[string]any{"scope": sc, "reason": req.Reason, "expires_at": req.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	out, err := s.store.PutFreeze(r.Context(), f, store.AuditEntry{At: now, Actor: f.CreatedBy, Action: "freeze:put",
+		Service: freezeService(sc), Input: in})
 	if err != nil {
 		return err
 	}
@@ -66,7 +84,12 @@ func (s *Server) deleteFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	by := principal(r.Context())
-	if err := s.store.DeleteFreeze(r.Context(), sc, store.AuditEntry{At: s.now().UTC(), Actor: by, Action: "freeze:delete"}); err != nil {
+	in, err := json.Marshal(map[string]string{"scope": sc})
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteFreeze(r.Context(), sc, store.AuditEntry{At: s.now().UTC(), Actor: by, Action: "freeze:delete",
+		Service: freezeService(sc), Input: in}); err != nil {
 		return err
 	}
 	s.log.Warn("freeze lifted", "request_id", requestID(r.Context()), "scope", sc, "by", by)

@@ -1,26 +1,26 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canaryjudge/canaryjudge/internal/policyfile"
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
 )
-
-var validService = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 // serviceParam returns the {service} path parameter, validated.
 func serviceParam(r *http.Request) (string, error) {
 	s := chi.URLParam(r, "service")
-	if !validService.MatchString(s) {
-		return "", badRequest("service", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+	if !store.ValidName(s) {
+		return "", badRequest("service", "must be "+store.NameRule)
 	}
 	return s, nil
 }
@@ -67,10 +67,14 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Version = 0 // the store numbers versions
+	if ifMatch, err = s.keepSecrets(r, svc, &p, ifMatch); err != nil {
+		return err
+	}
 	rec, err := s.store.PutPolicy(r.Context(), svc, p, ifMatch, principal(r.Context()), s.now())
 	if err != nil {
 		return err
 	}
+	rec.Policy = redactPolicy(rec.Policy)
 	rec.Policy.Version = rec.Version
 	status := http.StatusOK
 	if rec.Version == 1 {
@@ -92,6 +96,7 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rec.Policy = redactPolicy(rec.Policy)
 	rec.Policy.Version = rec.Version
 	w.Header().Set("ETag", etag(rec.Version))
 	if r.Header.Get("If-None-Match") == etag(rec.Version) {
@@ -100,4 +105,39 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, rec)
 	return nil
+}
+
+// keepSecrets restores credentials sent back redacted (see secrets.go) from
+// the stored policy. When it restores any, the write is made conditional on
+// that stored version (unless the caller already set If-Match), so a
+// concurrent change cannot pair them with another version's sinks.
+func (s *Server) keepSecrets(r *http.Request, svc string, p *judge.Policy, ifMatch int) (int, error) {
+	if !hasPlaceholder(p) {
+		return ifMatch, nil
+	}
+	var cur *store.PolicyRecord
+	rec, err := s.store.GetPolicy(r.Context(), svc)
+	switch {
+	case err == nil:
+		cur = &rec
+	case !errors.Is(err, store.ErrNotFound):
+		return 0, err
+	}
+	restored, err := keepSecrets(p, cur)
+	if err != nil {
+		return 0, err
+	}
+	if restored && ifMatch == 0 {
+		ifMatch = cur.Version
+	}
+	return ifMatch, nil
+}
+
+func hasPlaceholder(p *judge.Policy) bool {
+	for _, sk := range p.Notify {
+		if sk.Secret == secretSet || sk.RoutingKey == secretSet || strings.Contains(sk.URL, urlRedacted) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -86,9 +87,9 @@ func toProblem(err error) Problem {
 		return Problem{Type: problemBase + "precondition-failed", Title: "Precondition failed", Status: http.StatusPreconditionFailed, Detail: err.Error()}
 	case errors.Is(err, store.ErrConflict):
 		return Problem{Type: problemBase + "conflict", Title: "Conflict", Status: http.StatusConflict, Detail: err.Error()}
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return Problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "the store is unavailable; retry later"}
+			Detail: "the store is unavailable; retry later (with the same Idempotency-Key, if any)"}
 	default:
 		return Problem{Type: problemBase + "internal", Title: "Internal server error", Status: http.StatusInternalServerError,
 			Detail: "an unexpected error occurred; the request ID is in the logs"}
@@ -108,9 +109,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, p)
 }
 
+// RetryAfterSeconds is the Retry-After of every 503.
+const RetryAfterSeconds = 5
+
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 	w.WriteHeader(p.Status)
 	body, _ := store.EncodeJSON(p)
 	_, _ = w.Write(body)

@@ -90,6 +90,9 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := allowService(r, req.Service); err != nil {
+		return err
+	}
 	rel, sr, err := s.engine.CreateRelease(r.Context(), req, principal(r.Context()), idem)
 	if err != nil {
 		return err
@@ -221,21 +224,5 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) error {
-	id := chi.URLParam(r, "id")
-	if _, err := s.store.GetRelease(r.Context(), id); err != nil {
-		return err
-	}
-	log, err := s.store.AuditLog(r.Context(), id, 500)
-	if err != nil {
-		return err
-	}
-	if log == nil {
-		log = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": log})
 	return nil
 }

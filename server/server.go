@@ -19,11 +19,17 @@ import (
 // DefaultMaxBodyBytes is the request body limit when Config sets none.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds an API request's work when Config sets none.
+const DefaultRequestTimeout = 15 * time.Second
+
 // Config holds the server's settings.
 type Config struct {
-	MaxBodyBytes int64  // request body limit; 0 means DefaultMaxBodyBytes
-	OpenAPI      []byte // the contract served at /openapi.yaml
-	Version      string
+	MaxBodyBytes int64 // request body limit; 0 means DefaultMaxBodyBytes
+	// RequestTimeout bounds each API request's work, store calls included;
+	// past it the answer is 503. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	OpenAPI        []byte // the contract served at /openapi.yaml
+	Version        string
 	// Auth turns bearer-token authentication on for /v1.
 	Auth bool
 	// AdminTokenHash, when set, is a bootstrap admin token (HashToken of
@@ -38,6 +44,10 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
 	Now      func() time.Time
+	// Classifier reads migration SQL (sqlcheck.Classifier, wired by
+	// cmd/canaryjudge). Without one, release SQL counts as unknown and
+	// POST /v1/migrations/check answers 501.
+	Classifier engine.MigrationClassifier
 }
 
 // Server routes and answers requests.
@@ -50,12 +60,17 @@ type Server struct {
 	now     func() time.Time
 	metrics serverMetrics
 	router  chi.Router
+	// classifier serves POST /v1/migrations/check; nil when not wired.
+	classifier engine.MigrationClassifier
 }
 
 // New builds the server and its routes.
 func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if d.Logger == nil {
 		d.Logger = discardLogger
@@ -67,8 +82,8 @@ func New(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
-		metrics: newServerMetrics(d.Registry)}
-	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry})
+		metrics: newServerMetrics(d.Registry), classifier: d.Classifier}
+	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry, Classifier: d.Classifier})
 	s.router = s.routes()
 	return s
 }

@@ -5,9 +5,14 @@ import (
 	"time"
 )
 
-// RunSweeper halts stuck rollbacks every interval until ctx ends. Every
-// replica runs one; the store makes sure each stuck release is handled
-// (and paged) exactly once.
+// SweepTimeout bounds one sweep: a database that stopped answering must
+// not hang the sweeper until the operating system gives up on the
+// connection; the next tick tries again.
+const SweepTimeout = 30 * time.Second
+
+// RunSweeper halts stuck rollbacks and stale bakes every interval until
+// ctx ends. Every replica runs one; the store makes sure each release is
+// handled (and paged) exactly once.
 func (s *Server) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -16,11 +21,13 @@ func (s *Server) RunSweeper(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.engine.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("sweep for stuck rollbacks failed", "error", err)
+			sctx, cancel := context.WithTimeout(ctx, SweepTimeout)
+			if n, err := s.engine.Sweep(sctx); err != nil && ctx.Err() == nil {
+				s.log.Error("sweep for stuck rollbacks and stale releases failed", "error", err)
 			} else if n > 0 {
-				s.log.Warn("halted stuck rollbacks", "count", n)
+				s.log.Warn("halted stuck rollbacks and stale releases", "count", n)
 			}
+			cancel()
 		}
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
@@ -10,18 +11,26 @@ import (
 
 // TokenStore is what token creation needs.
 type TokenStore interface {
-	CreateToken(ctx context.Context, t store.Token, hash []byte) error
+	CreateToken(ctx context.Context, t store.Token, hash []byte, audit store.AuditEntry) error
 }
 
-// CreateToken validates, stores the hash and returns the secret, which is
-// shown once and never stored.
-func CreateToken(ctx context.Context, ts TokenStore, name string, scopes []string, now time.Time) (store.Token, string, error) {
-	if err := ValidateToken(name, scopes); err != nil {
+// CreateToken validates, stores the hash (audited with the actor) and
+// returns the secret, which is shown once and never stored.
+func CreateToken(ctx context.Context, ts TokenStore, spec TokenSpec, actor string, now time.Time) (store.Token, string, error) {
+	if err := ValidateToken(spec); err != nil {
 		return store.Token{}, "", err
 	}
 	secret, hash := NewToken()
-	tok := store.Token{ID: "tok_" + hex.EncodeToString(hash[:6]), Name: name, Scopes: scopes, CreatedAt: now.UTC().Truncate(time.Microsecond)}
-	if err := ts.CreateToken(ctx, tok, hash); err != nil {
+	tok := store.Token{ID: "tok_" + hex.EncodeToString(hash[:6]), Name: spec.Name, Scopes: spec.Scopes,
+		Services: spec.Services, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+	if tok.Services == nil {
+		tok.Services = []string{}
+	}
+	in, err := json.Marshal(map[string]any{"id": tok.ID, "name": tok.Name, "scopes": tok.Scopes, "services": tok.Services})
+	if err != nil {
+		return store.Token{}, "", err
+	}
+	if err := ts.CreateToken(ctx, tok, hash, store.AuditEntry{At: tok.CreatedAt, Actor: actor, Action: "token:create", Input: in}); err != nil {
 		return store.Token{}, "", err
 	}
 	return tok, secret, nil

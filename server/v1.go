@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -9,13 +10,14 @@ import (
 // v1Routes mounts the versioned API with the scope each route needs.
 func (s *Server) v1Routes(r chi.Router) {
 	h := func(scope string, f handlerFunc) func(w http.ResponseWriter, r *http.Request) {
-		return s.require(scope, s.handle(f))
+		return s.require(scope, s.handle(s.guarded(f)))
 	}
 	r.Post("/judge", h(ScopeRead, s.postJudge))
 	r.Put("/services/{service}/policy", h(ScopeAdmin, s.putPolicy))
 	r.Get("/services/{service}/policy", h(ScopeRead, s.getPolicy))
 	r.Get("/services/{service}/verdicts", h(ScopeRead, s.getVerdicts))
 	r.Post("/releases", h(ScopeJudge, s.postRelease))
+	r.Get("/releases", h(ScopeRead, s.getReleases))
 	r.Get("/releases/{id}", h(ScopeRead, s.getRelease))
 	r.Get("/releases/{id}/decision", h(ScopeRead, s.getDecision))
 	r.Get("/releases/{id}/audit", h(ScopeRead, s.getAudit))
@@ -25,5 +27,33 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Get("/freezes", h(ScopeRead, s.getFreezes))
 	r.Put("/freezes/{scope}", h(ScopeOperator, s.putFreeze))
 	r.Delete("/freezes/{scope}", h(ScopeOperator, s.deleteFreeze))
+	r.Get("/audit", h(ScopeRead, s.getAuditLog))
 	r.Post("/tokens", h(ScopeAdmin, s.postToken))
+	r.Get("/outbox", h(ScopeRead, s.getOutbox))
+	r.Post("/outbox/{id}/retry", h(ScopeAdmin, s.retryOutbox))
+	r.Post("/migrations/check", h(ScopeRead, s.postMigrationCheck))
+	r.Get("/tokens", h(ScopeAdmin, s.getTokens))
+	r.Delete("/tokens/{name}", h(ScopeAdmin, s.deleteToken))
+}
+
+// guarded is what every API route gets before its handler: a deadline on
+// its work (a database that stopped answering gives 503, not a hung
+// request), path parameters checked, the token's service restriction
+// enforced, and the body's text checked field by field.
+func (s *Server) guarded(f handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		if err := checkParams(r); err != nil {
+			return err
+		}
+		if err := s.restrict(r); err != nil {
+			return err
+		}
+		if err := checkBody(r); err != nil {
+			return err
+		}
+		return f(w, r)
+	}
 }

@@ -36,9 +36,10 @@ type Scenario struct {
 
 // Effect scales one metric on one side.
 type Effect struct {
-	Metric   string  `json:"metric"`
-	Factor   float64 `json:"factor"`
-	From, To int     `json:"from,omitempty"`
+	Metric string  `json:"metric"`
+	Factor float64 `json:"factor"`
+	From   int     `json:"from,omitempty"`
+	To     int     `json:"to,omitempty"`
 }
 
 // Target bounds a scenario's outcome.

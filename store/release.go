@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Release is one rollout of Version over BaselineVersion of a service to
@@ -29,6 +29,10 @@ type Release struct {
 	RollbackStartedAt *time.Time `json:"rollback_started_at,omitempty"`
 	RollbackDeadline  *time.Time `json:"rollback_deadline,omitempty"`
 	AutoRollbacks     int        `json:"auto_rollbacks"`
+	// AnalysisDeadline is set while baking: no analysis by then (the
+	// policy's windows.stale_after after the last one, or after creation)
+	// and the sweeper escalates the release (no_analysis).
+	AnalysisDeadline *time.Time `json:"analysis_deadline,omitempty"`
 	// RollbackAttempted: a rollback was ever ordered (decides where a
 	// resolve override takes a halted release).
 	RollbackAttempted bool `json:"rollback_attempted"`
@@ -121,14 +125,6 @@ type Idem struct {
 	Scope, Key, Hash string
 }
 
-// Token is an API bearer token; only its hash is stored.
-type Token struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // ReleaseTx is a unit of work on one release while holding its lock (row
 // lock in PostgreSQL). Everything written through it commits or rolls back
 // together: analysis, decision, release state, audit, outbox, idempotency.
@@ -164,13 +160,14 @@ type ReleaseTx interface {
 	// SaveDecision sets ID; an AnalysisID naming no analysis is ErrNotFound.
 	SaveDecision(ctx context.Context, d *DecisionRecord) error
 	// UpdateRelease writes State, StateReason, UpdatedAt (a zero one is
-	// left as it was) and the rollback fields of the unit's release (r.ID
-	// must be its id); other fields are ignored.
+	// left as it was), AnalysisDeadline and the rollback fields of the
+	// unit's release (r.ID must be its id); other fields are ignored.
 	UpdateRelease(ctx context.Context, r Release) error
 	// Audit appends; an entry without Action is not recorded.
 	Audit(ctx context.Context, e AuditEntry) error
-	// Enqueue adds outbox rows, due at their CreatedAt; ID is ignored.
-	Enqueue(ctx context.Context, msgs ...notify.Message) error
+	// Enqueue adds outbox rows, due at their CreatedAt; ID and Claim are
+	// ignored. A message names its sink (outbox.SinkRef), never copies it.
+	Enqueue(ctx context.Context, msgs ...outbox.Message) error
 	// SaveIdempotent keeps a response, body byte for byte (nil allowed); a
 	// taken scope+key is ErrConflict.
 	SaveIdempotent(ctx context.Context, idem Idem, status int, body []byte) error
@@ -184,12 +181,12 @@ type Releases interface {
 	// transaction. ErrNotFound when the service has no policy; ErrConflict
 	// wrapped in *ActiveReleaseError when the service and target already
 	// have an active release; plain ErrConflict when the ID is taken.
-	// With idem set, a repeat returns the release as first created and the
-	// stored response (status 201, body: that release as json.Encoder
-	// writes it, newline included), creates nothing and writes no audit;
-	// whatever its Hash, comparing is the caller's job. A first create
-	// returns a nil *StoredResponse.
-	CreateRelease(ctx context.Context, r Release, idem *Idem, audit AuditEntry) (Release, *StoredResponse, error)
+	// With idem set, body is kept as the response (status 201) byte for
+	// byte, and a repeat creates nothing, writes no audit and returns the
+	// stored response (and a zero Release); whatever its Hash, comparing is
+	// the caller's job. A first create returns a nil *StoredResponse. The
+	// store never encodes or decodes response bodies.
+	CreateRelease(ctx context.Context, r Release, idem *Idem, body []byte, audit AuditEntry) (Release, *StoredResponse, error)
 	GetRelease(ctx context.Context, id string) (Release, error)
 	// InRelease runs fn holding the release's lock; fn's error rolls back
 	// and is returned as is, and so does a panic (which propagates).
@@ -204,15 +201,19 @@ type Releases interface {
 	// if fn leaves it rolling_back); fn's error rolls back that release
 	// and stops the sweep. limit <= 0 handles none.
 	SweepStuck(ctx context.Context, now time.Time, limit int, fn func(tx ReleaseTx) error) (int, error)
+	// SweepStale is SweepStuck for baking releases whose AnalysisDeadline
+	// passed before now (oldest deadline first).
+	SweepStale(ctx context.Context, now time.Time, limit int, fn func(tx ReleaseTx) error) (int, error)
+	// ListReleases returns the releases q selects, newest first.
+	ListReleases(ctx context.Context, q ReleaseQuery) ([]Release, error)
 	// LatestDecision returns the newest decision; ErrNotFound when none.
 	LatestDecision(ctx context.Context, releaseID string) (DecisionRecord, error)
 	// Analyses returns the release's analyses, newest first, at most limit
 	// (limit <= 0: all); an empty list for an unknown release.
 	Analyses(ctx context.Context, releaseID string, limit int) ([]Analysis, error)
 	Verdicts(ctx context.Context, q VerdictQuery) ([]Verdict, error)
-	// AuditLog returns the newest limit entries of a release (of the whole
-	// log when releaseID is empty), oldest first; limit <= 0: all.
-	AuditLog(ctx context.Context, releaseID string, limit int) ([]AuditEntry, error)
+	// AuditLog returns the entries q selects, in q's order.
+	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 	// GetIdempotent looks up a stored response outside any release lock.
 	GetIdempotent(ctx context.Context, idem Idem) (*StoredResponse, error)
 }
@@ -227,15 +228,6 @@ type Freezes interface {
 	// ListFreezes returns the freezes in force at now, global first, then
 	// by scope.
 	ListFreezes(ctx context.Context, now time.Time) ([]judge.Freeze, error)
-}
-
-// Tokens stores API tokens by hash.
-type Tokens interface {
-	// CreateToken stores t (nil Scopes as empty); a taken ID or hash is
-	// ErrConflict.
-	CreateToken(ctx context.Context, t Token, hash []byte) error
-	// TokenByHash returns the token whose hash matches; ErrNotFound otherwise.
-	TokenByHash(ctx context.Context, hash []byte) (Token, error)
 }
 
 // ActiveReleaseError names the release that blocks a new one.

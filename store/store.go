@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 )
 
 // Errors every implementation returns (possibly wrapped); test with errors.Is.
@@ -51,6 +51,9 @@ type Store interface {
 	// PutPolicy stores a new version of the service's policy, creating the
 	// service if needed. ifMatch > 0 requires the current version to equal
 	// it (ErrPrecondition otherwise); ifMatch == 0 writes unconditionally.
+	// A service name that breaks ValidName is a *judge.ValidationError
+	// naming "service". The change is audited ("policy:put", actor by) in
+	// the same transaction, without the document (it holds secrets).
 	PutPolicy(ctx context.Context, service string, p judge.Policy, ifMatch int, by string, now time.Time) (PolicyRecord, error)
 	// GetPolicy returns the newest policy version of a service.
 	GetPolicy(ctx context.Context, service string) (PolicyRecord, error)
@@ -63,5 +66,38 @@ type Full interface {
 	Releases
 	Freezes
 	Tokens
-	notify.Outbox
+	Outbox
+}
+
+// Outbox is the delivery side of the transactional outbox (messages are
+// written through ReleaseTx.Enqueue). Claim, Delivered, Retry, NotifySink
+// and Backlog are what notify.Dispatcher needs; ListOutbox and Redeliver
+// serve operators.
+type Outbox interface {
+	// Claim hands out up to limit messages, at most one per sink (by
+	// SinkRef.Key) and only to sinks with none in flight; it leases each
+	// sink until now+lease. A message is claimable when it is pending, due
+	// (next attempt <= now) and the oldest pending message of its release
+	// to its sink. Sinks idle longest come first; within a sink the message
+	// due first. Each claim increments Message.Claim. limit <= 0: none.
+	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error)
+	// Delivered marks a message delivered and frees its sink at at.
+	// ErrNotFound for an unknown id; outbox.ErrLeaseLost when claim is not
+	// the message's current claim or it is no longer pending.
+	Delivered(ctx context.Context, id, claim int64, at time.Time) error
+	// Retry records a failed attempt (due again at f.Next, or dead) and
+	// frees the sink at f.At; errors as Delivered.
+	Retry(ctx context.Context, id, claim int64, f outbox.Failure) error
+	// NotifySink resolves a message's sink reference against the policy
+	// version it names; ErrNotFound when there is no such sink.
+	NotifySink(ctx context.Context, service string, ref outbox.SinkRef) (judge.Sink, error)
+	// Backlog counts pending and dead messages.
+	Backlog(ctx context.Context) (outbox.Backlog, error)
+	// ListOutbox returns entries newest first (highest id first).
+	ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry, error)
+	// Redeliver makes a dead message pending again, due at now with a fresh
+	// retry budget, and appends audit (ReleaseID and Service filled from the
+	// message, a zero At from now) in the same transaction. ErrNotFound for
+	// an unknown id, ErrConflict when the message is not dead.
+	Redeliver(ctx context.Context, id int64, now time.Time, audit AuditEntry) (outbox.Entry, error)
 }

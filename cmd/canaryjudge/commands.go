@@ -36,6 +36,8 @@ func commands() map[string]command {
 		"render":   {"render the trigger table and other designs", cmdRender},
 		"version":  {"print the version", cmdVersion},
 		"token":    {"create API tokens (token create --name N --scope S)", cmdToken},
+		// migrations check: the SQL classifier (sqlcheck).
+		"migrations": {"check migration SQL: expand, contract, incompatible or unknown", cmdMigrations},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
 
@@ -24,6 +25,8 @@ type serveConfig struct {
 	MaxBodyBytes    int64
 	Auth            string // on | off | auto
 	SweepInterval   time.Duration
+	AdminToken      string // CANARYJUDGE_ADMIN_TOKEN, checked for length only
+	RequestTimeout  time.Duration
 }
 
 func defaultServeConfig(e *env) serveConfig {
@@ -36,6 +39,8 @@ func defaultServeConfig(e *env) serveConfig {
 		MaxBodyBytes:    1 << 20,
 		Auth:            envOr(e, "CANARYJUDGE_AUTH", "auto"),
 		SweepInterval:   10 * time.Second,
+		AdminToken:      envOr(e, "CANARYJUDGE_ADMIN_TOKEN", ""),
+		RequestTimeout:  server.DefaultRequestTimeout,
 	}
 }
 
@@ -69,6 +74,13 @@ func (c serveConfig) validate() error {
 	}
 	if c.SweepInterval <= 0 {
 		problems = append(problems, "sweep interval: must be positive")
+	}
+	if c.RequestTimeout <= 0 {
+		problems = append(problems, "request timeout: must be positive")
+	}
+	if n := len(c.AdminToken); n > 0 && n < server.MinAdminTokenLength {
+		problems = append(problems, fmt.Sprintf("CANARYJUDGE_ADMIN_TOKEN: %d characters is too short to be a secret; use at least %d (e.g. `openssl rand -base64 33`)",
+			n, server.MinAdminTokenLength))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))

@@ -7,12 +7,27 @@ import (
 	"io"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/sqlcheck"
 )
 
 // renderCommands are the designs `canaryjudge render` prints.
 var renderCommands = map[string]command{
 	"triggers": {"the trigger and signal table of a policy, as Markdown", renderTriggers},
 	"states":   {"the canary and rollback state machine, as a Mermaid diagram", renderStates},
+	// The classifier's rule table (sqlcheck).
+	"migrations": {"the migration-safety policy (the classifier's rules), as Markdown", renderMigrations},
+}
+
+// renderMigrations prints the policy generated from sqlcheck's rule table.
+func renderMigrations(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "render migrations", "render migrations")
+	if help, err := parseFlags(e, fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("render migrations: unexpected argument %q", fs.Arg(0))
+	}
+	return sqlcheck.RenderPolicy(e.stdout)
 }
 
 // renderStates prints the state machine the service enforces.

@@ -11,10 +11,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
+	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 	"github.com/canaryjudge/canaryjudge/store/postgres"
@@ -29,11 +31,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes")
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
 	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", cfg.SweepInterval, "how often to look for stuck rollbacks")
+	notifyOpts := notify.Options{Timeout: notify.DefaultTimeout, Concurrency: notify.DefaultConcurrency}
+	fs.DurationVar(&notifyOpts.Timeout, "notify-timeout", notifyOpts.Timeout, "how long one delivery attempt to one notify sink may take")
+	fs.IntVar(&notifyOpts.Concurrency, "notify-concurrency", notifyOpts.Concurrency, "how many notify sinks this replica delivers to at once")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {
 		return err
+	}
+	if notifyOpts.Timeout <= 0 || notifyOpts.Concurrency < 1 || notifyOpts.Concurrency > 256 {
+		return errors.New("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
 	}
 	log := cfg.logger(e.stderr)
 
@@ -54,15 +63,19 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if tok := e.getenv("CANARYJUDGE_ADMIN_TOKEN"); tok != "" {
 		adminHash = server.HashToken(tok)
 	}
+	if !sqlcheck.Available {
+		log.Warn("built without cgo: PostgreSQL's parser is not linked, so every migration's SQL is classified unknown and escalates")
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
-		Auth: auth, AdminTokenHash: adminHash},
-		server.Deps{Store: st, Logger: log, Registry: reg})
-	bg, stopBG := context.WithCancel(context.Background())
+		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
+		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}})
+	// Registered after st.Close, so it runs first: the workers are joined
+	// before the store they use is closed.
+	notifyOpts.Logger, notifyOpts.Registerer = log, reg
+	stopBG := background(h, notify.New(st, notifyOpts), cfg.SweepInterval)
 	defer stopBG()
-	go h.RunSweeper(bg, cfg.SweepInterval)
-	go notify.New(st, notify.Options{Logger: log, Registerer: reg}).Run(bg)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -88,6 +101,20 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// background runs the stuck-rollback sweeper and the outbox dispatcher until
+// the returned stop is called; stop cancels them and waits until both have
+// returned (deliveries in flight are cut short and left due).
+func background(h *server.Server, d *notify.Dispatcher, sweepEvery time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { h.RunSweeper(ctx, sweepEvery); return nil })
+	g.Go(func() error { return d.Run(ctx) })
+	return func() {
+		cancel()
+		_ = g.Wait() // both return nil once cancelled
+	}
 }
 
 // openStore picks PostgreSQL when a URL is configured, else the embedded

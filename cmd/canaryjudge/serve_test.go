@@ -161,3 +161,21 @@ func get(t *testing.T, url string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestServeRefusesShortAdminToken: a bootstrap admin token too short to be
+// a secret stops serve before it listens; a long enough one passes the
+// check (and serve goes on to fail at the unreachable database).
+func TestServeRefusesShortAdminToken(t *testing.T) {
+	for tok, wantRefused := range map[string]bool{"hunter2": true, strings.Repeat("k", 31): true, strings.Repeat("k", 32): false} {
+		e, _, _ := testEnv("", map[string]string{"CANARYJUDGE_ADMIN_TOKEN": tok,
+			"DATABASE_URL": "postgres://nobody@127.0.0.1:1/canary?connect_timeout=1"})
+		err := runEnv(context.Background(), e, []string{"serve", "--addr", "127.0.0.1:0"})
+		refused := err != nil && strings.Contains(err.Error(), "CANARYJUDGE_ADMIN_TOKEN")
+		if refused != wantRefused || err == nil {
+			t.Errorf("admin token of %d characters: err = %v, want refused %v", len(tok), err, wantRefused)
+		}
+		if refused && strings.Contains(err.Error(), tok) {
+			t.Errorf("the error repeats the token: %v", err)
+		}
+	}
+}

@@ -14,6 +14,10 @@
 // The migrations are applied once to a template database; each test's
 // database is cloned from it, so tests can run in parallel. With CI=true a
 // missing server fails the tests; elsewhere they skip with the reason.
+//
+// NewCluster gives one test a server of its own (from the local binaries)
+// that it can stop, as `pg_ctl stop -m immediate` does, and start again
+// on the same port: for outage tests.
 package pgtest
 
 import (

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,64 +38,119 @@ func ping(ctx context.Context, u string) error {
 
 // startLocal runs initdb and postgres from the machine's PostgreSQL binaries.
 func startLocal(ctx context.Context) (string, func(), error) {
-	bin, err := findBin()
+	c, err := newLocal(ctx)
 	if err != nil {
 		return "", nil, err
+	}
+	return c.url("postgres"), c.remove, nil
+}
+
+// local is a throwaway cluster: a data directory and, while running, its
+// postgres process, always on the same port.
+type local struct {
+	bin, dir, data string
+	port           int
+	cred           *syscall.Credential
+	mu             sync.Mutex
+	srv            *exec.Cmd
+	exited         chan struct{}
+}
+
+// newLocal initialises a cluster in a temp dir and starts it.
+func newLocal(ctx context.Context) (*local, error) {
+	bin, err := findBin()
+	if err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	cred, err := unprivileged(dir)
-	if err != nil {
+	c := &local{bin: bin, dir: dir, data: filepath.Join(dir, "data")}
+	if c.cred, err = unprivileged(dir); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, err
+		return nil, err
 	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", c.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("initdb: %v: %s", err, out)
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
-	port, err := freePort()
-	if err != nil {
+	if c.port, err = freePort(); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, err
+		return nil, err
 	}
-	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+	if err := c.start(ctx); err != nil {
+		c.remove()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *local) url(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
+}
+
+// start runs postgres and waits until it accepts connections.
+func (c *local) start(ctx context.Context) error {
+	srv := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "synchronous_commit=off", "-c", "max_connections=300", "-c", "log_min_messages=fatal", "-c", "max_wal_size=1GB")
-	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-	logf, _ := os.Create(filepath.Join(dir, "postgres.log"))
+	srv.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
+	logf, _ := os.OpenFile(filepath.Join(c.dir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
-	stop := func() {
-		_ = srv.Process.Signal(syscall.SIGINT) // fast shutdown
-		done := make(chan struct{})
-		go func() { _ = srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = srv.Process.Kill()
-		}
-		os.RemoveAll(dir)
-	}
-	u := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	exited := make(chan struct{})
+	go func() { _ = srv.Wait(); close(exited) }()
+	c.mu.Lock()
+	c.srv, c.exited = srv, exited
+	c.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if err := ping(ctx, u); err == nil {
-			return u, stop, nil
-		} else if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
-			stop()
-			return "", nil, fmt.Errorf("postgres did not accept connections within 30s: %v; log: %s", err, log)
+		err := ping(ctx, c.url("postgres"))
+		if err == nil {
+			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
+			return fmt.Errorf("postgres exited at start: %v; log: %s", err, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
+			return fmt.Errorf("postgres did not accept connections within 30s: %v; log: %s", err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// stop stops postgres with sig (SIGINT: fast shutdown; SIGQUIT: immediate,
+// as `pg_ctl stop -m immediate`, no checkpoint) and waits for it.
+func (c *local) stop(sig syscall.Signal) {
+	c.mu.Lock()
+	srv, exited := c.srv, c.exited
+	c.srv = nil
+	c.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	_ = srv.Process.Signal(sig)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = srv.Process.Kill()
+		<-exited
+	}
+}
+
+// remove stops postgres and deletes the cluster.
+func (c *local) remove() {
+	c.stop(syscall.SIGINT)
+	os.RemoveAll(c.dir)
 }
 
 func findBin() (string, error) {

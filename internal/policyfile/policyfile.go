@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 	goyaml "sigs.k8s.io/yaml/goyaml.v2"
 
+	"github.com/canaryjudge/canaryjudge/internal/jsontext"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -20,6 +21,9 @@ import (
 func Parse(data []byte) (judge.Policy, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] == '{' {
+		if err := checkText(data); err != nil {
+			return judge.Policy{}, err
+		}
 		return judge.ParsePolicy(data) // JSON: no conversion, exact numbers
 	}
 	js, err := yaml.YAMLToJSON(data)
@@ -34,7 +38,17 @@ func Parse(data []byte) (judge.Policy, error) {
 		v.Add("policy", "is not valid JSON or YAML: "+err.Error())
 		return judge.Policy{}, v
 	}
+	if err := checkText(js); err != nil {
+		return judge.Policy{}, err
+	}
 	return judge.ParsePolicy(js)
+}
+
+// checkText refuses NUL, invalid UTF-8 and over-long strings by field,
+// whether they came as JSON or as YAML (checked after conversion: YAML's
+// "\0" escape becomes a JSON \u0000).
+func checkText(js []byte) error {
+	return jsontext.Check(js, jsontext.Limits{Default: judge.DefaultTextLimit, Key: judge.KeyTextLimit, Fields: judge.PolicyTextLimits})
 }
 
 // nonFinitePaths finds YAML's .nan and .inf values, which JSON cannot

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -27,17 +27,41 @@ func tsPtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// viaJSON deep-copies v the way a jsonb column round-trips it.
+// viaJSON deep-copies v the way a jsonb column round-trips it, refusing
+// what jsonb refuses: a NUL character (\u0000).
 func viaJSON[T any](v T, what string) (T, error) {
 	var out T
 	b, err := json.Marshal(v)
 	if err != nil {
 		return out, fmt.Errorf("encode %s: %w", what, err)
 	}
+	if hasNULEscape(b) {
+		return out, store.ErrText()
+	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		return out, fmt.Errorf("decode %s: %w", what, err)
 	}
 	return out, nil
+}
+
+// hasNULEscape reports whether JSON text holds the escape \u0000 (an odd
+// run of backslashes before "u0000"; an even one is an escaped backslash).
+func hasNULEscape(b []byte) bool {
+	for i := bytes.Index(b, []byte(`u0000`)); i >= 0; {
+		n := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		k := bytes.Index(b[i+1:], []byte(`u0000`))
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return false
 }
 
 // copyJSON copies a value that already went through viaJSON once.
@@ -83,15 +107,23 @@ func normRelease(r store.Release) (store.Release, error) {
 	if err != nil {
 		return r, err
 	}
+	if !store.CleanText(r.ID, r.Service, r.Target, r.Version, r.BaselineVersion, string(r.StateReason)) {
+		return r, store.ErrText()
+	}
+	if r.AutoRollbacks < 0 {
+		return r, store.Invalid("auto_rollbacks", "refused by the database (releases_auto_rollbacks_check)")
+	}
 	r.Migrations = mig
 	r.CreatedAt, r.UpdatedAt = ts(r.CreatedAt), ts(r.UpdatedAt)
 	r.RollbackStartedAt, r.RollbackDeadline = tsPtr(r.RollbackStartedAt), tsPtr(r.RollbackDeadline)
+	r.AnalysisDeadline = tsPtr(r.AnalysisDeadline)
 	return r, nil
 }
 
 func copyRelease(r store.Release) store.Release {
 	r.Migrations = copyJSON(r.Migrations)
 	r.RollbackStartedAt, r.RollbackDeadline = tsPtr(r.RollbackStartedAt), tsPtr(r.RollbackDeadline)
+	r.AnalysisDeadline = tsPtr(r.AnalysisDeadline)
 	return r
 }
 
@@ -117,8 +149,8 @@ func copyAudit(e store.AuditEntry) store.AuditEntry {
 	return e
 }
 
-func copyMessage(m notify.Message) notify.Message {
-	m.Details, m.Sink = copyRaw(m.Details), copyJSON(m.Sink)
+func copyMessage(m outbox.Message) outbox.Message {
+	m.Details = copyRaw(m.Details)
 	return m
 }
 

@@ -12,6 +12,9 @@ import (
 
 // LatestDecision returns the newest decision on a release.
 func (s *Store) LatestDecision(ctx context.Context, releaseID string) (store.DecisionRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return store.DecisionRecord{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ds := s.decisions[releaseID]
@@ -23,6 +26,9 @@ func (s *Store) LatestDecision(ctx context.Context, releaseID string) (store.Dec
 
 // Analyses returns a release's analyses, newest first.
 func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]store.Analysis, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	as := s.analyses[releaseID]
@@ -33,23 +39,11 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 	return out, nil
 }
 
-// AuditLog returns a release's audit entries (every entry when releaseID is
-// empty): the newest limit of them, oldest first.
-func (s *Store) AuditLog(ctx context.Context, releaseID string, limit int) ([]store.AuditEntry, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []store.AuditEntry
-	for i := len(s.audit) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
-		if releaseID == "" || s.audit[i].ReleaseID == releaseID {
-			out = append(out, copyAudit(s.audit[i]))
-		}
-	}
-	slices.Reverse(out)
-	return nonNil(out), nil
-}
-
 // GetIdempotent looks up a stored response.
 func (s *Store) GetIdempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev, ok := s.idem[idemKey{idem.Scope, idem.Key}]
@@ -63,6 +57,9 @@ func (s *Store) GetIdempotent(ctx context.Context, idem store.Idem) (*store.Stor
 // Verdicts is the verdict_history view, newest first, by keyset on
 // (at, analysis_id): Since inclusive, Until exclusive, After exclusive.
 func (s *Store) Verdicts(ctx context.Context, q store.VerdictQuery) ([]store.Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := []store.Verdict{}

@@ -41,6 +41,7 @@ type Store struct {
 	rollbacks []rollbackMark                    // automatic rollback decisions, for the cap
 	audit     []store.AuditEntry                // id order
 	outbox    []*outboxRow                      // id order
+	sinks     map[string]*sinkRow               // sink key -> lease (outbox_sinks)
 	freezes   map[string]judge.Freeze           // scope -> freeze
 	idem      map[idemKey]store.StoredResponse
 	tokens    map[string]store.Token // hash -> token
@@ -82,8 +83,21 @@ func (s *Store) Health(ctx context.Context) (store.Health, error) {
 	return store.Health{Backend: "memory", SchemaCurrent: true, Detail: "in-memory store: data is lost on exit"}, nil
 }
 
-// PutPolicy appends a policy version.
+// PutPolicy appends a policy version and its audit entry.
 func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, ifMatch int, by string, now time.Time) (store.PolicyRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return store.PolicyRecord{}, err
+	}
+	if !store.ValidName(service) {
+		return store.PolicyRecord{}, store.Invalid("service", "must be "+store.NameRule)
+	}
+	if !store.CleanText(by) {
+		return store.PolicyRecord{}, store.ErrText()
+	}
+	stored, err := viaJSON(p, "policy")
+	if err != nil {
+		return store.PolicyRecord{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	versions := s.policies[service]
@@ -91,18 +105,18 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 	if ifMatch > 0 && ifMatch != cur {
 		return store.PolicyRecord{}, fmt.Errorf("policy of %q is at version %d, not %d: %w", service, cur, ifMatch, store.ErrPrecondition)
 	}
-	stored, err := viaJSON(p, "policy")
-	if err != nil {
-		return store.PolicyRecord{}, err
-	}
 	rec := store.PolicyRecord{Service: service, Version: cur + 1, Policy: p, CreatedAt: ts(now), CreatedBy: by}
 	s.policies[service] = append(versions, store.PolicyRecord{Service: service, Version: rec.Version,
 		Policy: stored, CreatedAt: rec.CreatedAt, CreatedBy: by})
+	s.appendAudit(store.PolicyAudit(rec))
 	return rec, nil
 }
 
 // GetPolicy returns the newest policy version.
 func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return store.PolicyRecord{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.policyOf(service)

@@ -1,86 +1,168 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
 // outboxRow is one message and its delivery state.
 type outboxRow struct {
-	msg       notify.Message
-	next      time.Time // due again at; a claim moves it to the lease's end
+	msg       outbox.Message // msg.Claim counts the claims, as the claims column
+	next      time.Time      // due again at
 	delivered *time.Time
 	dead      bool
+	deadAt    *time.Time
 	lastErr   string
 }
 
-var _ notify.Outbox = (*Store)(nil)
+func (r *outboxRow) pending() bool { return r.delivered == nil && !r.dead }
+
+// sinkRow is one destination, as a row of outbox_sinks: busy while
+// leaseUntil is after now, held by message holder.
+type sinkRow struct {
+	leaseUntil time.Time // zero: never served (PostgreSQL's -infinity)
+	holder     int64
+}
+
+var _ store.Outbox = (*Store)(nil)
 
 // newOutboxRow gives m its stored form, due at its CreatedAt (no id yet).
-func newOutboxRow(m notify.Message) (*outboxRow, error) {
+func newOutboxRow(m outbox.Message) (*outboxRow, error) {
 	details, err := raw(m.Details, "outbox details")
 	if err != nil {
 		return nil, err
 	}
-	sink, err := viaJSON(m.Sink, "sink")
-	if err != nil {
-		return nil, err
+	if m.Sink.PolicyVersion < 0 || m.Sink.Index < 0 {
+		return nil, fmt.Errorf("enqueue: sink reference %+v is negative", m.Sink)
 	}
-	m.Details, m.Sink, m.CreatedAt = details, sink, ts(m.CreatedAt)
+	m.Details, m.CreatedAt, m.Claim = details, ts(m.CreatedAt), 0
 	return &outboxRow{msg: m, next: m.CreatedAt}, nil
 }
 
-// Claim takes up to limit due messages in id order and hides them until
-// now+lease. limit <= 0 claims nothing.
-func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]notify.Message, error) {
+// addSink makes sure key has a sink row. Callers hold mu.
+func (s *Store) addSink(key string) {
+	if s.sinks == nil {
+		s.sinks = map[string]*sinkRow{}
+	}
+	if s.sinks[key] == nil {
+		s.sinks[key] = &sinkRow{}
+	}
+}
+
+// Claim hands out up to limit messages, one per idle sink, as the
+// PostgreSQL store does (see store.Outbox).
+func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	now = ts(now)
-	until := ts(now.Add(lease))
+	now, until := ts(now), ts(now.Add(lease))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []notify.Message{}
-	for _, r := range s.outbox {
-		if len(out) >= limit {
-			break
+	best := s.claimable(now)
+	keys := make([]string, 0, len(best))
+	for k := range best {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := s.sinks[a].leaseUntil.Compare(s.sinks[b].leaseUntil); c != 0 {
+			return c
 		}
-		if r.delivered != nil || r.dead || r.next.After(now) {
-			continue
-		}
-		r.next = until
+		return cmp.Compare(a, b)
+	})
+	out := []outbox.Message{}
+	for _, k := range keys[:min(max(limit, 0), len(keys))] {
+		r := best[k]
+		r.msg.Claim++
+		s.sinks[k].leaseUntil, s.sinks[k].holder = until, r.msg.ID
 		out = append(out, copyMessage(r.msg))
 	}
+	slices.SortFunc(out, func(a, b outbox.Message) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
-// Delivered marks a message delivered at at.
-func (s *Store) Delivered(ctx context.Context, id int64, at time.Time) error {
+// claimable returns, per idle sink, its claimable message due first: the
+// head of each release's pending messages to that sink, if due. Callers
+// hold mu.
+func (s *Store) claimable(now time.Time) map[string]*outboxRow {
+	type relSink struct{ release, key string }
+	head := map[relSink]bool{}
+	best := map[string]*outboxRow{}
+	for _, r := range s.outbox { // id order
+		if !r.pending() {
+			continue
+		}
+		k := relSink{r.msg.ReleaseID, r.msg.Sink.Key}
+		if head[k] {
+			continue // an earlier pending message of this release to this sink goes first
+		}
+		head[k] = true
+		sink := s.sinks[r.msg.Sink.Key]
+		if r.next.After(now) || sink == nil || sink.leaseUntil.After(now) {
+			continue
+		}
+		if b := best[r.msg.Sink.Key]; b == nil || r.next.Before(b.next) {
+			best[r.msg.Sink.Key] = r
+		}
+	}
+	return best
+}
+
+// Delivered marks a message delivered at at and frees its sink.
+func (s *Store) Delivered(ctx context.Context, id, claim int64, at time.Time) error {
+	return s.record(ctx, id, claim, at, func(r *outboxRow) { r.delivered = tsPtr(&at) })
+}
+
+// Retry records a failed attempt and frees the sink at f.At.
+func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) error {
+	return s.record(ctx, id, claim, f.At, func(r *outboxRow) {
+		r.msg.Attempts, r.next, r.lastErr, r.dead, r.deadAt = f.Attempts, ts(f.Next), f.Err, f.Dead, nil
+		if f.Dead {
+			r.deadAt = tsPtr(&f.At)
+		}
+	})
+}
+
+func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, apply func(*outboxRow)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.outboxRow(id)
 	if err != nil {
 		return err
 	}
-	r.delivered = tsPtr(&at)
+	if r.msg.Claim != claim || !r.pending() {
+		return fmt.Errorf("outbox message %d, claim %d (now %d): %w", id, claim, r.msg.Claim, outbox.ErrLeaseLost)
+	}
+	apply(r)
+	if sink := s.sinks[r.msg.Sink.Key]; sink != nil && sink.holder == id {
+		sink.leaseUntil, sink.holder = ts(at), 0
+	}
 	return nil
 }
 
-// Retry records a failed attempt.
-func (s *Store) Retry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string, dead bool) error {
+// NotifySink resolves a sink reference against the stored policy version.
+func (s *Store) NotifySink(ctx context.Context, service string, ref outbox.SinkRef) (judge.Sink, error) {
+	if err := ctx.Err(); err != nil {
+		return judge.Sink{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.outboxRow(id)
-	if err != nil {
-		return err
+	versions := s.policies[service]
+	if ref.PolicyVersion < 1 || ref.PolicyVersion > len(versions) || ref.Index < 0 ||
+		ref.Index >= len(versions[ref.PolicyVersion-1].Policy.Notify) {
+		return judge.Sink{}, fmt.Errorf("sink %d of policy %s v%d: %w: %w", ref.Index, service, ref.PolicyVersion, outbox.ErrNoSink, store.ErrNotFound)
 	}
-	r.msg.Attempts, r.next, r.lastErr, r.dead = attempts, ts(next), lastErr, dead
-	return nil
+	return copyJSON(versions[ref.PolicyVersion-1].Policy.Notify[ref.Index]), nil
 }
 
 // outboxRow finds a row by id. Callers hold mu.

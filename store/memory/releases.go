@@ -3,14 +3,13 @@ package memory
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
 // CreateRelease inserts r; see store.Releases.
-func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, body []byte, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Release{}, nil, err
 	}
@@ -18,16 +17,15 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	if err != nil {
 		return store.Release{}, nil, err
 	}
+	if idem != nil && !store.CleanText(idem.Scope, idem.Key, idem.Hash) {
+		return store.Release{}, nil, store.ErrText()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if idem != nil {
 		if prev, ok := s.idem[idemKey{idem.Scope, idem.Key}]; ok {
-			var first store.Release
-			if err := json.Unmarshal(prev.Body, &first); err != nil {
-				return store.Release{}, nil, fmt.Errorf("decode stored response for idempotency key %q: %w", idem.Key, err)
-			}
 			prev.Body = bytes.Clone(prev.Body)
-			return first, &prev, nil
+			return store.Release{}, &prev, nil
 		}
 	}
 	pol, err := s.policyOf(r.Service)
@@ -58,17 +56,9 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	if err != nil {
 		return store.Release{}, nil, err
 	}
-	var resp store.StoredResponse
-	if idem != nil {
-		body, err := store.EncodeJSON(r) // as the HTTP handler writes it
-		if err != nil {
-			return store.Release{}, nil, fmt.Errorf("encode release: %w", err)
-		}
-		resp = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: body}
-	}
 	s.releases[r.ID] = r
 	if idem != nil {
-		s.idem[idemKey{idem.Scope, idem.Key}] = resp
+		s.idem[idemKey{idem.Scope, idem.Key}] = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: bytes.Clone(body)}
 	}
 	s.appendAudit(e)
 	return copyRelease(r), nil, nil
@@ -87,6 +77,9 @@ func (s *Store) activeRelease(service, target, except string) (store.Release, bo
 
 // GetRelease returns one release.
 func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Release{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.releases[id]
@@ -99,6 +92,9 @@ func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error
 // normAudit gives e its stored form (no id yet).
 func normAudit(e store.AuditEntry) (store.AuditEntry, error) {
 	var err error
+	if !store.CleanText(e.Actor, e.Action, e.Service, e.ReleaseID) {
+		return e, store.ErrText()
+	}
 	e.At = ts(e.At)
 	if e.Input, err = raw(e.Input, "audit input"); err != nil {
 		return e, err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -42,6 +42,9 @@ func (u *unit) fail(err error) error {
 func (u *unit) Release() store.Release { return copyRelease(u.rel) }
 
 func (u *unit) Policy(ctx context.Context) (store.PolicyRecord, error) {
+	if err := u.check(ctx); err != nil {
+		return store.PolicyRecord{}, err
+	}
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	return u.s.policyOf(u.rel.Service)
@@ -62,6 +65,9 @@ func (u *unit) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
 }
 
 func (u *unit) Freeze(ctx context.Context, now time.Time) (*judge.Freeze, error) {
+	if err := u.check(ctx); err != nil {
+		return nil, err
+	}
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	return u.s.freezeFor(u.rel.Service, ts(now)), nil
@@ -70,6 +76,9 @@ func (u *unit) Freeze(ctx context.Context, now time.Time) (*judge.Freeze, error)
 // CountRollbacks counts under work, which this unit holds until it ends:
 // that is the cap's lock.
 func (u *unit) CountRollbacks(ctx context.Context, since time.Time) (service, fleet int, err error) {
+	if err := u.check(ctx); err != nil {
+		return 0, 0, err
+	}
 	since = ts(since)
 	count := func(svc string, at time.Time) {
 		if !at.Before(since) {
@@ -93,6 +102,9 @@ func (u *unit) CountRollbacks(ctx context.Context, since time.Time) (service, fl
 }
 
 func (u *unit) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
+	if err := u.check(ctx); err != nil {
+		return nil, err
+	}
 	if r, ok := u.idem[idemKey{idem.Scope, idem.Key}]; ok {
 		r.Body = bytes.Clone(r.Body)
 		return &r, nil
@@ -101,12 +113,18 @@ func (u *unit) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredRe
 }
 
 func (u *unit) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
+	if err := u.check(ctx); err != nil {
+		return err
+	}
 	if err := u.own(&a.ReleaseID, "analysis"); err != nil {
 		return err
 	}
+	if !store.CleanText(a.SourceError) {
+		return u.fail(store.ErrText())
+	}
 	res, err := viaJSON(a.Result, "analysis result")
 	if err != nil {
-		return err
+		return u.fail(err)
 	}
 	a.CreatedAt = ts(a.CreatedAt)
 	if a.Window.At.IsZero() {
@@ -127,8 +145,14 @@ func (u *unit) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 }
 
 func (u *unit) SaveDecision(ctx context.Context, d *store.DecisionRecord) error {
+	if err := u.check(ctx); err != nil {
+		return err
+	}
 	if err := u.own(&d.ReleaseID, "decision"); err != nil {
 		return err
+	}
+	if !store.CleanText(d.Service, d.Target, d.Trigger, d.Actor, string(d.StateFrom)) {
+		return u.fail(store.ErrText())
 	}
 	if d.Service == "" {
 		d.Service = u.rel.Service
@@ -138,7 +162,7 @@ func (u *unit) SaveDecision(ctx context.Context, d *store.DecisionRecord) error 
 	}
 	dec, err := viaJSON(d.Decision, "decision")
 	if err != nil {
-		return err
+		return u.fail(err)
 	}
 	d.CreatedAt = ts(d.CreatedAt)
 	u.s.mu.Lock()
@@ -162,15 +186,15 @@ func (u *unit) SaveDecision(ctx context.Context, d *store.DecisionRecord) error 
 }
 
 func (u *unit) UpdateRelease(ctx context.Context, r store.Release) error {
-	if u.done {
-		return errDone
+	if err := u.check(ctx); err != nil {
+		return err
 	}
 	if r.ID != u.rel.ID {
-		return fmt.Errorf("update of release %q inside the unit of work of %q", r.ID, u.rel.ID)
+		return u.fail(fmt.Errorf("update of release %q inside the unit of work of %q", r.ID, u.rel.ID))
 	}
 	r, err := normRelease(r)
 	if err != nil {
-		return err
+		return u.fail(err)
 	}
 	if r.State.Active() {
 		u.s.mu.Lock()
@@ -186,13 +210,14 @@ func (u *unit) UpdateRelease(ctx context.Context, r store.Release) error {
 	u.rel.State, u.rel.StateReason = r.State, r.StateReason
 	u.rel.RollbackStartedAt, u.rel.RollbackDeadline = r.RollbackStartedAt, r.RollbackDeadline
 	u.rel.AutoRollbacks, u.rel.RollbackAttempted = r.AutoRollbacks, r.RollbackAttempted
+	u.rel.AnalysisDeadline = r.AnalysisDeadline
 	u.relChanged = true
 	return nil
 }
 
 func (u *unit) Audit(ctx context.Context, e store.AuditEntry) error {
-	if u.done {
-		return errDone
+	if err := u.check(ctx); err != nil {
+		return err
 	}
 	if e.ReleaseID == "" {
 		e.ReleaseID = u.rel.ID
@@ -201,8 +226,11 @@ func (u *unit) Audit(ctx context.Context, e store.AuditEntry) error {
 		e.Service = u.rel.Service
 	}
 	e, err := normAudit(e)
-	if err != nil || e.Action == "" {
-		return err
+	if err != nil {
+		return u.fail(err)
+	}
+	if e.Action == "" {
+		return nil
 	}
 	u.s.mu.Lock()
 	e.ID = next(&u.s.seq.audit)
@@ -211,9 +239,9 @@ func (u *unit) Audit(ctx context.Context, e store.AuditEntry) error {
 	return nil
 }
 
-func (u *unit) Enqueue(ctx context.Context, msgs ...notify.Message) error {
-	if u.done {
-		return errDone
+func (u *unit) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
+	if err := u.check(ctx); err != nil {
+		return err
 	}
 	for _, m := range msgs {
 		if m.ReleaseID == "" {
@@ -227,7 +255,7 @@ func (u *unit) Enqueue(ctx context.Context, msgs ...notify.Message) error {
 		}
 		row, err := newOutboxRow(m)
 		if err != nil {
-			return err
+			return u.fail(err)
 		}
 		u.s.mu.Lock()
 		row.msg.ID = next(&u.s.seq.outbox)
@@ -238,8 +266,11 @@ func (u *unit) Enqueue(ctx context.Context, msgs ...notify.Message) error {
 }
 
 func (u *unit) SaveIdempotent(ctx context.Context, idem store.Idem, status int, body []byte) error {
-	if u.done {
-		return errDone
+	if err := u.check(ctx); err != nil {
+		return err
+	}
+	if !store.CleanText(idem.Scope, idem.Key, idem.Hash) {
+		return u.fail(store.ErrText())
 	}
 	b := bytes.Clone(body) // kept byte for byte
 	k := idemKey{idem.Scope, idem.Key}
@@ -263,7 +294,7 @@ func (u *unit) own(id *string, what string) error {
 		*id = u.rel.ID
 	}
 	if *id != u.rel.ID {
-		return fmt.Errorf("%s for release %q inside the unit of work of %q", what, *id, u.rel.ID)
+		return u.fail(fmt.Errorf("%s for release %q inside the unit of work of %q", what, *id, u.rel.ID))
 	}
 	return nil
 }

@@ -35,6 +35,16 @@ func (s *Store) InRelease(ctx context.Context, id string, fn func(tx store.Relea
 // rolling_back whose deadline passed before now, oldest deadline first. A
 // release is taken at most once per call; fn's error stops the sweep.
 func (s *Store) SweepStuck(ctx context.Context, now time.Time, limit int, fn func(tx store.ReleaseTx) error) (int, error) {
+	return s.sweep(ctx, now, limit, judge.StateRollingBack, func(r store.Release) *time.Time { return r.RollbackDeadline }, fn)
+}
+
+// SweepStale is SweepStuck for baking releases past their analysis deadline.
+func (s *Store) SweepStale(ctx context.Context, now time.Time, limit int, fn func(tx store.ReleaseTx) error) (int, error) {
+	return s.sweep(ctx, now, limit, judge.StateBaking, func(r store.Release) *time.Time { return r.AnalysisDeadline }, fn)
+}
+
+// sweep runs fn on each release in state whose deadline passed before now.
+func (s *Store) sweep(ctx context.Context, now time.Time, limit int, state judge.State, deadline func(store.Release) *time.Time, fn func(tx store.ReleaseTx) error) (int, error) {
 	now = ts(now)
 	seen := map[string]bool{}
 	handled := 0
@@ -42,7 +52,7 @@ func (s *Store) SweepStuck(ctx context.Context, now time.Time, limit int, fn fun
 		if err := ctx.Err(); err != nil {
 			return handled, err
 		}
-		found, err := s.sweepOne(ctx, now, seen, fn)
+		found, err := s.sweepOne(ctx, now, seen, state, deadline, fn)
 		if err != nil {
 			return handled, err
 		}
@@ -54,13 +64,13 @@ func (s *Store) SweepStuck(ctx context.Context, now time.Time, limit int, fn fun
 	return handled, nil
 }
 
-func (s *Store) sweepOne(ctx context.Context, now time.Time, seen map[string]bool, fn func(tx store.ReleaseTx) error) (bool, error) {
+func (s *Store) sweepOne(ctx context.Context, now time.Time, seen map[string]bool, state judge.State, deadline func(store.Release) *time.Time, fn func(tx store.ReleaseTx) error) (bool, error) {
 	s.work.Lock()
 	defer s.work.Unlock()
 	s.mu.Lock()
 	var due []store.Release
 	for _, r := range s.releases {
-		if r.State == judge.StateRollingBack && r.RollbackDeadline != nil && r.RollbackDeadline.Before(now) && !seen[r.ID] {
+		if d := deadline(r); r.State == state && d != nil && d.Before(now) && !seen[r.ID] {
 			due = append(due, r)
 		}
 	}
@@ -69,7 +79,7 @@ func (s *Store) sweepOne(ctx context.Context, now time.Time, seen map[string]boo
 		return false, nil
 	}
 	r := slices.MinFunc(due, func(a, b store.Release) int {
-		if c := a.RollbackDeadline.Compare(*b.RollbackDeadline); c != 0 {
+		if c := deadline(a).Compare(*deadline(b)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)
@@ -89,6 +99,18 @@ func (s *Store) run(ctx context.Context, r store.Release, fn func(tx store.Relea
 		return err // a commit on a cancelled context fails in PostgreSQL too
 	}
 	return u.commit()
+}
+
+// check refuses work on an ended unit or a cancelled context; a cancelled
+// context aborts the unit, as it aborts a PostgreSQL transaction.
+func (u *unit) check(ctx context.Context) error {
+	if u.done {
+		return errDone
+	}
+	if err := ctx.Err(); err != nil {
+		return u.fail(err)
+	}
+	return nil
 }
 
 // errAborted mirrors PostgreSQL refusing to commit a transaction in which a
@@ -132,6 +154,7 @@ func (u *unit) commit() error {
 	}
 	for _, m := range u.outbox {
 		s.outbox = insertByID(s.outbox, m, func(r *outboxRow) int64 { return r.msg.ID })
+		s.addSink(m.msg.Sink.Key)
 	}
 	for k, v := range u.idem {
 		s.idem[k] = v

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -39,14 +40,14 @@ func (s *Store) PutFreeze(ctx context.Context, f judge.Freeze, audit store.Audit
 		return appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		return judge.Freeze{}, err
+		return judge.Freeze{}, translate(err, "put freeze")
 	}
 	return f, nil
 }
 
 // DeleteFreeze lifts the freeze of scope (expired or not) and appends audit.
 func (s *Store) DeleteFreeze(ctx context.Context, scope string, audit store.AuditEntry) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return translate(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM freezes WHERE scope = $1`, scope)
 		if err != nil {
 			return translate(err, "delete freeze")
@@ -55,7 +56,7 @@ func (s *Store) DeleteFreeze(ctx context.Context, scope string, audit store.Audi
 			return fmt.Errorf("no freeze on %q: %w", scope, store.ErrNotFound)
 		}
 		return appendAudit(ctx, tx, audit)
-	})
+	}), "delete freeze")
 }
 
 // ListFreezes returns the freezes in force at now, global first, then by scope.
@@ -84,27 +85,78 @@ func freezeFor(ctx context.Context, q querier, service string, now time.Time) (*
 	return &f, nil
 }
 
-// CreateToken stores t under hash. A taken id or hash is ErrConflict.
-func (s *Store) CreateToken(ctx context.Context, t store.Token, hash []byte) error {
+// CreateToken stores t under hash and appends audit. A taken id, name or
+// hash is ErrConflict.
+func (s *Store) CreateToken(ctx context.Context, t store.Token, hash []byte, audit store.AuditEntry) error {
 	if len(hash) == 0 {
 		return errors.New("create token: empty hash")
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, name, hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.ID, t.Name, hash, nonNil(t.Scopes), ts(t.CreatedAt))
+	if audit.At.IsZero() {
+		audit.At = t.CreatedAt
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO tokens (id, name, hash, scopes, services, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			t.ID, t.Name, hash, nonNil(t.Scopes), nonNil(t.Services), ts(t.CreatedAt))
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, audit)
+	})
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.ConstraintName == "tokens_name" {
+		return fmt.Errorf("a token named %q exists already: %w", t.Name, store.ErrConflict)
+	}
 	return translate(err, "create token "+t.ID)
+}
+
+const tokenCols = `id, name, scopes, services, created_at, last_used_at`
+
+func scanToken(row pgx.Row) (store.Token, error) {
+	var t store.Token
+	err := row.Scan(&t.ID, &t.Name, &t.Scopes, &t.Services, &t.CreatedAt, &t.LastUsedAt)
+	t.Scopes, t.Services, t.CreatedAt, t.LastUsedAt = nonNil(t.Scopes), nonNil(t.Services), t.CreatedAt.UTC(), utcPtr(t.LastUsedAt)
+	return t, err
 }
 
 // TokenByHash returns the token stored under hash; ErrNotFound otherwise.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	var t store.Token
-	err := s.pool.QueryRow(ctx, `SELECT id, name, scopes, created_at FROM tokens WHERE hash = $1`, hash).
-		Scan(&t.ID, &t.Name, &t.Scopes, &t.CreatedAt)
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Token{}, fmt.Errorf("token: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return store.Token{}, translate(err, "token by hash")
 	}
-	t.Scopes, t.CreatedAt = nonNil(t.Scopes), t.CreatedAt.UTC()
 	return t, nil
+}
+
+// TouchToken sets last_used_at (never backwards).
+func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, id, ts(at))
+	return translate(err, "touch token")
+}
+
+// ListTokens returns every token by name.
+func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenCols+` FROM tokens ORDER BY name COLLATE "C"`)
+	if err != nil {
+		return nil, translate(err, "list tokens")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Token, error) { return scanToken(row) })
+	return nonNil(out), translate(err, "list tokens")
+}
+
+// DeleteToken revokes the token called name and appends audit.
+func (s *Store) DeleteToken(ctx context.Context, name string, audit store.AuditEntry) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM tokens WHERE name = $1`, name)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("no token named %q: %w", name, store.ErrNotFound)
+		}
+		return appendAudit(ctx, tx, audit)
+	})
+	return translate(err, "delete token")
 }

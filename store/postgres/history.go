@@ -72,28 +72,6 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 	return nonNil(out), translate(err, "analyses")
 }
 
-// AuditLog returns a release's audit entries (every entry when releaseID is
-// empty): the newest limit of them, oldest first.
-func (s *Store) AuditLog(ctx context.Context, releaseID string, limit int) ([]store.AuditEntry, error) {
-	q := `SELECT id, at, actor, action, service, release_id, policy_version, input, output FROM audit_log`
-	args := []any{limitArg(limit)}
-	if releaseID != "" {
-		q += ` WHERE release_id = $2`
-		args = append(args, releaseID)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT * FROM (`+q+` ORDER BY id DESC LIMIT $1) e ORDER BY id`, args...)
-	if err != nil {
-		return nil, translate(err, "audit log")
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
-		var e store.AuditEntry
-		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &e.Input, &e.Output)
-		e.At = e.At.UTC()
-		return e, err
-	})
-	return nonNil(out), translate(err, "audit log")
-}
-
 // GetIdempotent looks up a stored response outside any release lock.
 func (s *Store) GetIdempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
 	return getIdempotent(ctx, s.pool, idem)

@@ -4,94 +4,184 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-var _ notify.Outbox = (*Store)(nil)
+var _ store.Outbox = (*Store)(nil)
 
-// enqueue writes one outbox row, due at once (next_attempt_at = CreatedAt).
-func enqueue(ctx context.Context, q querier, m notify.Message) error {
-	sink, err := encodeJSON(m.Sink, "sink")
-	if err != nil {
-		return err
-	}
+// enqueue writes one outbox row, due at once (next_attempt_at = CreatedAt),
+// and makes sure its destination has a row in outbox_sinks. ON CONFLICT DO
+// NOTHING takes no lock, so a claim holding that row never blocks a decision.
+func enqueue(ctx context.Context, q querier, m outbox.Message) error {
 	at := ts(m.CreatedAt)
-	_, err = q.Exec(ctx, `INSERT INTO outbox (release_id, service, target, kind, summary, severity, details, sink,
-			attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		m.ReleaseID, m.Service, m.Target, m.Kind, m.Summary, m.Severity, rawJSON(m.Details), sink, m.Attempts, at)
+	_, err := q.Exec(ctx, `INSERT INTO outbox (release_id, service, target, kind, summary, severity, details,
+			policy_version, sink_index, sink_kind, sink_key, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+		m.ReleaseID, m.Service, m.Target, m.Kind, m.Summary, m.Severity, rawJSON(m.Details),
+		m.Sink.PolicyVersion, m.Sink.Index, m.Sink.Kind, m.Sink.Key, m.Attempts, at)
+	if err != nil {
+		return translate(err, "enqueue")
+	}
+	_, err = q.Exec(ctx, `INSERT INTO outbox_sinks (sink_key, kind) VALUES ($1, $2) ON CONFLICT (sink_key) DO NOTHING`,
+		m.Sink.Key, m.Sink.Kind)
 	return translate(err, "enqueue")
 }
 
-// Claim takes up to limit due messages in id order and hides them from other
-// claimers until now+lease. Rows another claimer holds are skipped, so two
-// dispatchers never get the same message. limit <= 0 claims nothing.
-func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]notify.Message, error) {
+// claimableSQL: pending, due at $1, and the oldest pending message of its
+// release to its sink (so a resolve never overtakes its page).
+const claimableSQL = `o.delivered_at IS NULL AND NOT o.dead AND o.next_attempt_at <= $1
+	AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.sink_key = o.sink_key AND e.release_id = o.release_id
+		AND e.id < o.id AND e.delivered_at IS NULL AND NOT e.dead)`
+
+const messageCols = `o.id, o.release_id, o.service, o.target, o.kind, o.summary, o.severity, o.details,
+	o.policy_version, o.sink_index, o.sink_kind, o.sink_key, o.attempts, o.created_at, o.claims`
+
+// Claim locks up to limit idle sinks (FOR UPDATE SKIP LOCKED: a sink another
+// replica is claiming is skipped) that have a claimable message, least
+// recently served first, takes the claimable message of each that is due
+// first, and leases the sink until now+lease. A sink is busy while its lease
+// runs, so each sink has at most one message in flight across replicas; a
+// crashed claimer's sink frees itself when the lease ends.
+func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error) {
 	if limit <= 0 {
-		return []notify.Message{}, nil
+		return []outbox.Message{}, nil
 	}
-	now = ts(now)
-	rows, err := s.pool.Query(ctx, `WITH due AS (
-			SELECT id FROM outbox
-			WHERE next_attempt_at <= $1 AND delivered_at IS NULL AND NOT dead
-			ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-		UPDATE outbox o SET next_attempt_at = $3 FROM due WHERE o.id = due.id
-		RETURNING o.id, o.release_id, o.service, o.target, o.kind, o.summary, o.severity, o.details, o.sink,
-			o.attempts, o.created_at`, now, limit, ts(now.Add(lease)))
-	if err != nil {
-		return nil, translate(err, "claim")
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (notify.Message, error) {
-		var (
-			m    notify.Message
-			sink []byte
-		)
-		if err := row.Scan(&m.ID, &m.ReleaseID, &m.Service, &m.Target, &m.Kind, &m.Summary, &m.Severity,
-			&m.Details, &sink, &m.Attempts, &m.CreatedAt); err != nil {
-			return m, err
+	now, until := ts(now), ts(now.Add(lease))
+	var out []outbox.Message
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT s.sink_key FROM outbox_sinks s
+			WHERE s.lease_until <= $1 AND EXISTS (SELECT 1 FROM outbox o WHERE o.sink_key = s.sink_key AND `+claimableSQL+`)
+			ORDER BY s.lease_until, s.sink_key LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+		if err != nil {
+			return err
 		}
-		m.CreatedAt = m.CreatedAt.UTC()
-		if err := json.Unmarshal(sink, &m.Sink); err != nil {
-			return m, fmt.Errorf("decode sink of outbox row %d: %w", m.ID, err)
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(keys) == 0 {
+			return err
 		}
-		return m, nil
+		// One small index scan per locked sink (LATERAL ... LIMIT 1), so the
+		// cost follows the pending messages of those sinks, never the table.
+		rows, err = tx.Query(ctx, `UPDATE outbox o SET claims = o.claims + 1
+			FROM unnest($2::text[]) AS k(sink_key)
+			CROSS JOIN LATERAL (SELECT o.id FROM outbox o WHERE o.sink_key = k.sink_key AND `+claimableSQL+`
+			                    ORDER BY o.next_attempt_at, o.id LIMIT 1) pick
+			WHERE o.id = pick.id RETURNING `+messageCols, now, keys)
+		if err != nil {
+			return err
+		}
+		if out, err = pgx.CollectRows(rows, scanMessage); err != nil {
+			return err
+		}
+		held, holders := make([]string, len(out)), make([]int64, len(out))
+		for i, m := range out {
+			held[i], holders[i] = m.Sink.Key, m.ID
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox_sinks s SET lease_until = $3, holder = v.id
+			FROM unnest($1::text[], $2::bigint[]) AS v(sink_key, id) WHERE s.sink_key = v.sink_key`, held, holders, until)
+		return err
 	})
 	if err != nil {
 		return nil, translate(err, "claim")
 	}
-	slices.SortFunc(out, func(a, b notify.Message) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b outbox.Message) int { return cmp.Compare(a.ID, b.ID) })
 	return nonNil(out), nil
 }
 
-// Delivered marks a message delivered at at.
-func (s *Store) Delivered(ctx context.Context, id int64, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET delivered_at = $2 WHERE id = $1`, id, ts(at))
-	if err != nil {
-		return translate(err, "mark delivered")
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("outbox message %d: %w", id, store.ErrNotFound)
-	}
-	return nil
+func scanMessage(row pgx.CollectableRow) (outbox.Message, error) {
+	var m outbox.Message
+	err := row.Scan(&m.ID, &m.ReleaseID, &m.Service, &m.Target, &m.Kind, &m.Summary, &m.Severity, &m.Details,
+		&m.Sink.PolicyVersion, &m.Sink.Index, &m.Sink.Kind, &m.Sink.Key, &m.Attempts, &m.CreatedAt, &m.Claim)
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, err
 }
 
-// Retry records a failed attempt: the message is due again at next, or
-// given up (dead) and kept for inspection.
-func (s *Store) Retry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string, dead bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4, dead = $5
-		WHERE id = $1`, id, attempts, ts(next), lastErr, dead)
-	if err != nil {
-		return translate(err, "retry")
+// Delivered marks a message delivered at at and frees its sink.
+func (s *Store) Delivered(ctx context.Context, id, claim int64, at time.Time) error {
+	return s.record(ctx, id, claim, at, `UPDATE outbox SET delivered_at = $3
+		WHERE id = $1 AND claims = $2 AND delivered_at IS NULL AND NOT dead RETURNING sink_key`, "mark delivered")
+}
+
+// Retry records a failed attempt and frees the sink: the message is due
+// again at f.Next, or dead (kept for inspection and a manual retry).
+func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) error {
+	return s.record(ctx, id, claim, f.At, `UPDATE outbox SET attempts = $4, next_attempt_at = $5, last_error = $6, dead = $7,
+			dead_at = CASE WHEN $7 THEN $3::timestamptz END
+		WHERE id = $1 AND claims = $2 AND delivered_at IS NULL AND NOT dead RETURNING sink_key`, "retry",
+		f.Attempts, ts(f.Next), f.Err, f.Dead)
+}
+
+// record runs an outcome update (which returns the sink key) under the
+// claim, then frees the sink if this message still holds it. It locks the
+// sink row before the message row, in the order Claim takes them, so a
+// claimer and a late recorder never deadlock.
+func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, sql, what string, args ...any) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var key string
+		err := tx.QueryRow(ctx, `SELECT s.sink_key FROM outbox o JOIN outbox_sinks s ON s.sink_key = o.sink_key
+			WHERE o.id = $1 FOR UPDATE OF s`, id).Scan(&key)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("outbox message %d: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, sql, append([]any{id, claim, ts(at)}, args...)...).Scan(&key)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return s.lostClaim(ctx, tx, id, claim)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox_sinks SET lease_until = $2, holder = NULL WHERE sink_key = $1 AND holder = $3`,
+			key, ts(at), id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, outbox.ErrLeaseLost) {
+		return err
 	}
-	if tag.RowsAffected() == 0 {
+	return translate(err, what)
+}
+
+// lostClaim says why an outcome matched no row.
+func (s *Store) lostClaim(ctx context.Context, q querier, id, claim int64) error {
+	var claims int64
+	err := q.QueryRow(ctx, `SELECT claims FROM outbox WHERE id = $1`, id).Scan(&claims)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("outbox message %d: %w", id, store.ErrNotFound)
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("outbox message %d, claim %d (now %d): %w", id, claim, claims, outbox.ErrLeaseLost)
+}
+
+// NotifySink returns the sink a message refers to, from the policy version
+// it names; ErrNotFound when that version or index does not exist.
+func (s *Store) NotifySink(ctx context.Context, service string, ref outbox.SinkRef) (judge.Sink, error) {
+	if ref.Index < 0 { // PostgreSQL would count a negative index from the end
+		return judge.Sink{}, fmt.Errorf("sink %d of policy %s v%d: %w: %w", ref.Index, service, ref.PolicyVersion, outbox.ErrNoSink, store.ErrNotFound)
+	}
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT document -> 'notify' -> $3::integer FROM policies WHERE service = $1 AND version = $2`,
+		service, ref.PolicyVersion, ref.Index).Scan(&doc)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return judge.Sink{}, translate(err, "notify sink")
+	}
+	if len(doc) == 0 || string(doc) == "null" {
+		return judge.Sink{}, fmt.Errorf("sink %d of policy %s v%d: %w: %w", ref.Index, service, ref.PolicyVersion, outbox.ErrNoSink, store.ErrNotFound)
+	}
+	var sink judge.Sink
+	if err := json.Unmarshal(doc, &sink); err != nil {
+		return judge.Sink{}, fmt.Errorf("decode sink %d of policy %s v%d: %w", ref.Index, service, ref.PolicyVersion, err)
+	}
+	return sink, nil
 }

@@ -16,6 +16,11 @@ import (
 // PutPolicy appends a policy version. The service row is locked FOR UPDATE
 // so that concurrent writers serialise and If-Match is checked atomically.
 func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, ifMatch int, by string, now time.Time) (store.PolicyRecord, error) {
+	if !store.ValidName(service) {
+		// The CHECK on services.name says the same; refusing first keeps
+		// the error identical to the memory store's.
+		return store.PolicyRecord{}, store.Invalid("service", "must be "+store.NameRule)
+	}
 	doc, err := json.Marshal(p)
 	if err != nil {
 		return store.PolicyRecord{}, fmt.Errorf("encode policy: %w", err)
@@ -38,7 +43,10 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 		rec = store.PolicyRecord{Service: service, Version: cur + 1, Policy: p, CreatedAt: now.UTC().Truncate(time.Microsecond), CreatedBy: by}
 		_, err := tx.Exec(ctx, `INSERT INTO policies (service, version, document, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
 			service, rec.Version, doc, rec.CreatedAt, by)
-		return err
+		if err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, store.PolicyAudit(rec))
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrPrecondition) {

@@ -7,11 +7,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
+	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -73,24 +79,96 @@ func (s *Store) Health(ctx context.Context) (store.Health, error) {
 	return h, nil
 }
 
-// translate maps PostgreSQL error codes onto store sentinels.
+// translate maps PostgreSQL error codes onto store sentinels. Whatever
+// says the server cannot be reached or used right now (connection errors,
+// timeouts, a shutting-down or overloaded server, a closed pool) is
+// ErrUnavailable; a value the schema refuses is a validation error; a
+// cancelled context stays context.Canceled.
 func translate(err error, what string) error {
 	if err == nil {
 		return nil
 	}
+	if _, ok := judge.AsValidation(err); ok || translated(err) {
+		return err
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		switch pg.Code {
-		case "23505", "23P01", "40001", "40P01", "55P03":
+		switch {
+		case pg.Code == "23505", pg.Code == "23P01", pg.Code == "40001", pg.Code == "40P01", pg.Code == "55P03":
 			return fmt.Errorf("%s: %s: %w", what, pg.Message, store.ErrConflict)
-		case "23503":
+		case pg.Code == "23503":
 			return fmt.Errorf("%s: %s: %w", what, pg.Message, store.ErrNotFound)
+		case pg.Code == "23514":
+			return checkViolation(pg)
+		case pg.Code == "22021", pg.Code == "22P05":
+			return store.ErrText()
+		case unavailableCode(pg.Code):
+			return fmt.Errorf("%s: %s: %w", what, pg.Message, store.ErrUnavailable)
 		}
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	if pgconn.SafeToRetry(err) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", what, context.Canceled)
+	}
+	if unavailable(err) {
 		return fmt.Errorf("%s: %s: %w", what, oneLine(err), store.ErrUnavailable)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// translated reports whether err already carries a store sentinel.
+func translated(err error) bool {
+	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrUnavailable, store.ErrPrecondition} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// unavailableCode: connection exceptions (08), insufficient resources
+// (53), operator intervention such as a shutdown (57P), system errors (58).
+func unavailableCode(code string) bool {
+	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") ||
+		strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "58")
+}
+
+// unavailable recognises errors of reaching the server rather than of the
+// statement.
+func unavailable(err error) bool {
+	var (
+		connect *pgconn.ConnectError
+		netErr  net.Error
+	)
+	return pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.As(err, &connect) || errors.As(err, &netErr) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
+}
+
+// checkFields maps CHECK constraints to the field they guard.
+var checkFields = map[string]string{
+	"services_name_check":           "service",
+	"releases_auto_rollbacks_check": "auto_rollbacks",
+	"releases_state_check":          "state",
+	"analyses_verdict_check":        "verdict",
+	"analyses_seq_check":            "seq",
+	"policies_version_check":        "version",
+}
+
+func checkViolation(pg *pgconn.PgError) error {
+	field, ok := checkFields[pg.ConstraintName]
+	if !ok {
+		field = pg.ColumnName
+	}
+	if field == "" {
+		field = "body"
+	}
+	msg := "refused by the database (" + pg.ConstraintName + ")"
+	if field == "service" {
+		msg = "must be " + store.NameRule
+	}
+	return store.Invalid(field, msg)
 }
 
 // oneLine keeps an error on one line for logs and exit messages.

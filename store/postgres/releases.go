@@ -13,7 +13,8 @@ import (
 )
 
 const releaseCols = `id, service, target, version, baseline_version, migrations, state, state_reason,
-	policy_version, created_at, updated_at, rollback_started_at, rollback_deadline, auto_rollbacks, rollback_attempted`
+	policy_version, created_at, updated_at, rollback_started_at, rollback_deadline, auto_rollbacks, rollback_attempted,
+	analysis_deadline`
 
 // activeStates is the predicate of the releases_one_active index.
 const activeStates = `state IN ('baking', 'rolling_back', 'halted')`
@@ -24,7 +25,8 @@ func scanRelease(row pgx.Row) (store.Release, error) {
 		mig []byte
 	)
 	err := row.Scan(&r.ID, &r.Service, &r.Target, &r.Version, &r.BaselineVersion, &mig, &r.State, &r.StateReason,
-		&r.PolicyVersion, &r.CreatedAt, &r.UpdatedAt, &r.RollbackStartedAt, &r.RollbackDeadline, &r.AutoRollbacks, &r.RollbackAttempted)
+		&r.PolicyVersion, &r.CreatedAt, &r.UpdatedAt, &r.RollbackStartedAt, &r.RollbackDeadline, &r.AutoRollbacks, &r.RollbackAttempted,
+		&r.AnalysisDeadline)
 	if err != nil {
 		return store.Release{}, err
 	}
@@ -33,6 +35,7 @@ func scanRelease(row pgx.Row) (store.Release, error) {
 	}
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	r.RollbackStartedAt, r.RollbackDeadline = utcPtr(r.RollbackStartedAt), utcPtr(r.RollbackDeadline)
+	r.AnalysisDeadline = utcPtr(r.AnalysisDeadline)
 	return r, nil
 }
 
@@ -40,11 +43,12 @@ func scanRelease(row pgx.Row) (store.Release, error) {
 func normRelease(r store.Release) store.Release {
 	r.CreatedAt, r.UpdatedAt = ts(r.CreatedAt), ts(r.UpdatedAt)
 	r.RollbackStartedAt, r.RollbackDeadline = tsPtr(r.RollbackStartedAt), tsPtr(r.RollbackDeadline)
+	r.AnalysisDeadline = tsPtr(r.AnalysisDeadline)
 	return r
 }
 
 // CreateRelease inserts r in one transaction; see store.Releases.
-func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, body []byte, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
 	if err := validState(r.State); err != nil {
 		return store.Release{}, nil, err
 	}
@@ -86,17 +90,14 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 			}
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO releases (`+releaseCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			r.ID, r.Service, r.Target, r.Version, r.BaselineVersion, mig, r.State, r.StateReason,
-			r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted)
+			r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted,
+			r.AnalysisDeadline)
 		if err != nil {
 			return err
 		}
 		if idem != nil {
-			body, err := responseBody(r)
-			if err != nil {
-				return err
-			}
 			if err := saveIdempotent(ctx, tx, *idem, 201, body); err != nil {
 				return err
 			}
@@ -117,11 +118,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	case err != nil:
 		return store.Release{}, nil, s.createError(ctx, err, r)
 	case stored != nil:
-		var first store.Release
-		if err := json.Unmarshal(stored.Body, &first); err != nil {
-			return store.Release{}, nil, fmt.Errorf("decode stored response for idempotency key %q: %w", idem.Key, err)
-		}
-		return first, stored, nil
+		return store.Release{}, stored, nil
 	}
 	return out, nil, nil
 }
@@ -135,7 +132,7 @@ func (s *Store) createError(ctx context.Context, err error, r store.Release) err
 		active *store.ActiveReleaseError
 	)
 	switch {
-	case errors.As(err, &active), errors.Is(err, store.ErrNotFound):
+	case errors.As(err, &active), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrUnavailable):
 		return err
 	case errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "releases_one_active":
 		a, rerr := scanRelease(s.pool.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases
@@ -160,15 +157,4 @@ func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error
 		return store.Release{}, translate(err, "get release")
 	}
 	return r, nil
-}
-
-// responseBody is the stored answer to an idempotent create: the release
-// as store.EncodeJSON writes it (trailing newline included), the
-// bytes an HTTP handler sends for it.
-func responseBody(r store.Release) ([]byte, error) {
-	b, err := store.EncodeJSON(r)
-	if err != nil {
-		return nil, fmt.Errorf("encode release: %w", err)
-	}
-	return b, nil
 }

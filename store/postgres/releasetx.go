@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -152,15 +152,17 @@ func (t *releaseTx) UpdateRelease(ctx context.Context, r store.Release) error {
 		r.UpdatedAt = t.rel.UpdatedAt
 	}
 	_, err := t.tx.Exec(ctx, `UPDATE releases SET state = $2, state_reason = $3, updated_at = $4,
-		rollback_started_at = $5, rollback_deadline = $6, auto_rollbacks = $7, rollback_attempted = $8
+		rollback_started_at = $5, rollback_deadline = $6, auto_rollbacks = $7, rollback_attempted = $8,
+		analysis_deadline = $9
 		WHERE id = $1`, r.ID, r.State, r.StateReason, r.UpdatedAt,
-		r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted)
+		r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted, r.AnalysisDeadline)
 	if err != nil {
 		return translate(err, "update release")
 	}
 	t.rel.State, t.rel.StateReason, t.rel.UpdatedAt = r.State, r.StateReason, r.UpdatedAt
 	t.rel.RollbackStartedAt, t.rel.RollbackDeadline = r.RollbackStartedAt, r.RollbackDeadline
 	t.rel.AutoRollbacks, t.rel.RollbackAttempted = r.AutoRollbacks, r.RollbackAttempted
+	t.rel.AnalysisDeadline = r.AnalysisDeadline
 	return nil
 }
 
@@ -174,7 +176,7 @@ func (t *releaseTx) Audit(ctx context.Context, e store.AuditEntry) error {
 	return appendAudit(ctx, t.tx, e)
 }
 
-func (t *releaseTx) Enqueue(ctx context.Context, msgs ...notify.Message) error {
+func (t *releaseTx) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
 	for _, m := range msgs {
 		if m.ReleaseID == "" {
 			m.ReleaseID = t.rel.ID

@@ -10,7 +10,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 	"github.com/canaryjudge/canaryjudge/store/postgres"
 )
@@ -30,7 +30,7 @@ func seed(t *testing.T, s *postgres.Store, ids ...string) {
 	for i, id := range ids {
 		r := store.Release{ID: id, Service: "payments", Target: fmt.Sprintf("t%d", i), Version: "v2", BaselineVersion: "v1",
 			State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}
-		if _, _, err := s.CreateRelease(ctx, r, nil, store.AuditEntry{Action: "release:create"}); err != nil {
+		if _, _, err := s.CreateRelease(ctx, r, nil, nil, store.AuditEntry{Action: "release:create"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func TestFailedUnitLeavesNoRows(t *testing.T) {
 		r.State = judge.StateRollingBack
 		_ = tx.UpdateRelease(ctx, r)
 		_ = tx.Audit(ctx, store.AuditEntry{Action: "analysis", At: t0})
-		_ = tx.Enqueue(ctx, notify.Message{Kind: notify.KindPage, CreatedAt: t0}, notify.Message{Kind: notify.KindInfo, CreatedAt: t0})
+		_ = tx.Enqueue(ctx, outbox.Message{Kind: outbox.KindPage, CreatedAt: t0}, outbox.Message{Kind: outbox.KindInfo, CreatedAt: t0})
 		_ = tx.SaveIdempotent(ctx, store.Idem{Scope: "s", Key: "k", Hash: "h"}, 200, []byte(`{}`))
 		_, _, _ = tx.CountRollbacks(ctx, t0)
 	}
@@ -83,7 +83,7 @@ func TestFailedUnitLeavesNoRows(t *testing.T) {
 			var counts [5]int
 			var state string
 			if err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM analyses), (SELECT count(*) FROM decisions),
-				(SELECT count(*) FROM outbox), (SELECT count(*) FROM idempotency), (SELECT count(*) FROM audit_log),
+				(SELECT count(*) FROM outbox), (SELECT count(*) FROM idempotency), (SELECT count(*) FROM audit_log WHERE release_id = 'r1'),
 				(SELECT state FROM releases WHERE id = 'r1')`).Scan(&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &state); err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestActiveIndexBackstop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		r := store.Release{ID: "loser", Service: "payments", Target: "eu-1", State: judge.StateBaking, CreatedAt: t0, UpdatedAt: t0}
-		_, _, err := s.CreateRelease(ctx, r, nil, store.AuditEntry{Action: "release:create"})
+		_, _, err := s.CreateRelease(ctx, r, nil, nil, store.AuditEntry{Action: "release:create"})
 		done <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // the create passes its check and waits on the index
@@ -158,6 +158,21 @@ func TestAuditLogAppendOnly(t *testing.T) {
 	for _, sql := range []string{`UPDATE audit_log SET actor = 'mallory'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
 		if _, err := s.Pool().Exec(ctx, sql); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: err = %v, want refused as append-only", sql, err)
+		}
+	}
+}
+
+// TestNameRuleMatchesSchema: store.ValidName, the one name rule in Go, and
+// the CHECK on services.name accept exactly the same names.
+func TestNameRuleMatchesSchema(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Open(t)
+	names := []string{"a", "checkout", "my-svc.v2_x", "0day", strings.Repeat("a", 63), strings.Repeat("a", 64),
+		"", "A", "-x", ".x", "_x", "a b", "ä", "a/b", "a:b", "a\nb", "x-", "9"}
+	for _, n := range names {
+		_, err := s.Pool().Exec(ctx, `INSERT INTO services (name) VALUES ($1)`, n)
+		if inSchema := err == nil; inSchema != store.ValidName(n) {
+			t.Errorf("%q: schema accepts %v (%v), ValidName %v", n, inSchema, err, store.ValidName(n))
 		}
 	}
 }

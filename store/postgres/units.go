@@ -47,6 +47,18 @@ func (s *Store) InRelease(ctx context.Context, id string, fn func(tx store.Relea
 // call, even when fn leaves it rolling_back. fn's error rolls back that one
 // release and stops the sweep.
 func (s *Store) SweepStuck(ctx context.Context, now time.Time, limit int, fn func(tx store.ReleaseTx) error) (int, error) {
+	return s.sweep(ctx, "state = 'rolling_back' AND rollback_deadline < $1", "rollback_deadline", now, limit, fn)
+}
+
+// SweepStale is SweepStuck for baking releases past their analysis
+// deadline.
+func (s *Store) SweepStale(ctx context.Context, now time.Time, limit int, fn func(tx store.ReleaseTx) error) (int, error) {
+	return s.sweep(ctx, "state = 'baking' AND analysis_deadline < $1", "analysis_deadline", now, limit, fn)
+}
+
+// sweep runs fn on each release matching where ($1 is now), by the
+// deadline column, one transaction each, skipping locked rows.
+func (s *Store) sweep(ctx context.Context, where, deadline string, now time.Time, limit int, fn func(tx store.ReleaseTx) error) (int, error) {
 	now = ts(now)
 	handled := 0
 	seen := []string{}
@@ -57,8 +69,8 @@ func (s *Store) SweepStuck(ctx context.Context, now time.Time, limit int, fn fun
 		)
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			r, err := scanRelease(tx.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases
-				WHERE state = 'rolling_back' AND rollback_deadline < $1 AND NOT (id = ANY($2))
-				ORDER BY rollback_deadline, id LIMIT 1 FOR UPDATE SKIP LOCKED`, now, seen))
+				WHERE `+where+` AND NOT (id = ANY($2))
+				ORDER BY `+deadline+`, id LIMIT 1 FOR UPDATE SKIP LOCKED`, now, seen))
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -42,7 +42,7 @@ func release(id, service, target string) store.Release {
 
 func create(t *testing.T, s store.Full, r store.Release) store.Release {
 	t.Helper()
-	got, stored, err := s.CreateRelease(context.Background(), r, nil, store.AuditEntry{Actor: "test", Action: "release:create"})
+	got, stored, err := s.CreateRelease(context.Background(), r, nil, nil, store.AuditEntry{Actor: "test", Action: "release:create"})
 	if err != nil || stored != nil {
 		t.Fatalf("CreateRelease %s: stored %v, err %v", r.ID, stored, err)
 	}
@@ -79,10 +79,17 @@ func decision(a judge.Action, r judge.Reason, to judge.State, automatic bool, at
 		CreatedAt: at}
 }
 
-func message(kind string, at time.Time) notify.Message {
-	return notify.Message{Kind: kind, Summary: "payments v2: " + kind, Severity: notify.SeverityCritical,
-		Details: json.RawMessage(`{"action":"escalate","reason":"rollback_cap"}`),
-		Sink:    judge.Sink{Kind: notify.SinkWebhook, URL: "https://hooks.example/cj", Events: []string{"page"}}, CreatedAt: at}
+// hook is the sink messages go to unless a test says otherwise: sink 0 of
+// policy version 1.
+var hook = judge.Sink{Kind: outbox.SinkWebhook, URL: "https://hooks.example/cj", Secret: "hook-secret", Events: []string{"page"}}
+
+func message(kind string, at time.Time) outbox.Message {
+	return messageTo(kind, at, outbox.RefOf(1, 0, hook))
+}
+
+func messageTo(kind string, at time.Time, ref outbox.SinkRef) outbox.Message {
+	return outbox.Message{Kind: kind, Summary: "payments v2: " + kind, Severity: outbox.SeverityCritical,
+		Details: json.RawMessage(`{"action":"escalate","reason":"rollback_cap"}`), Sink: ref, CreatedAt: at}
 }
 
 // sameJSON compares two JSON documents by meaning (PostgreSQL's jsonb

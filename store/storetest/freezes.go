@@ -79,10 +79,10 @@ func testFreezes(t *testing.T, s store.Full) {
 	if list, _ := s.ListFreezes(ctx, now); len(list) != 1 || list[0].Reason != "changed" {
 		t.Fatalf("ListFreezes after replace = %+v", list)
 	}
-	log, err := s.AuditLog(ctx, "", 0)
+	log, err := s.AuditLog(ctx, store.AuditQuery{})
 	last := len(log) - 1
-	if err != nil || last < 1 || log[last].Action != "freeze:put" || log[last].ID <= log[last-1].ID || !log[last].At.Equal(t0) ||
-		log[0].Action != "release:create" {
+	if err != nil || last < 2 || log[last].Action != "freeze:put" || log[last].ID <= log[last-1].ID || !log[last].At.Equal(t0) ||
+		log[0].Action != "policy:put" || log[1].Action != "release:create" {
 		t.Fatalf("audit log = %+v, %v; want every entry, oldest first, freeze:put's At defaulting to the freeze's", log, err)
 	}
 }

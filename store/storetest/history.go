@@ -113,11 +113,11 @@ func testVerdictHistory(t *testing.T, s store.Full) {
 
 func testTokens(t *testing.T, s store.Full) {
 	ctx := context.Background()
-	tok := store.Token{ID: "tok1", Name: "spinnaker", Scopes: []string{"releases:write", "policies:read"}, CreatedAt: odd}
-	if err := s.CreateToken(ctx, tok, []byte{0xde, 0xad, 0xbe, 0xef}); err != nil {
+	tok := store.Token{ID: "tok1", Name: "spinnaker", Scopes: []string{"judge", "read"}, Services: []string{"checkout"}, CreatedAt: odd}
+	if err := s.CreateToken(ctx, tok, []byte{0xde, 0xad, 0xbe, 0xef}, store.AuditEntry{Actor: "admin", Action: "token:create"}); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	if err := s.CreateToken(ctx, store.Token{ID: "tok2", Name: "bare", CreatedAt: t0}, []byte{0x01}); err != nil {
+	if err := s.CreateToken(ctx, store.Token{ID: "tok2", Name: "bare", CreatedAt: t0}, []byte{0x01}, store.AuditEntry{}); err != nil {
 		t.Fatalf("CreateToken without scopes: %v", err)
 	}
 	got, err := s.TokenByHash(ctx, []byte{0xde, 0xad, 0xbe, 0xef})
@@ -127,8 +127,8 @@ func testTokens(t *testing.T, s store.Full) {
 		t.Fatalf("TokenByHash: %v", err)
 	}
 	deepEqual(t, "token", got, want)
-	if bare, err := s.TokenByHash(ctx, []byte{0x01}); err != nil || bare.Scopes == nil || len(bare.Scopes) != 0 {
-		t.Fatalf("token without scopes = %#v, %v; want an empty list", bare, err)
+	if bare, err := s.TokenByHash(ctx, []byte{0x01}); err != nil || bare.Scopes == nil || len(bare.Scopes) != 0 || bare.Services == nil {
+		t.Fatalf("token without scopes = %#v, %v; want empty lists", bare, err)
 	}
 	if _, err := s.TokenByHash(ctx, []byte{0xde, 0xad}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("TokenByHash of an unknown hash: %v, want ErrNotFound", err)
@@ -137,11 +137,44 @@ func testTokens(t *testing.T, s store.Full) {
 		tok  store.Token
 		hash []byte
 	}{
-		"same hash": {store.Token{ID: "tok3", CreatedAt: t0}, []byte{0xde, 0xad, 0xbe, 0xef}},
-		"same id":   {store.Token{ID: "tok1", CreatedAt: t0}, []byte{0x02}},
+		"same hash": {store.Token{ID: "tok3", Name: "x3", CreatedAt: t0}, []byte{0xde, 0xad, 0xbe, 0xef}},
+		"same id":   {store.Token{ID: "tok1", Name: "x4", CreatedAt: t0}, []byte{0x02}},
+		"same name": {store.Token{ID: "tok5", Name: "spinnaker", CreatedAt: t0}, []byte{0x03}},
 	} {
-		if err := s.CreateToken(ctx, tc.tok, tc.hash); !errors.Is(err, store.ErrConflict) {
+		if err := s.CreateToken(ctx, tc.tok, tc.hash, store.AuditEntry{Action: "token:create"}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("CreateToken with the %s: %v, want ErrConflict", name, err)
 		}
+	}
+	testTokenLifecycle(t, s)
+}
+
+// testTokenLifecycle: uses are recorded, the list never shows a hash, and
+// a revoked token stops authenticating at once.
+func testTokenLifecycle(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	used := t0.Add(time.Hour)
+	if err := s.TouchToken(ctx, "tok1", used); err != nil {
+		t.Fatalf("TouchToken: %v", err)
+	}
+	if err := s.TouchToken(ctx, "tok1", t0); err != nil { // never backwards
+		t.Fatalf("TouchToken: %v", err)
+	}
+	list, err := s.ListTokens(ctx)
+	if err != nil || len(list) != 2 || list[0].Name != "bare" || list[1].Name != "spinnaker" ||
+		list[1].LastUsedAt == nil || !list[1].LastUsedAt.Equal(used) || list[0].LastUsedAt != nil {
+		t.Fatalf("ListTokens = %+v, %v; want bare then spinnaker, last used %v", list, err, used)
+	}
+	if err := s.DeleteToken(ctx, "spinnaker", store.AuditEntry{At: used, Actor: "admin", Action: "token:revoke"}); err != nil {
+		t.Fatalf("DeleteToken: %v", err)
+	}
+	if _, err := s.TokenByHash(ctx, []byte{0xde, 0xad, 0xbe, 0xef}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a revoked token still authenticates: %v", err)
+	}
+	if err := s.DeleteToken(ctx, "spinnaker", store.AuditEntry{Action: "token:revoke"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second revoke: %v, want ErrNotFound", err)
+	}
+	log, err := s.AuditLog(ctx, store.AuditQuery{})
+	if err != nil || len(log) != 2 || log[0].Action != "token:create" || log[1].Action != "token:revoke" || log[1].Actor != "admin" {
+		t.Fatalf("token audit = %+v, %v; want create then revoke (failed calls and empty actions leave none)", log, err)
 	}
 }

@@ -47,8 +47,18 @@ func Run(t *testing.T, newStore Factory) {
 		{"RollbackCapConcurrent", testRollbackCapConcurrent},
 		{"SweepLimitAndOrder", testSweepLimitAndOrder},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxFairness", testOutboxFairness},
+		{"OutboxOrderAcrossVersions", testOutboxOrderAcrossVersions},
+		{"OutboxNotifySink", testOutboxNotifySink},
+		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},
+		{"UnitAbortedByFailedAuditOrEnqueue", testUnitAbortedByFailedAuditOrEnqueue},
+		{"ContextCancelled", testContextCancelled},
+		{"SchemaRefusals", testSchemaRefusals},
+		{"ListReleases", testListReleases},
+		{"AuditQuery", testAuditQuery},
+		{"SweepStale", testSweepStale},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/notify"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -35,7 +35,7 @@ func writeAll(ctx context.Context, tx store.ReleaseTx, at time.Time) error {
 		Input: json.RawMessage(`{"window":1}`), Output: json.RawMessage(`{"action":"rollback"}`)}); err != nil {
 		return err
 	}
-	if err := tx.Enqueue(ctx, message(notify.KindPage, at)); err != nil {
+	if err := tx.Enqueue(ctx, message(outbox.KindPage, at)); err != nil {
 		return err
 	}
 	return tx.SaveIdempotent(ctx, store.Idem{Scope: "POST analyses", Key: "k", Hash: "h"}, 200, []byte(`{"action":"rollback"}`))
@@ -75,11 +75,11 @@ func testUnitCommits(t *testing.T, s store.Full) {
 		!d.Automatic || d.Decision.Action != judge.ActionRollback || d.Decision.Evidence.Guard["window"] != "1h0m0s" || !d.CreatedAt.Equal(atUS) {
 		t.Fatalf("LatestDecision = %+v, %v", d, err)
 	}
-	log, err := s.AuditLog(ctx, "r1", 1)
+	log, err := s.AuditLog(ctx, store.AuditQuery{ReleaseID: "r1", Desc: true, Limit: 1})
 	if err != nil || len(log) != 1 || log[0].Action != "analysis" || log[0].Service != "payments" {
-		t.Fatalf("AuditLog(limit 1) = %+v, %v; want the newest entry", log, err)
+		t.Fatalf("AuditLog(newest, limit 1) = %+v, %v; want the newest entry", log, err)
 	}
-	if all, err := s.AuditLog(ctx, "r1", 0); err != nil || len(all) != 2 || all[0].Action != "release:create" || all[1].ID <= all[0].ID {
+	if all, err := s.AuditLog(ctx, store.AuditQuery{ReleaseID: "r1"}); err != nil || len(all) != 2 || all[0].Action != "release:create" || all[1].ID <= all[0].ID {
 		t.Fatalf("AuditLog = %+v, %v; want create then analysis, oldest first", all, err)
 	}
 	sameJSON(t, "audit input", log[0].Input, []byte(`{"window":1}`))
@@ -127,7 +127,7 @@ func assertUntouched(t *testing.T, s store.Full, before store.Release) {
 	if d, err := s.LatestDecision(ctx, before.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("decision after rollback: %+v, %v", d, err)
 	}
-	if log, _ := s.AuditLog(ctx, "", 0); len(log) != 1 || log[0].Action != "release:create" {
+	if log, _ := s.AuditLog(ctx, store.AuditQuery{ReleaseID: before.ID}); len(log) != 1 || log[0].Action != "release:create" {
 		t.Fatalf("audit after rollback: %+v; want only the create entry", log)
 	}
 	if msgs, err := s.Claim(ctx, t0.Add(time.Hour), 10, time.Minute); err != nil || len(msgs) != 0 {

@@ -1,0 +1,153 @@
+package server
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// Pages: limit from 1 to maxPage, defaultPage when absent. A page that
+// has more after it says so with next_cursor; the last page has none, so
+// nothing is ever dropped silently.
+const (
+	defaultPage = 50
+	maxPage     = 500
+)
+
+func pageLimit(r *http.Request, v *judge.ValidationError) int {
+	raw := r.URL.Query().Get("limit")
+	if raw == "" {
+		return defaultPage
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPage {
+		v.Add("limit", fmt.Sprintf("must be an integer from 1 to %d", maxPage))
+		return defaultPage
+	}
+	return n
+}
+
+func encodeCursor(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func decodeCursor(r *http.Request) (string, bool) {
+	raw := r.URL.Query().Get("cursor")
+	if raw == "" {
+		return "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	return string(b), err == nil
+}
+
+// getReleases lists releases newest first (GET /v1/releases): on-call's
+// "what is halted right now" is ?state=halted.
+func (s *Server) getReleases(w http.ResponseWriter, r *http.Request) error {
+	v := &judge.ValidationError{}
+	qv := r.URL.Query()
+	q := store.ReleaseQuery{Service: qv.Get("service"), Target: qv.Get("target"), State: judge.State(qv.Get("state")),
+		Services: allowedServices(r)}
+	for _, f := range []struct{ name, val string }{{"service", q.Service}, {"target", q.Target}} {
+		if f.val != "" && !store.ValidName(f.val) {
+			v.Add(f.name, "must be "+store.NameRule)
+		}
+	}
+	if q.State != "" && !slices.Contains(judge.States, q.State) {
+		v.Add("state", fmt.Sprintf("must be one of %v", judge.States))
+	}
+	limit := pageLimit(r, v)
+	if c, ok := decodeCursor(r); ok || qv.Get("cursor") != "" {
+		ns, id, found := strings.Cut(c, ":")
+		n, err := strconv.ParseInt(ns, 10, 64)
+		if !ok || !found || err != nil || id == "" {
+			v.Add("cursor", "is not a cursor returned by this endpoint")
+		} else {
+			at := time.Unix(0, n).UTC()
+			q.AfterAt, q.AfterID = &at, id
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if q.Service != "" {
+		if err := allowService(r, q.Service); err != nil {
+			return err
+		}
+	}
+	q.Limit = limit + 1
+	rows, err := s.store.ListReleases(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	resp := map[string]any{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		resp["next_cursor"] = encodeCursor(fmt.Sprintf("%d:%s", last.CreatedAt.UnixNano(), last.ID))
+	}
+	resp["releases"] = rows
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// auditPage reads one page of the audit log and writes it.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q store.AuditQuery) error {
+	v := &judge.ValidationError{}
+	limit := pageLimit(r, v)
+	if c, ok := decodeCursor(r); ok || r.URL.Query().Get("cursor") != "" {
+		id, err := strconv.ParseInt(c, 10, 64)
+		if !ok || err != nil || id < 0 {
+			v.Add("cursor", "is not a cursor returned by this endpoint")
+		}
+		q.AfterID = id
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	q.Limit = limit + 1
+	rows, err := s.store.AuditLog(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	resp := map[string]any{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		resp["next_cursor"] = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
+	}
+	resp["entries"] = rows
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// getAudit pages through a release's audit log, oldest first.
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	if _, err := s.store.GetRelease(r.Context(), id); err != nil {
+		return err
+	}
+	return s.auditPage(w, r, store.AuditQuery{ReleaseID: id})
+}
+
+// getAuditLog pages through the whole audit log (policy, token and freeze
+// changes included), newest first, optionally for one service. A token
+// limited to services must name one of them.
+func (s *Server) getAuditLog(w http.ResponseWriter, r *http.Request) error {
+	svc := r.URL.Query().Get("service")
+	if svc != "" && !store.ValidName(svc) {
+		return badRequest("service", "must be "+store.NameRule)
+	}
+	if svcs := allowedServices(r); svcs != nil && svc == "" {
+		return forbidden("this token is limited to services; pass service= one of " + strings.Join(svcs, ", "))
+	}
+	if err := allowService(r, svc); svc != "" && err != nil {
+		return err
+	}
+	return s.auditPage(w, r, store.AuditQuery{Service: svc, Desc: true})
+}

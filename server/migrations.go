@@ -1,0 +1,58 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// migrationCheckRequest is the body of POST /v1/migrations/check.
+type migrationCheckRequest struct {
+	SQL *string `json:"sql"`
+}
+
+// migrationCheckResponse is the classifier's answer, plus whether it
+// blocks an automatic rollback.
+type migrationCheckResponse struct {
+	judge.MigrationCheck
+	NeedsHuman bool `json:"needs_human"`
+}
+
+// postMigrationCheck classifies one migration's SQL (a goose file or
+// plain SQL), statelessly: the same answer `canaryjudge migrations check`
+// gives for a file.
+func (s *Server) postMigrationCheck(w http.ResponseWriter, r *http.Request) error {
+	if s.classifier == nil {
+		return errStatus(http.StatusNotImplemented, "no-classifier", "No migration classifier",
+			"this server was built without the SQL classifier; use `canaryjudge migrations check`")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return badRequest("body", "must be valid UTF-8")
+	}
+	var req migrationCheckRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return err
+	}
+	switch {
+	case req.SQL == nil || strings.TrimSpace(*req.SQL) == "":
+		return badRequest("sql", "required: the migration's SQL (a goose file or plain SQL)")
+	case len(*req.SQL) > engine.MaxMigrationSQL:
+		return badRequest("sql", fmt.Sprintf("at most %d bytes, got %d", engine.MaxMigrationSQL, len(*req.SQL)))
+	case strings.IndexByte(*req.SQL, 0) >= 0:
+		return badRequest("sql", "must not contain NUL bytes (PostgreSQL would refuse the migration)")
+	}
+	check, err := s.classifier.Classify(r.Context(), *req.SQL)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, migrationCheckResponse{MigrationCheck: check, NeedsHuman: check.NeedsHuman()})
+	return nil
+}

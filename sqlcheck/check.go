@@ -1,0 +1,146 @@
+// Package sqlcheck classifies PostgreSQL migrations as expand, contract,
+// incompatible or unknown with PostgreSQL's own parser (libpg_query via
+// cgo), so that canaryjudge rolls back automatically only across schema
+// changes the previous release still works with. It is the only package
+// that links the parser; the rest of canaryjudge sees it through
+// engine.MigrationClassifier and judge's result types.
+package sqlcheck
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// Checker classifies migrations one after another. It remembers the
+// column types the migrations it has read declare, so a type change in a
+// later file is judged against the type an earlier file gave the column.
+// A Checker is not safe for concurrent use; Classifier is.
+type Checker struct{ cat catalog }
+
+// New returns a Checker that knows no schema yet.
+func New() *Checker { return &Checker{cat: catalog{}} }
+
+// Classifier classifies one migration at a time with a fresh Checker; it
+// is what the engine and the HTTP endpoint use.
+type Classifier struct{}
+
+// Classify implements engine.MigrationClassifier.
+func (Classifier) Classify(ctx context.Context, sql string) (judge.MigrationCheck, error) {
+	return New().Check(ctx, sql)
+}
+
+// migration is the state of classifying one migration.
+type migration struct {
+	cat         catalog
+	created     map[string]bool // "rel:name", "index:name", "type:name", ... made by this migration
+	newCols     map[string]bool // "rel.col" added by this migration → has a default
+	nullChecks  map[string]string
+	notNull     map[string]bool // "rel.col" with a validated CHECK (col IS NOT NULL)
+	lockTimeout bool
+	warnedLock  bool
+	goose, noTx bool
+	findings    []judge.MigrationFinding
+	warnings    []judge.MigrationFinding
+}
+
+// Check classifies one migration: the Up part of a goose file, or plain
+// SQL. Parse errors are findings (unknown), never errors; the error is
+// only the context's.
+func (c *Checker) Check(ctx context.Context, sql string) (judge.MigrationCheck, error) {
+	m := &migration{cat: c.cat, created: map[string]bool{}, newCols: map[string]bool{},
+		nullChecks: map[string]string{}, notNull: map[string]bool{}}
+	if why := validInput(sql); why != "" {
+		m.find(&statement{n: 1, line: 1, text: sql}, "invalid-input", "the migration "+why)
+		return m.result(), nil
+	}
+	chunks := []chunk{{text: sql, line: 1}}
+	var gooseErr *gooseError
+	if isGoose(sql) {
+		g, err := splitGoose(sql)
+		if err != nil {
+			gooseErr, _ = err.(*gooseError)
+		}
+		chunks, m.goose, m.noTx = g.chunks, true, g.noTx
+	}
+	n := 0
+	for _, ch := range chunks {
+		for _, st := range statementsOf(ch) {
+			if err := ctx.Err(); err != nil {
+				return judge.MigrationCheck{}, err
+			}
+			n++
+			st.n = n
+			m.statement(&st)
+		}
+	}
+	if gooseErr != nil {
+		m.find(&statement{n: n + 1, line: gooseErr.line, text: "(the goose file)"}, "parse-error", gooseErr.Error())
+	}
+	return m.result(), nil
+}
+
+// statement classifies one statement and applies its allow annotations.
+func (m *migration) statement(st *statement) {
+	fi, wi := len(m.findings), len(m.warnings)
+	m.classify(st)
+	if len(m.findings) == fi {
+		m.find(st, "unrecognized-statement", "no rule matched")
+	}
+	for _, a := range st.allows {
+		switch {
+		case a.rule == "" || a.reason == "":
+			m.find(st, "allow-without-reason", fmt.Sprintf("line %d: %q", a.line, strings.TrimSpace(a.rule+" "+a.reason)))
+			continue
+		}
+		for i := fi; i < len(m.findings); i++ {
+			if m.findings[i].Rule == a.rule {
+				m.findings[i].Allowed, a.used = a.reason, true
+			}
+		}
+		for i := wi; i < len(m.warnings); i++ {
+			if m.warnings[i].Rule == a.rule {
+				m.warnings[i].Allowed, a.used = a.reason, true
+			}
+		}
+		if !a.used {
+			m.find(st, "allow-unused", fmt.Sprintf("line %d allows %q, which no finding of this statement carries", a.line, a.rule))
+		}
+	}
+}
+
+// find records a finding of rule id on a statement: a class, or a warning.
+func (m *migration) find(st *statement, id, detail string) {
+	r := ruleByID(id)
+	f := judge.MigrationFinding{Statement: st.n, Line: st.line, SQL: judge.Shorten(st.text, 300), Class: r.Class,
+		Rule: r.ID, Detail: detail, Reason: r.Why, Instead: r.Instead}
+	if r.Warning() {
+		m.warnings = append(m.warnings, f)
+		return
+	}
+	m.findings = append(m.findings, f)
+}
+
+// locks notes that st locks an existing table: without a lock_timeout set
+// before it, the migration may queue every query behind it (warned once).
+func (m *migration) locks(st *statement, what string) {
+	if m.lockTimeout || m.warnedLock {
+		return
+	}
+	m.warnedLock = true
+	m.find(st, "missing-lock-timeout", what)
+}
+
+func (m *migration) result() judge.MigrationCheck {
+	c := judge.MigrationCheck{Findings: m.findings, Warnings: m.warnings}
+	if c.Findings == nil {
+		c.Findings = []judge.MigrationFinding{}
+	}
+	if c.Warnings == nil {
+		c.Warnings = []judge.MigrationFinding{}
+	}
+	c.Verdict()
+	return c
+}

@@ -58,9 +58,6 @@ func judgeCounts(p Policy, m Metric, c, b Count) MetricResult {
 	mr := newMetricResult(m)
 	cc, nanC := countsOf(c)
 	bc, nanB := countsOf(b)
-	if stats.Common {
-		cc, bc = stats.CommonScale(cc, bc)
-	}
 	mr.Canary, mr.Baseline = countStats(c, nanC, cc), countStats(b, nanB, bc)
 	mr.N, mr.M = cc.Points, bc.Points
 	if m.Ceiling != nil {

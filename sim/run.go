@@ -141,18 +141,10 @@ func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target s
 	if err != nil {
 		return Outcome{}, err
 	}
-	canary := sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}
-	baseline := sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}
-	interval := p.Windows.Interval.Duration
+	gen := NewRelease(p, sc, rng)
 	limit := lifetimeWindows(p) + 1
 	for w := 1; w <= limit; w++ {
-		start := time.Duration(w-1) * interval
-		req := engine.AnalysisRequest{
-			Canary:   canary.window(p, start, sc.factors(sc.Canary, w)),
-			Baseline: baseline.window(p, start, sc.factors(sc.Baseline, w)),
-			Window:   &engine.WindowTimes{Start: T0.Add(start), End: T0.Add(start + interval)},
-		}
-		dec, err := d.Analyze(ctx, id, req)
+		dec, err := d.Analyze(ctx, id, gen.Window(w))
 		if err != nil {
 			return Outcome{}, fmt.Errorf("release %s window %d: %w", id, w, err)
 		}
@@ -161,6 +153,33 @@ func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target s
 		}
 	}
 	return Outcome{Action: judge.ActionWait, Reason: "undecided", Windows: limit}, nil
+}
+
+// Release generates the windows of one release of a scenario: each side
+// keeps its instance offsets for the whole release, and windows are
+// stamped from T0 at the policy's interval.
+type Release struct {
+	p                judge.Policy
+	sc               Scenario
+	canary, baseline sideGen
+}
+
+// NewRelease draws a release's offsets from rng.
+func NewRelease(p judge.Policy, sc Scenario, rng *rand.Rand) *Release {
+	return &Release{p: p, sc: sc,
+		canary:   sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)},
+		baseline: sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}}
+}
+
+// Window is the analysis request of window w (1-based).
+func (r *Release) Window(w int) engine.AnalysisRequest {
+	interval := r.p.Windows.Interval.Duration
+	start := time.Duration(w-1) * interval
+	return engine.AnalysisRequest{
+		Canary:   r.canary.window(r.p, start, r.sc.factors(r.sc.Canary, w)),
+		Baseline: r.baseline.window(r.p, start, r.sc.factors(r.sc.Baseline, w)),
+		Window:   &engine.WindowTimes{Start: T0.Add(start), End: T0.Add(start + interval)},
+	}
 }
 
 // offsets draws one side's persistent level multipliers.

@@ -12,12 +12,24 @@ import (
 // percentile or a CPU reading every 10 s follows the one before it. Treating
 // 60 such points as 60 independent ones makes the standard error of their
 // mean too small by a factor that reaches 3 at a lag-1 autocorrelation of
-// 0.8, so small, persistent differences look significant. We model each
-// side's points as AR(1) around its mean and widen the standard error by the
-// exact AR(1) variance factor of a mean of n points. An effective sample size
-// from the lag-1 autocorrelation was chosen over block resampling because it
-// is deterministic, linear in n, needs no tuning of a block length for
-// windows of 5 to 60 points, and is a closed form a user can check by hand.
+// 0.8, so small, persistent differences look significant. We widen each
+// side's standard error by the variance factor f of a mean of n dependent
+// points and report the effective sample size n/f.
+//
+// f comes from the sample autocorrelations at lags 1 to 3 under an
+// "AR(1) plus noise" model, rho_k = r1 * phi^(k-1): r1 is the lag-1
+// autocorrelation (bias-corrected), phi the decay, estimated as
+// (r2 + r3)/(r1 + r2) and never below r1. For a plain AR(1) series phi
+// equals r1 and f is the textbook AR(1) factor. The extra parameter matters
+// for counts: a burst of errors lasting a minute, seen through Poisson noise,
+// has a small lag-1 correlation that decays slowly, and the lag-1-only AR(1)
+// factor underestimated the variance of a window's error rate by half at
+// phi 0.8 in our simulations (canaryjudge simulate), which doubled false
+// rollbacks. Block resampling was rejected: with windows of 5 to 60 points
+// it needs a block length per window and gives noisy, randomised intervals;
+// batch means were measured too and were as noisy. The closed form is
+// deterministic, linear in n and checkable by hand (judge/stats/testdata
+// recomputes it in R).
 
 // Lag1 is the lag-1 sample autocorrelation of xs in time order,
 // sum((x[t]-m)(x[t+1]-m)) / sum((x[t]-m)^2), as R's acf(x)$acf[2]. It is NaN
@@ -63,19 +75,6 @@ func AdjustedRho(r float64, n int) float64 {
 	return max(0, min(MaxRho, rho))
 }
 
-// AR1Inflation is the factor f by which the variance of the mean of n
-// points of a stationary AR(1) series with lag-1 autocorrelation rho exceeds
-// that of n independent points: Var(mean) = sigma^2/n * f, with
-// f = 1 + 2 * sum_{k=1}^{n-1} (1 - k/n) rho^k. The effective sample size is
-// n/f.
-func AR1Inflation(rho float64, n int) float64 {
-	if n < 2 || rho == 0 {
-		return 1
-	}
-	nf := float64(n)
-	s := rho/(1-rho) - rho*(1-math.Pow(rho, nf))/(nf*(1-rho)*(1-rho))
-	return 1 + 2*s
-}
 
 // Moments are what an interval needs of one side's series: its mean, the
 // standard error of that mean honest about autocorrelation, and the
@@ -84,8 +83,8 @@ type Moments struct {
 	N    int     // points
 	Mean float64 // NaN for no points
 	SD   float64 // sample standard deviation (n-1); 0 for n < 2
-	Rho  float64 // autocorrelation used (AdjustedRho), 0 when not estimable
-	NEff float64 // N / AR1Inflation(Rho, N)
+	Rho  float64 // lag-1 autocorrelation (AdjustedRho), 0 when not estimable
+	NEff float64 // N / Inflation(xs)
 	SE   float64 // SD / sqrt(NEff)
 }
 
@@ -111,7 +110,7 @@ func MomentsOf(xs []float64) Moments {
 	}
 	m.SD = math.Sqrt(ss / float64(n-1))
 	m.Rho = AdjustedRho(Lag1(xs), n)
-	m.NEff = float64(n) / inflation(xs, m.Rho)
+	m.NEff = float64(n) / Inflation(xs)
 	m.SE = m.SD / math.Sqrt(m.NEff)
 	return m
 }
@@ -200,74 +199,15 @@ func (c Contrast) PValue() float64 {
 	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Survival(z)
 }
 
-// IPSInflation is the variance inflation factor of the mean of xs from
-// Geyer's initial positive (monotone) sequence estimator of the integrated
-// autocorrelation time, with finite-n weights (1 - k/n); at least 1.
-func IPSInflation(xs []float64) float64 {
-	n := len(xs)
-	if n < 4 {
-		return 1
-	}
-	m := 0.0
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(n)
-	c0 := 0.0
-	for _, x := range xs {
-		c0 += (x - m) * (x - m)
-	}
-	if c0 == 0 {
-		return 1
-	}
-	r := func(k int) float64 {
-		if k == 0 {
-			return 1
-		}
-		s := 0.0
-		for i := 0; i+k < n; i++ {
-			s += (xs[i] - m) * (xs[i+k] - m)
-		}
-		return s / c0 * (1 - float64(k)/float64(n))
-	}
-	tau, prev := -1.0, math.Inf(1)
-	for k := 0; k+1 < n; k += 2 {
-		g := r(k) + r(k+1)
-		if g <= 0 {
-			break
-		}
-		g = min(g, prev)
-		tau += 2 * g
-		prev = g
-	}
-	return max(1, tau)
-}
+// MaxPhi caps the estimated decay: past it a window of 60 points holds a
+// handful of independent observations whatever the estimate says, and the
+// estimate of phi itself is too noisy to follow.
+const MaxPhi = 0.9
 
-// LRV selects the long-run variance estimator (experiment).
-var LRV = "arma"
-
-// Common pools the count scale (experiment).
-var Common = false
-
-// TCorrect widens estimated count scales by (t/z)^2 (experiment).
-var TCorrect = true
-
-func inflation(xs []float64, rho float64) float64 {
-	switch LRV {
-	case "ips":
-		return IPSInflation(xs)
-	case "max":
-		return max(IPSInflation(xs), AR1Inflation(rho, len(xs)))
-	case "arma":
-		return ARMAInflation(xs)
-	}
-	return AR1Inflation(rho, len(xs))
-}
-
-// ARMAInflation models the autocorrelation as rho_k = r1 * phi^(k-1)
-// (AR(1) plus white noise: bursts seen through Poisson noise), with phi
-// estimated from lags 1-3 as (r2 + r3)/(r1 + r2).
-func ARMAInflation(xs []float64) float64 {
+// Inflation is the variance factor f of the mean of xs (time order) under
+// the AR(1)-plus-noise model above: f = 1 + 2 sum_{k=1}^{n-1} (1 - k/n)
+// r1 phi^(k-1), at least 1. Fewer than 6 points, or r1 <= 0, give 1.
+func Inflation(xs []float64) float64 {
 	n := len(xs)
 	if n < 6 {
 		return 1
@@ -279,7 +219,7 @@ func ARMAInflation(xs []float64) float64 {
 	}
 	phi := r1
 	if d := r[1] + r[2]; d > 0 {
-		phi = max(r1, min(ARMAMaxPhi, (r[2]+r[3])/d+1.0/float64(n)))
+		phi = max(r1, min(MaxPhi, (r[2]+r[3])/d+1.0/float64(n)))
 	}
 	nf := float64(n)
 	s := 0.0
@@ -287,7 +227,7 @@ func ARMAInflation(xs []float64) float64 {
 	for k := 1; k < n; k++ {
 		s += (1 - float64(k)/nf) * pk
 		pk *= phi
-		if pk < 1e-6 {
+		if pk == 0 {
 			break
 		}
 	}
@@ -320,6 +260,3 @@ func acf(xs []float64, K int) []float64 {
 	}
 	return out
 }
-
-// ARMAMaxPhi caps the estimated decay (experiment).
-var ARMAMaxPhi = 0.9

@@ -72,7 +72,7 @@ func TestMomentsMatchR(t *testing.T) {
 		}{
 			{"lag1", Lag1(x), float64(s.Lag1)},
 			{"rho", m.Rho, float64(s.Rho)},
-			{"inflation", AR1Inflation(m.Rho, len(x)), float64(s.Inflation)},
+			{"inflation", Inflation(x), float64(s.Inflation)},
 			{"mean", m.Mean, float64(s.Mean)},
 			{"sd", m.SD, float64(s.SD)},
 			{"neff", m.NEff, float64(s.NEff)},

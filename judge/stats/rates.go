@@ -21,8 +21,9 @@ import (
 // Real counts are noisier than Poisson: errors come in bursts, and points
 // of one window are autocorrelated. Each side's counts are therefore divided
 // by a scale before the test (quasi-likelihood "effective counts"): the
-// Pearson dispersion relative to the binomial (at least 1), times the AR(1)
-// variance factor of the Pearson residuals, times 1 - rate (the binomial's
+// Pearson dispersion relative to the binomial (at least 1), times the
+// variance factor of the Pearson residuals' autocorrelation (Inflation),
+// times 1 - rate (the binomial's
 // own variance, which matters for common events such as a success rate of
 // 95 %: without it the Poisson test would be 20 times too wide). With a scale
 // of 1 every figure equals R's poisson.test, binom.test and their intervals.
@@ -64,38 +65,17 @@ func CountsOf(events, total []float64) Counts {
 	p := c.Events / c.Total
 	q := max(1-p, 0.5/c.Total) // never 0: half an event's worth
 	c.Q = q
-	if p > 0 && c.Points >= 2 {
-		res := make([]float64, 0, c.Points)
-		x2 := 0.0
-		for i, n := range total {
-			if n > 0 {
-				r := (events[i] - n*p) / math.Sqrt(n*p*q)
-				res = append(res, r)
-				x2 += r * r
-			}
-		}
-		c.Dispersion = max(1, x2/float64(c.Points-1))
-		c.Rho = AdjustedRho(Lag1(res), len(res))
-	}
-	extra := c.Dispersion
+	extra := 1.0
 	if res := pearson(events, total, p, q); len(res) >= 2 {
-		f := inflation(res, c.Rho)
-		extra *= f
-		if TCorrect && extra > 1 {
-			nu := max(1, float64(len(res))/f-1)
-			k := TQuantile(0.95, nu) / TQuantile(0.95, math.Inf(1))
-			extra *= k * k
+		x2 := 0.0
+		for _, r := range res {
+			x2 += r * r
 		}
+		c.Dispersion = max(1, x2/float64(len(res)-1))
+		c.Rho = AdjustedRho(Lag1(res), len(res))
+		extra = c.Dispersion * Inflation(res)
 	}
 	c.Scale = extra * q
-	if LRV == "block" || LRV == "maxblock" {
-		b := blockScale(events, total, p, q, 5)
-		if LRV == "block" {
-			c.Scale = b
-		} else {
-			c.Scale = max(c.Scale, b)
-		}
-	}
 	return c
 }
 
@@ -190,6 +170,8 @@ func CompareRates(c, b Counts, alpha float64) RateComparison {
 	return r
 }
 
+// pearson returns the Pearson residuals of points with traffic against
+// the binomial with rate p (nil when p is 0: nothing to disperse).
 func pearson(events, total []float64, p, q float64) []float64 {
 	if !(p > 0) {
 		return nil
@@ -201,41 +183,4 @@ func pearson(events, total []float64, p, q float64) []float64 {
 		}
 	}
 	return res
-}
-
-func blockScale(events, total []float64, p, q float64, size int) float64 {
-	var be, bt []float64
-	for i := 0; i < len(total); i += size {
-		e, t := 0.0, 0.0
-		for j := i; j < min(i+size, len(total)); j++ {
-			e += events[j]
-			t += total[j]
-		}
-		if t > 0 {
-			be, bt = append(be, e), append(bt, t)
-		}
-	}
-	if len(be) < 3 || !(p > 0) {
-		return q
-	}
-	res := pearson(be, bt, p, q)
-	x2 := 0.0
-	for _, r := range res {
-		x2 += r * r
-	}
-	d := max(1, x2/float64(len(res)-1))
-	rho := AdjustedRho(Lag1(res), len(res))
-	return d * q * AR1Inflation(rho, len(res))
-}
-
-// CommonScale pools the two sides' overdispersion (weighted by points) and
-// applies it to both: each side keeps its own binomial factor Q.
-func CommonScale(c, b Counts) (Counts, Counts) {
-	if c.Q == 0 || b.Q == 0 || c.Points+b.Points < 3 {
-		return c, b
-	}
-	wc, wb := float64(max(c.Points-1, 0)), float64(max(b.Points-1, 0))
-	extra := (c.Scale/c.Q*wc + b.Scale/b.Q*wb) / (wc + wb)
-	c.Scale, b.Scale = extra*c.Q, extra*b.Q
-	return c, b
 }

@@ -40,12 +40,12 @@ func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	}
 	switch {
 	case realC == 0 || realB == 0:
-		return noData(mr, m, missingSide(realC, realB, m))
+		return applyCeiling(noData(mr, m, missingSide(realC, realB, m)), m)
 	case realC < m.MinSamples || realB < m.MinSamples || len(finC) < m.MinSamples || len(finB) < m.MinSamples:
 		mr.Classification, mr.Rule = ClassNoData, RuleInsufficientSamples
 		mr.Reason = fmt.Sprintf("canary has %d real points and baseline %d (%d and %d after outlier removal); min_samples is %d per side",
 			realC, realB, len(finC), len(finB), m.MinSamples)
-		return mr
+		return applyCeiling(mr, m)
 	}
 	if m.EffectSize.Measure == MeasureCLES {
 		ev.cs, ev.bs = sortFloats(finC), sortFloats(finB)
@@ -65,11 +65,11 @@ func judgeCounts(p Policy, m Metric, c, b Count) MetricResult {
 	}
 	switch {
 	case cc.Total <= 0 || bc.Total <= 0:
-		return noData(mr, m, fmt.Sprintf("no traffic: total %g on the canary and %g on the baseline", cc.Total, bc.Total))
+		return applyCeiling(noData(mr, m, fmt.Sprintf("no traffic: total %g on the canary and %g on the baseline", cc.Total, bc.Total)), m)
 	case cc.Total < m.MinTotal || bc.Total < m.MinTotal:
 		mr.Classification, mr.Rule = ClassNoData, RuleNoTraffic
 		mr.Reason = fmt.Sprintf("total %g on the canary and %g on the baseline; min_total is %g per side", cc.Total, bc.Total, m.MinTotal)
-		return mr
+		return applyCeiling(mr, m)
 	}
 	return applyCeiling(classifyEffect(mr, m, testRates(cc, bc, m.EffectSize, p.Alpha)), m)
 }

@@ -110,11 +110,13 @@ func FuzzJudgeRequest(f *testing.F) {
 	f.Add([]byte(`{"policy": {"metrics": [{"name": "a", "group": "g", "direction": "increase"}]}, "canary": {"a": [1,2,3,4,5,6]}, "baseline": {"a": [1,2,3,4,5,null]}}`))
 	f.Add([]byte(`{"policy": {"mode": "kayenta", "metrics": [{"name": "a", "group": "g", "direction": "either"}]}, "canary": {"a": [1,1,1]}, "baseline": {"a": [2,2]}}`))
 	f.Add([]byte(`{"policy": null}`))
+	f.Add([]byte(`{"policy": {"metrics": [{"name": "e", "kind": "count", "group": "g", "direction": "increase", "ceiling": 0.1}]}, "canary": {"e": {"events": [0,1,0,2,0,0], "total": [10,12,9,11,0,null]}}, "baseline": {"e": {"events": [0,0,0,0,0,0], "total": [10,10,10,10,10,10]}}}`))
+	f.Add([]byte(`{"policy": {"metrics": [{"name": "l", "kind": "latency", "group": "g", "direction": "increase", "effect_size": {"floor": 0.01}}]}, "canary": {"l": [0.1,0.2,0.1,0.3,0.2,0.1]}, "baseline": {"l": [0,0,0,0,0,0]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req, err := ParseRequest(body)
 		if err == nil {
 			var res Result
-			if res, err = Judge(req.Policy, req.Canary, req.Baseline); err == nil {
+			if res, err = JudgeSides(req.Policy, req.Canary, req.Baseline); err == nil {
 				checkResult(t, res)
 				return
 			}

@@ -3,6 +3,7 @@ package judge
 import (
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -124,7 +125,10 @@ func TestResultJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := mustJudge(t, p, in.Canary, in.Baseline)
+	res, err := JudgeSides(p, in.Canary, in.Baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -147,7 +151,7 @@ func TestResultJSON(t *testing.T) {
 
 func TestParseInputAndRequest(t *testing.T) {
 	in, err := ParseInput([]byte(`{"canary": {"a": [1, null, "NaN", 2.5]}, "baseline": {}}`))
-	if err != nil || len(in.Canary["a"]) != 4 || in.Canary["a"][1] == in.Canary["a"][1] {
+	if err != nil || len(in.Canary.Series["a"]) != 4 || in.Canary.Series["a"][1] == in.Canary.Series["a"][1] {
 		t.Fatalf("%v %v", in, err)
 	}
 	b, _ := json.Marshal(in.Canary)
@@ -220,9 +224,9 @@ func TestJudgeIsDeterministicAndPure(t *testing.T) {
 		p, canary, base := benchWindow(mode)
 		p.Groups = map[string]float64{"g0": 10.1, "g1": 20.2, "g2": 30.3}
 		before, _ := json.Marshal(Input{Canary: canary, Baseline: base})
-		first, _ := json.Marshal(mustJudge(t, p, canary, base))
+		first, _ := json.Marshal(mustJudgeSides(t, p, canary, base))
 		for range 3 {
-			again, _ := json.Marshal(mustJudge(t, p, canary, base))
+			again, _ := json.Marshal(mustJudgeSides(t, p, canary, base))
 			if string(again) != string(first) {
 				t.Fatalf("%s mode: results differ between runs", mode)
 			}
@@ -240,7 +244,7 @@ func TestAPIExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := mustJudge(t, req.Policy, req.Canary, req.Baseline)
+	res := mustJudgeSides(t, req.Policy, req.Canary, req.Baseline)
 	if res.Verdict != VerdictMarginal || res.PolicyVersion != 3 {
 		t.Errorf("verdict %s version %d", res.Verdict, res.PolicyVersion)
 	}
@@ -256,5 +260,44 @@ func TestAPIExample(t *testing.T) {
 	}
 	if path := jsondiff.Diff(readTestdata(t, "api_response.golden.json"), []byte(buf.String())); path != "" {
 		t.Errorf("response differs at %s:\n%s", path, buf.String())
+	}
+}
+
+// The numbers in the golden files are checked against an independent
+// oracle: testdata/check_result.R recomputes every effect and interval in R
+// (Rscript check_result.R > result_r.json). A golden regenerated with
+// -update must still agree with R.
+func TestGoldenNumbersMatchR(t *testing.T) {
+	type bounds struct{ Value, Lower, Upper float64 }
+	var ref struct {
+		RVersion    string            `json:"r_version"`
+		Result      map[string]bounds `json:"result"`
+		APIResponse map[string]bounds `json:"api_response"`
+	}
+	if err := json.Unmarshal(readTestdata(t, "result_r.json"), &ref); err != nil {
+		t.Fatal(err)
+	}
+	for golden, want := range map[string]map[string]bounds{"result.golden.json": ref.Result, "api_response.golden.json": ref.APIResponse} {
+		var res Result
+		if err := json.Unmarshal(readTestdata(t, golden), &res); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Metrics) != len(want) {
+			t.Fatalf("%s: %d metrics, R has %d", golden, len(res.Metrics), len(want))
+		}
+		for _, m := range res.Metrics {
+			w, ok := want[m.Name]
+			if !ok || m.Effect.Value == nil || m.Effect.Lower == nil || m.Effect.Upper == nil {
+				t.Fatalf("%s: %s has no R reference or no interval: %+v", golden, m.Name, m.Effect)
+			}
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"value", *m.Effect.Value, w.Value}, {"lower", *m.Effect.Lower, w.Lower}, {"upper", *m.Effect.Upper, w.Upper}} {
+				if math.Abs(c.got-c.want) > 1e-9*math.Max(1, math.Abs(c.want)) {
+					t.Errorf("%s: %s %s = %.15g, R (%s) %.15g", golden, m.Name, c.what, c.got, ref.RVersion, c.want)
+				}
+			}
+		}
 	}
 }

@@ -26,14 +26,17 @@ func TestParsePolicyExample(t *testing.T) {
 	if p.Thresholds != (Thresholds{Pass: 80, Marginal: 60}) || len(p.Metrics) != 4 {
 		t.Fatalf("thresholds %+v, %d metrics", p.Thresholds, len(p.Metrics))
 	}
-	if got := p.Windows.MinBake.Duration; got != 30*time.Minute {
-		t.Errorf("min_bake = %v", got)
+	if w := p.Windows; w.MinBake.Duration != 15*time.Minute || w.MaxWindows != 12 || w.ConsecutiveMarginal != 3 {
+		t.Errorf("windows = %+v", w)
 	}
 	// Defaults are filled in on the metrics too.
-	p50 := p.Metrics[2]
-	if p50.MinSamples != DefaultMinSamples || p50.NaNStrategy != NaNRemove || p50.EffectSize.Measure != MeasureMeanRatio ||
-		p50.EffectSize.AllowedIncrease != 1.1 || p50.EffectSize.AllowedDecrease != 0.9 {
-		t.Errorf("latency_p50 defaults: %+v", p50)
+	cpu := p.withDefaults().Metrics[2]
+	if cpu.MinSamples != DefaultMinSamples || cpu.NaNStrategy != NaNRemove || cpu.Kind != KindGauge || cpu.EffectSize.Measure != MeasureMeanRatio ||
+		cpu.EffectSize.AllowedIncrease != 1.2 || cpu.EffectSize.AllowedDecrease != 0.9 {
+		t.Errorf("cpu defaults: %+v", cpu)
+	}
+	if e := p.withDefaults().Metrics[0]; e.Kind != KindCount || e.EffectSize.Measure != MeasureRateRatio || e.EffectSize.Floor != 0.0005 {
+		t.Errorf("errors: %+v", e)
 	}
 	// The same policy as JSON parses to the same value, and the parsed
 	// policy survives a JSON round trip unchanged.
@@ -119,9 +122,37 @@ metrics:
 			"metrics[0].effect_size.allowed_increase: must be at least 1 for mean_ratio",
 			"metrics[0].effect_size.allowed_decrease: must be at most 1 for mean_ratio",
 		}},
-		{"too few samples to ever be significant", `
-metrics: [{name: a, group: g, direction: increase, min_samples: 3}]`, []string{
-			"metrics[0].min_samples: 3 points per side can never be significant at alpha 0.05 (smallest exact p is 0.1); use at least 4",
+		{"too few samples for a variance", `
+metrics: [{name: a, group: g, direction: increase, min_samples: 2}]`, []string{
+			"metrics[0].min_samples: must be an integer between 3 and",
+		}},
+		{"kinds and their options", `
+metrics:
+  - {name: a, group: g, direction: increase, kind: count, effect_size: {measure: mean_ratio}, outliers: {strategy: iqr}}
+  - {name: b, group: g, direction: increase, kind: latency, min_total: 5, effect_size: {measure: rate_ratio}}
+  - {name: c, group: g, direction: increase, kind: histogram}
+  - {name: d, group: g, direction: increase, effect_size: {measure: mean_diff, floor: 1}}
+  - {name: e, group: g, direction: increase, kind: count, min_total: -1, effect_size: {allowed_increase: 0.5, floor: -1}}`, []string{
+			"metrics[0].effect_size.measure: a count metric is judged as a rate: measure must be rate_ratio",
+			"metrics[0].outliers.strategy: outlier removal does not apply to counts",
+			"metrics[1].effect_size.measure: rate_ratio is for kind count", "metrics[1].min_total: is only used by kind count",
+			"metrics[2].kind: must be one of gauge, latency, ratio, count",
+			"metrics[3].effect_size.floor: mean_diff allowances are already absolute",
+			"metrics[4].min_total: must be a finite number, not negative", "metrics[4].effect_size.allowed_increase: must be at least 1 for rate_ratio",
+			"metrics[4].effect_size.floor: must be a finite number, not negative",
+		}},
+		{"kayenta mode has no counts or floors", `
+mode: kayenta
+metrics: [{name: a, group: g, direction: increase, kind: count, effect_size: {measure: rate_ratio, floor: 0.1}}]`, []string{
+			"metrics[0].kind: count is not available in kayenta mode", "metrics[0].effect_size.floor: is not used in kayenta mode",
+		}},
+		{"a release needs a lifetime", `
+metrics: [{name: a, group: g, direction: increase}]
+windows: {max_windows: 0, max_bake: 0s}`, []string{"windows.max_windows: a release needs a lifetime"}},
+		{"the lifetime is at least the bake", `
+metrics: [{name: a, group: g, direction: increase}]
+windows: {min_windows: 5, max_windows: 4, consecutive_marginal: 0}`, []string{
+			"windows.max_windows: must be at least min_windows (5)", "windows.consecutive_marginal: must be an integer between 1 and 100",
 		}},
 		{"windows, guards and sinks", `
 metrics: [{name: a, group: g, direction: increase}]

@@ -93,7 +93,8 @@ func pooledAlpha(p Policy) float64 {
 
 // PooledResult is the pooled judgement: Result at alpha/looks (what rolls
 // back), and Unsettled, the metrics whose interval at alpha does not yet lie
-// within the allowance (what keeps a release baking).
+// within the allowance (what keeps a release baking; with one window, that
+// window's own interval).
 type PooledResult struct {
 	*Result
 	Unsettled []string
@@ -101,7 +102,7 @@ type PooledResult struct {
 
 // Pooled judges every metric on the windows so far pooled (see above) and
 // scores the result like a window's. It is nil in kayenta mode or when no
-// metric has two windows of data yet.
+// metric has data yet.
 func Pooled(p Policy, ws []Window) *PooledResult {
 	p = p.withDefaults()
 	if p.Mode == ModeKayenta {
@@ -112,16 +113,19 @@ func Pooled(p Policy, ws []Window) *PooledResult {
 	out := &PooledResult{Result: &res}
 	any := false
 	for _, m := range p.Metrics {
+		sums := summariesOf(m, ws)
+		if len(sums) > 0 && m.EffectSize.Measure != MeasureCLES {
+			any = true
+			if !settled(poolSummaries(m, trimWorst(m, sums)), m, p.Alpha) {
+				out.Unsettled = append(out.Unsettled, m.Name)
+			}
+		}
 		ev, n, ok := poolMetric(m, ws)
 		mr := newMetricResult(m)
 		if !ok {
 			mr.Classification, mr.Rule, mr.Reason = ClassNoData, RuleNoData, "fewer than two windows with data to pool"
 			res.Metrics = append(res.Metrics, mr)
 			continue
-		}
-		any = true
-		if !settled(ev, m, p.Alpha) {
-			out.Unsettled = append(out.Unsettled, m.Name)
 		}
 		mr = classifyEffect(mr, m, testEffect(ev, m, alpha))
 		mr.N, mr.M = n, n
@@ -152,13 +156,22 @@ func poolMetric(m Metric, ws []Window) (ev evidence, n int, ok bool) {
 	if len(sums) < 2 || m.EffectSize.Measure == MeasureCLES {
 		return evidence{}, 0, false
 	}
+	sums = trimWorst(m, sums)
+	return poolSummaries(m, sums), len(sums), true
+}
+
+// trimWorst leaves out the most adverse window (a single window stays).
+func trimWorst(m Metric, sums []MetricSummary) []MetricSummary {
+	if len(sums) < 2 {
+		return sums
+	}
 	worst := 0
 	for i := range sums {
 		if adversity(m, sums[i]) > adversity(m, sums[worst]) {
 			worst = i
 		}
 	}
-	return poolSummaries(m, append(sums[:worst:worst], sums[worst+1:]...)), len(sums) - 1, true
+	return append(sums[:worst:worst], sums[worst+1:]...)
 }
 
 func summariesOf(m Metric, ws []Window) []MetricSummary {

@@ -108,15 +108,8 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 	case canPromote && !unsettled:
 		return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data%s",
 			len(all), elapsed.Round(time.Second), len(recent), pooledText(pooled)))
-	case canPromote && ev.LifetimeOver:
-		return d.with(ActionPromote, ReasonLifetimeComplete, fmt.Sprintf("the release's lifetime ended (%d windows, %s); no window or pooled evidence showed a regression, though %v never settled within the allowance%s",
-			len(all), elapsed.Round(time.Second), pooled.Unsettled, pooledText(pooled)))
-	case ev.LifetimeOver && recentMissing && cur.Verdict == VerdictPass:
-		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%d windows, %s) and recent windows lacked data; a human must decide",
-			len(all), elapsed.Round(time.Second)))
 	case ev.LifetimeOver:
-		return d.with(ActionRollback, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%d windows, %s) without passing: %s",
-			len(all), elapsed.Round(time.Second), notPassingText(cur, recentPass, pooled)))
+		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone)
 	case cur.Verdict == VerdictFail:
 		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %v",
 			streakText(ev.Streaks), w.ConsecutiveFailures, ev.FailingMetrics))
@@ -133,6 +126,42 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 			pooled.Unsettled, len(all), w.MaxWindows))
 	}
 	return d.with(ActionWait, ReasonPooledNotPassing, "this window passed but the windows so far, pooled, do not"+pooledText(pooled))
+}
+
+// proposeLifetimeEnd ends a release whose lifetime is over: promote when
+// the pooled evidence passes and no metric failed in the last two windows
+// in a row (one failing window at the end is noise, as anywhere else);
+// escalate when recent windows lacked data or the windows were too short
+// for min_bake; otherwise roll back.
+func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone bool) Decision {
+	ev := d.Evidence
+	sustainedBad := false
+	for _, n := range ev.Streaks {
+		sustainedBad = sustainedBad || n >= 2
+	}
+	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
+	span := fmt.Sprintf("%d windows, %s", len(all), elapsed.Round(time.Second))
+	switch {
+	case recentMissing && !sustainedBad:
+		return d.with(ActionEscalate, ReasonNoData, "the release's lifetime ended ("+span+") and recent windows lacked data; a human must decide")
+	case !bakeDone && !sustainedBad && pooledPass:
+		return d.with(ActionEscalate, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%s) before min_bake %s (windows too short?); nothing failed, a human must decide",
+			span, p.Windows.MinBake.Duration))
+	case pooledPass && !sustainedBad:
+		msg := "the release's lifetime ended (" + span + "); no sustained regression and the pooled evidence passes"
+		if pooled != nil && len(pooled.Unsettled) > 0 {
+			msg += fmt.Sprintf(", though %v never settled within the allowance", pooled.Unsettled)
+		}
+		if cur := all[len(all)-1]; cur.Verdict != VerdictPass {
+			msg += "; the last window alone is " + string(cur.Verdict) + " (one window is noise)"
+		}
+		return d.with(ActionPromote, ReasonLifetimeComplete, msg+pooledText(pooled))
+	}
+	why := "the pooled evidence is " + string(pooled.Verdict) + " (" + pooled.Reason + ")"
+	if sustainedBad {
+		why = fmt.Sprintf("metrics failing in the last windows in a row: %v", ev.Streaks)
+	}
+	return d.with(ActionRollback, ReasonLifetimeExhausted, "the release's lifetime ended ("+span+") without passing: "+why)
 }
 
 // streaks counts, for each failing metric, the windows in a row (ending
@@ -214,16 +243,6 @@ func pooledText(pooled *PooledResult) string {
 		return ""
 	}
 	return fmt.Sprintf("; pooled evidence %s (%s)", pooled.Verdict, pooled.Reason)
-}
-
-func notPassingText(cur Window, recentPass bool, pooled *PooledResult) string {
-	switch {
-	case cur.Verdict != VerdictPass:
-		return "the last window is " + string(cur.Verdict)
-	case !recentPass:
-		return "recent windows were failing or marginal"
-	}
-	return "the pooled evidence is " + string(pooled.Verdict) + " (" + pooled.Reason + ")"
 }
 
 // PooledEvidence is the pooled judgement as a decision shows it.

@@ -100,7 +100,12 @@ func healthyWindow(seed uint64) map[string][]float64 {
 
 func mustJudge(t testing.TB, p Policy, canary, baseline map[string][]float64) Result {
 	t.Helper()
-	res, err := Judge(p, canary, baseline)
+	return mustJudgeSides(t, p, Side{Series: canary}, Side{Series: baseline})
+}
+
+func mustJudgeSides(t testing.TB, p Policy, canary, baseline Side) Result {
+	t.Helper()
+	res, err := JudgeSides(p, canary, baseline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,39 +131,54 @@ func float64FromBits(b uint64) float64 { return math.Float64frombits(b) }
 func posInf() float64 { return math.Inf(1) }
 
 // benchWindow is 50 metrics x 1,440 points per side (a day at one-minute
-// resolution): latency, error ratios full of zeros and request rates, with
-// a regression in a few of them.
-func benchWindow(mode Mode) (Policy, map[string][]float64, map[string][]float64) {
+// resolution): latency, error counts (default mode; error ratios full of
+// zeros in kayenta mode) and request rates, with a regression in a few.
+func benchWindow(mode Mode) (Policy, Side, Side) {
 	r := newRNG(99)
 	p := DefaultPolicy()
 	p.Mode = mode
-	canary, base := map[string][]float64{}, map[string][]float64{}
+	canary := Side{Series: Samples{}, Counts: map[string]Count{}}
+	base := Side{Series: Samples{}, Counts: map[string]Count{}}
 	for i := range 50 {
 		name := fmt.Sprintf("m%02d", i)
 		m := Metric{Name: name, Group: fmt.Sprintf("g%d", i%5), Direction: DirIncrease}
-		switch i % 3 {
-		case 0:
-			base[name], canary[name] = latency(r, 1440, 0.2, 0.3), latency(r, 1440, 0.2, 0.3)
-		case 1:
-			m.NaNStrategy = NaNRemove
-			base[name], canary[name] = errorRatios(r, 1440, 20, 0.001), errorRatios(r, 1440, 20, 0.001)
+		switch {
+		case i%3 == 0:
+			base.Series[name], canary.Series[name] = latency(r, 1440, 0.2, 0.3), latency(r, 1440, 0.2, 0.3)
+		case i%3 == 1 && mode == ModeDefault:
+			m.Kind = KindCount
+			base.Counts[name], canary.Counts[name] = errorCounts(r, 1440, 20, 0.001), errorCounts(r, 1440, 20, 0.001)
+		case i%3 == 1:
+			base.Series[name], canary.Series[name] = errorRatios(r, 1440, 20, 0.001), errorRatios(r, 1440, 20, 0.001)
 		default:
 			m.Direction = DirDecrease
-			base[name], canary[name] = requestRate(r, 1440, 50), requestRate(r, 1440, 50)
+			base.Series[name], canary.Series[name] = requestRate(r, 1440, 50), requestRate(r, 1440, 50)
 		}
-		if i%10 == 0 {
-			canary[name] = scale(canary[name], 1.3)
+		if c, ok := canary.Counts[name]; ok && i%10 == 0 {
+			canary.Counts[name] = Count{Events: scale(c.Events, 1.3), Total: c.Total}
+		} else if i%10 == 0 {
+			canary.Series[name] = scale(canary.Series[name], 1.3)
 		}
 		p.Metrics = append(p.Metrics, m)
 	}
 	return p, canary, base
 }
 
+// errorCounts is n per-minute request and error counts.
+func errorCounts(r *rand.Rand, n int, rps, rate float64) Count {
+	c := Count{Events: make([]float64, n), Total: make([]float64, n)}
+	for i := range c.Total {
+		c.Total[i] = float64(poisson(r, rps*60))
+		c.Events[i] = float64(poisson(r, c.Total[i]*rate))
+	}
+	return c
+}
+
 func benchmarkJudge(b *testing.B, mode Mode) {
 	p, canary, base := benchWindow(mode)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Judge(p, canary, base); err != nil {
+		if _, err := JudgeSides(p, canary, base); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,10 +7,11 @@ import (
 )
 
 // RenderTriggers renders a policy's trigger and signal table as Markdown:
-// one row per metric (group, weight, query, direction, critical, ceiling,
-// allowed effect, min samples, windows to fail), then the thresholds,
-// windows and guards that apply to all of them. It is pure so that the CLI
-// and the HTTP API print the same table.
+// one row per metric (group, weight, kind, query, direction, whether it
+// rolls back on its own, ceiling, allowed effect, min samples, windows to
+// fail), then the thresholds, windows, lifetime and guards that apply to
+// all of them. It is pure so that the CLI and the HTTP API print the same
+// table.
 func RenderTriggers(p Policy) string {
 	p = p.withDefaults()
 	var b strings.Builder
@@ -23,10 +24,10 @@ func RenderTriggers(p Policy) string {
 	if p.Mode == ModeKayenta {
 		fmt.Fprintf(&b, " · Mann-Whitney at %s%% confidence, tolerance %s\n\n", g(p.Kayenta.ConfLevel*100), g(p.Kayenta.Tolerance))
 	} else {
-		fmt.Fprintf(&b, " · significance level %s\n\n", g(p.Alpha))
+		fmt.Fprintf(&b, " · %s %% intervals (each bound wrong at most %s %% of the time)\n\n", g(100-200*p.Alpha), g(100*p.Alpha))
 	}
-	b.WriteString("| metric | group | weight | query | direction | critical | ceiling | fails when | min samples | windows |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| metric | group | weight | kind | query | direction | rolls back on its own | ceiling | fails when | min samples | windows |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	names := make([]string, len(p.Metrics))
 	for i, m := range p.Metrics {
 		names[i] = m.Group
@@ -34,31 +35,17 @@ func RenderTriggers(p Policy) string {
 	weights := effectiveWeights(p.Groups, names)
 	interval := fmtDuration(p.Windows.Interval.Duration)
 	for _, m := range p.Metrics {
-		critical := "no"
-		if m.Critical {
-			critical = "yes"
-		}
-		if m.MustHaveData {
-			critical += ", must have data"
-		}
-		ceiling, windows := "—", fmt.Sprintf("%d × %s", p.Windows.ConsecutiveFailures, interval)
-		if m.Ceiling != nil {
-			ceiling = fmt.Sprintf("%s > %s", m.CeilingStat, g(*m.Ceiling))
-			windows = fmt.Sprintf("1 × %s past the ceiling, else %s", interval, windows)
-		}
-		minSamples := strconv.Itoa(m.MinSamples)
-		if p.Mode == ModeKayenta {
-			minSamples = "— (any)"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			cell(m.Name), cell(m.Group), g(round2(weights[m.Group])), query(m.Query), m.Direction, critical,
-			cell(ceiling), cell(failsWhen(p, m)), minSamples, windows)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			cell(m.Name), cell(m.Group), g(round2(weights[m.Group])), m.Kind, query(m.Query), m.Direction, trigger(m),
+			cell(ceilingText(m)), cell(failsWhen(p, m)), minSamples(p, m), windowsText(p, m, interval))
 	}
 	w, gd := p.Windows, p.Guards
-	fmt.Fprintf(&b, "\nWindows of %s. Promote after at least %d passing windows and %s of bake. "+
-		"Roll back after %d consecutive failing windows (a ceiling breach at once). "+
-		"Escalate after %d consecutive windows without data.\n",
-		interval, w.MinWindows, fmtDuration(w.MinBake.Duration), w.ConsecutiveFailures, w.ConsecutiveNoData)
+	fmt.Fprintf(&b, "\nWindows of %s. Promote after at least %d passing windows and %s of bake (window time) once the "+
+		"evidence is settled; a metric failing in %d consecutive windows rolls back if it rolls back on its own or the windows "+
+		"fail, %d marginal-or-failing windows in a row with the same metric failing roll back, and so does the release's "+
+		"pooled evidence; a ceiling breach at once. Escalate after %d consecutive windows without data. %s\n",
+		interval, w.MinWindows, fmtDuration(w.MinBake.Duration), w.ConsecutiveFailures, w.ConsecutiveMarginal,
+		w.ConsecutiveNoData, lifetimeText(w))
 	fmt.Fprintf(&b, "\nGuards: at most %d automatic rollbacks per service and %d fleet-wide per %s; "+
 		"a rollback not done within %s halts the release; migrations: %s.\n",
 		gd.RollbackCap.PerService, gd.RollbackCap.Fleet, fmtDuration(gd.RollbackCap.Window.Duration),
@@ -66,10 +53,65 @@ func RenderTriggers(p Policy) string {
 	return b.String()
 }
 
+func trigger(m Metric) string {
+	s := "no"
+	switch {
+	case m.Critical:
+		s = "yes (critical)"
+	case m.RollbackTrigger:
+		s = "yes"
+	}
+	if m.MustHaveData {
+		s += ", must have data"
+	}
+	return s
+}
+
+func ceilingText(m Metric) string {
+	switch {
+	case m.Ceiling == nil:
+		return "—"
+	case m.Kind == KindCount:
+		return fmt.Sprintf("rate > %s (its lower bound)", g(*m.Ceiling))
+	}
+	return fmt.Sprintf("%s > %s", m.CeilingStat, g(*m.Ceiling))
+}
+
+func minSamples(p Policy, m Metric) string {
+	switch {
+	case p.Mode == ModeKayenta:
+		return "— (any)"
+	case m.Kind == KindCount && m.MinTotal > 0:
+		return "total ≥ " + g(m.MinTotal)
+	case m.Kind == KindCount:
+		return "any traffic"
+	}
+	return strconv.Itoa(m.MinSamples)
+}
+
+func windowsText(p Policy, m Metric, interval string) string {
+	windows := fmt.Sprintf("%d × %s", p.Windows.ConsecutiveFailures, interval)
+	if m.Ceiling != nil {
+		windows = fmt.Sprintf("1 × %s past the ceiling, else %s", interval, windows)
+	}
+	return windows
+}
+
+func lifetimeText(w Windows) string {
+	var parts []string
+	if w.MaxWindows > 0 {
+		parts = append(parts, fmt.Sprintf("%d windows", w.MaxWindows))
+	}
+	if w.MaxBake.Duration > 0 {
+		parts = append(parts, fmtDuration(w.MaxBake.Duration))
+	}
+	return "Lifetime: " + strings.Join(parts, " or ") + ", then the release is promoted, rolled back or escalated."
+}
+
 // failsWhen describes the effect-size gate in the metric's bad direction(s).
 func failsWhen(p Policy, m Metric) string {
 	e := m.EffectSize
-	sig, gt, lt := "significant and ", ">", "<"
+	sig, gt, lt := "the interval lies above ", ">", "<"
 	if p.Mode == ModeKayenta {
 		sig, gt, lt = "interval clears tolerance and ", "≥", "≤"
 	}
@@ -81,9 +123,19 @@ func failsWhen(p Policy, m Metric) string {
 	case MeasureCLES:
 		up = fmt.Sprintf("P(canary > baseline) %s %s", gt, g(e.AllowedIncrease))
 		down = fmt.Sprintf("P(canary > baseline) %s %s", lt, g(e.AllowedDecrease))
+	case MeasureRateRatio:
+		up = fmt.Sprintf("rate ratio %s %s", gt, g(e.AllowedIncrease))
+		down = fmt.Sprintf("rate ratio %s %s", lt, g(e.AllowedDecrease))
 	default:
 		up = fmt.Sprintf("mean ratio %s %s", gt, g(e.AllowedIncrease))
 		down = fmt.Sprintf("mean ratio %s %s", lt, g(e.AllowedDecrease))
+	}
+	if p.Mode != ModeKayenta {
+		sig = "whole interval beyond: "
+		if e.Floor > 0 {
+			up += fmt.Sprintf(" and difference > %s", g(e.Floor))
+			down += fmt.Sprintf(" and difference < -%s", g(e.Floor))
+		}
 	}
 	switch m.Direction {
 	case DirIncrease:

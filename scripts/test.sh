@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: installs missing test
 # dependencies, then `go test -race -count=1 ./...` (verbose into a log),
-# printing package results, failures, skips and a closing count.
+# then the simulation table (sim's TestSimulationTable, built without -race:
+# under the race detector it would take minutes), printing package
+# results, failures, skips and a closing count.
 # Extra arguments go to `go test` (e.g. scripts/test.sh -run TestX).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,9 @@ bash scripts/deps.sh || exit 1
 log=$(mktemp -t canaryjudge-test.XXXXXX.log)
 go test -race -count=1 -v "$@" ./... >"$log" 2>&1
 status=$?
+if [ "$#" -eq 0 ]; then
+  go test -count=1 -v -run '^TestSimulationTable$' ./sim/ >>"$log" 2>&1 || status=1
+fi
 
 # Package lines, skips with their reasons, and the lines our harnesses
 # print to show what really ran (pgtest databases, Kayenta acceptance).

@@ -52,9 +52,10 @@ func newStack(t testing.TB, st store.Full, c *clock) stack {
 func testPolicy(capPerService int, extra string) string {
 	return `{"metrics":[
 	  {"name":"latency_p99","group":"latency","direction":"increase","effect_size":{"measure":"mean_ratio","allowed_increase":1.1}},
-	  {"name":"error_ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05}],
+	  {"name":"error_ratio","kind":"ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05,
+	   "effect_size":{"measure":"mean_diff","allowed_increase":0.002}}],
 	 "groups":{"latency":70,"errors":30},
-	 "windows":{"interval":"5m","min_windows":3,"min_bake":"10m","consecutive_failures":2,"consecutive_nodata":3},
+	 "windows":{"interval":"5m","min_windows":3,"min_bake":"10m","consecutive_failures":2,"consecutive_nodata":3,"max_windows":1000},
 	 "guards":{"rollback_cap":{"per_service":` + fmt.Sprint(capPerService) + `,"fleet":1000,"window":"1h"},"rollback_timeout":"10m","migrations":"expand_only"}` + extra + `}`
 }
 

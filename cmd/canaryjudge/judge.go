@@ -128,15 +128,29 @@ func effectText(e judge.Effect) string {
 		return "—"
 	}
 	v := *e.Value
+	var s string
 	switch e.Measure {
-	case judge.MeasureMeanRatio:
-		return fmt.Sprintf("×%.4g", v)
+	case judge.MeasureMeanRatio, judge.MeasureRateRatio:
+		s = fmt.Sprintf("×%.4g", v)
 	case judge.MeasureMeanDiff:
-		return fmt.Sprintf("%+.4g", v)
+		s = fmt.Sprintf("%+.4g", v)
 	case judge.MeasureCLES:
-		return fmt.Sprintf("P(>)=%.3g", v)
+		s = fmt.Sprintf("P(>)=%.3g", v)
+	default:
+		s = fmt.Sprintf("%s %.4g", e.Measure, v)
 	}
-	return fmt.Sprintf("%s %.4g", e.Measure, v)
+	if e.Level > 0 {
+		s += fmt.Sprintf(" [%s, %s]", bound(e.Lower, "-∞"), bound(e.Upper, "+∞"))
+	}
+	return s
+}
+
+// bound prints an interval end; a null end is unbounded.
+func bound(x *float64, inf string) string {
+	if x == nil {
+		return inf
+	}
+	return fmt.Sprintf("%.4g", *x)
 }
 
 func pText(p *float64) string {

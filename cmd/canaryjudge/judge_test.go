@@ -30,8 +30,8 @@ func TestJudgeTable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: %s", err, errOut)
 	}
-	for _, want := range []string{"METRIC", "VERDICT", "EFFECT", "WHY", "latency_p99", "high", "×1.597",
-		"beyond the allowed effect", "verdict: PASS  score: 85.00", "saturation 100.00 (weight 20)"} {
+	for _, want := range []string{"METRIC", "VERDICT", "EFFECT", "WHY", "latency_p99", "high", "×1.593 [1.411, 1.794]",
+		"lies above the allowed increase 1.2", "verdict: MARGINAL  score: 70.00", "latency 0.00 (weight 30)", "saturation 100.00 (weight 10)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}

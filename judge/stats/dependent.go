@@ -75,7 +75,6 @@ func AdjustedRho(r float64, n int) float64 {
 	return max(0, min(MaxRho, rho))
 }
 
-
 // Moments are what an interval needs of one side's series: its mean, the
 // standard error of that mean honest about autocorrelation, and the
 // effective sample size behind it.

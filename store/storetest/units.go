@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -230,15 +231,16 @@ func testAnalysisSeqAndWindows(t *testing.T, s store.Full) {
 		all, err = tx.Windows(ctx, 0)
 		return err
 	})
-	want := []judge.Window{
-		{Verdict: judge.VerdictFail, At: t0.Add(3 * time.Minute)},
-		{Error: true, At: t0.Add(4 * time.Minute)},
-		{Verdict: judge.VerdictNoData, At: t0.Add(5 * time.Minute)},
+	want := []judge.Window{ // a zero Start is the window's end
+		{Verdict: judge.VerdictFail, Start: t0.Add(3 * time.Minute), At: t0.Add(3 * time.Minute)},
+		{Error: true, Start: t0.Add(4 * time.Minute), At: t0.Add(4 * time.Minute)},
+		{Verdict: judge.VerdictNoData, Start: t0.Add(5 * time.Minute), At: t0.Add(5 * time.Minute)},
 	}
 	deepEqual(t, "Windows(3), oldest first", windows, want)
 	if len(all) != 5 || all[0].Verdict != judge.VerdictPass {
 		t.Fatalf("Windows(0) = %+v, want all five oldest first", all)
 	}
+	testWindowSummaries(t, s)
 	as, err := s.Analyses(ctx, "r1", 2)
 	if err != nil || len(as) != 2 || as[0].Seq != 5 || as[1].Seq != 4 || as[1].Result != nil || as[1].SourceError != "prometheus: timeout" {
 		t.Fatalf("Analyses(limit 2) = %+v, %v; want seq 5 then 4", as, err)
@@ -274,5 +276,32 @@ func testUnitPanics(t *testing.T, s store.Full) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the release stayed locked after fn panicked")
+	}
+}
+
+// testWindowSummaries: a window's start and its per-metric summaries (what
+// later windows pool) come back from Windows as saved.
+func testWindowSummaries(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	create(t, s, release("r2", "payments", "eu-2"))
+	sums := []judge.MetricSummary{
+		{Name: "errors", Class: judge.ClassHigh, Canary: judge.SideSummary{N: 60, Events: 12, Total: 3000, Scale: 1.5},
+			Baseline: judge.SideSummary{N: 60, Events: 3, Total: 3100, Scale: 1.25}},
+		{Name: "latency", Class: judge.ClassPass, Canary: judge.SideSummary{N: 60, Mean: 0.25, SE: 0.01, NEff: 20.5},
+			Baseline: judge.SideSummary{N: 58, Mean: 0.24, SE: 0.012, NEff: 19}},
+	}
+	start, end := t0.Add(10*time.Minute), t0.Add(15*time.Minute)
+	unit(t, s, "r2", func(tx store.ReleaseTx) error {
+		a := analysis(judge.VerdictFail, 0, end)
+		a.Window.Start, a.Window.At, a.Window.Metrics = start, end, sums
+		return tx.SaveAnalysis(ctx, a)
+	})
+	var got []judge.Window
+	unit(t, s, "r2", func(tx store.ReleaseTx) (err error) {
+		got, err = tx.Windows(ctx, 0)
+		return err
+	})
+	if len(got) != 1 || !got[0].Start.Equal(start) || !got[0].At.Equal(end) || !reflect.DeepEqual(got[0].Metrics, sums) {
+		t.Fatalf("Windows = %+v, want start %s, end %s and the summaries %+v", got, start, end, sums)
 	}
 }

@@ -35,32 +35,7 @@ series <- list(
   lognormal_60 = exp(rnorm(60, log(0.25), 0.2))
 )
 
-# The variance factor as judge/stats defines it ("AR(1) plus noise"): lag-1
-# autocorrelation bias-corrected and clamped to [0, 0.95], decay phi from
-# acf lags 1-3 as (r2 + r3)/(r1 + r2) + 1/n, at least r1, at most 0.9; the
-# factor as an explicit sum of (1 - k/n) r1 phi^(k-1).
-inflation <- function(x) {
-  n <- length(x)
-  if (n < 6) return(1)
-  a <- acf(x, lag.max = 3, plot = FALSE, demean = TRUE)$acf
-  r <- a[2:4]
-  r1 <- max(0, min(0.95, (n * r[1] + 1) / (n - 3)))
-  if (r1 <= 0) return(1)
-  phi <- r1
-  if (r[1] + r[2] > 0) phi <- max(r1, min(0.9, (r[2] + r[3]) / (r[1] + r[2]) + 1 / n))
-  k <- seq_len(n - 1)
-  max(1, 1 + 2 * sum((1 - k / n) * r1 * phi^(k - 1)))
-}
-
-# Moments: SE = sd/sqrt(n/f).
-moments <- function(x) {
-  n <- length(x)
-  r <- acf(x, lag.max = 1, plot = FALSE)$acf[2]
-  rho <- if (n < 4) 0 else max(0, min(0.95, (n * r + 1) / (n - 3)))
-  f <- inflation(x)
-  neff <- n / f
-  list(n = n, mean = mean(x), sd = sd(x), r = r, rho = rho, f = f, neff = neff, se = sd(x) / sqrt(neff))
-}
+source("lib_dependent.R")
 
 out_series <- c()
 for (nm in names(series)) {
@@ -71,7 +46,6 @@ for (nm in names(series)) {
 }
 
 # Welch contrasts and Fieller intervals between pairs of series.
-welch_df <- function(vc, vb, nuc, nub) (vc + vb)^2 / (vc^2 / max(nuc, 1) + vb^2 / max(nub, 1))
 pairs <- list(c("lognormal_60", "iid_60"), c("ar05_60", "ar05_60"), c("ar08_60", "lognormal_60"),
   c("iid_60", "ar095_120"), c("trend_30", "iid_60"), c("short_4", "ar08_60"))
 out_pairs <- c()

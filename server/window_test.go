@@ -29,7 +29,9 @@ func TestWindowTimes(t *testing.T) {
 		setupService(t, s, "shop", testPolicy(1000, ""))
 		rel := createRelease(t, s, "shop", "eu", "")
 		t1 := s.clock.Now().Add(-time.Hour) // backfill: an hour ago
-		w := func(i int) (time.Time, time.Time) { return t1.Add(time.Duration(i) * 5 * time.Minute), t1.Add(time.Duration(i+1) * 5 * time.Minute) }
+		w := func(i int) (time.Time, time.Time) {
+			return t1.Add(time.Duration(i) * 5 * time.Minute), t1.Add(time.Duration(i+1) * 5 * time.Minute)
+		}
 
 		a, b := w(0)
 		first := call(t, s.srv, "POST", "/v1/releases/"+rel.ID+"/analyses", withWindow(healthy(1), a, b), "Idempotency-Key", "win-0")

@@ -54,9 +54,6 @@ func New(name string, raw json.RawMessage) (*Source, error) {
 	return &Source{name: name, cfg: cfg, api: v1.NewAPI(client), sleep: sleepCtx}, nil
 }
 
-// Delay is how long after a window ends its data is complete.
-func (s *Source) Delay() time.Duration { return s.cfg.Delay.Duration }
-
 // authed adds the configured credentials to every request.
 type authed struct {
 	next http.RoundTripper

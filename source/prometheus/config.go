@@ -26,9 +26,6 @@ type Config struct {
 	Backoff judge.Duration `json:"backoff"`
 	// Step is the resolution of query_range: one point per step.
 	Step judge.Duration `json:"step"`
-	// Delay is how long after a window ends its data is complete (scrape
-	// and ingestion lag); runs wait that long before fetching it.
-	Delay       judge.Duration `json:"delay"`
 	BasicAuth   *BasicAuth     `json:"basic_auth,omitempty"`
 	BearerToken string         `json:"bearer_token,omitempty"`
 	TLS         TLS            `json:"tls"`
@@ -99,9 +96,6 @@ func (c Config) validate() error {
 	between("config.timeout", c.Timeout, 100*time.Millisecond, 5*time.Minute)
 	between("config.backoff", c.Backoff, time.Millisecond, time.Minute)
 	between("config.step", c.Step, time.Second, time.Hour)
-	if c.Delay.Duration < 0 || c.Delay.Duration > time.Hour {
-		v.Add("config.delay", "must be between 0s and 1h")
-	}
 	if c.Retries < 0 || c.Retries > 10 {
 		v.Add("config.retries", "must be between 0 and 10")
 	}

@@ -74,7 +74,9 @@ func partSuffix(p string) string {
 	return " " + p
 }
 
-func newSide() judge.Side { return judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}} }
+func newSide() judge.Side {
+	return judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
+}
 
 // plan lists the queries of a window in a stable order.
 func (s *Source) plan(req source.Request) []*job {

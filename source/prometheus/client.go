@@ -102,8 +102,9 @@ func (s *Source) queryRange(ctx context.Context, q string, start, end time.Time)
 			}
 			return m, attempt + 1, nil
 		}
+		again := retryable(err, timedOut)
 		err = describe(err, timedOut, s.cfg.Timeout.Duration)
-		if attempt >= s.cfg.Retries || !retryable(err, timedOut) || ctx.Err() != nil {
+		if attempt >= s.cfg.Retries || !again || ctx.Err() != nil {
 			if attempt > 0 {
 				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
 			}

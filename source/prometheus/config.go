@@ -25,7 +25,7 @@ type Config struct {
 	Retries int            `json:"retries"`
 	Backoff judge.Duration `json:"backoff"`
 	// Step is the resolution of query_range: one point per step.
-	Step judge.Duration `json:"step"`
+	Step        judge.Duration `json:"step"`
 	BasicAuth   *BasicAuth     `json:"basic_auth,omitempty"`
 	BearerToken string         `json:"bearer_token,omitempty"`
 	TLS         TLS            `json:"tls"`

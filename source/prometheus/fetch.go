@@ -46,11 +46,19 @@ func (s *Source) Fetch(ctx context.Context, req source.Request) (source.Result, 
 	s.runJobs(ctx, jobs, req.Start.Add(s.cfg.Step.Duration), req.End)
 	res := source.Result{Canary: newSide(), Baseline: newSide(), Asked: make([]source.Asked, len(jobs))}
 	var errs []string
+	byMsg := map[string][]string{}
 	for _, j := range jobs {
 		res.Requests += j.reqs
 		if j.err != nil {
-			errs = append(errs, fmt.Sprintf("%s (%s%s): %v", j.metric.Name, j.side, partSuffix(j.part), j.err))
+			msg := j.err.Error()
+			if byMsg[msg] == nil {
+				errs = append(errs, msg)
+			}
+			byMsg[msg] = append(byMsg[msg], j.metric.Name+" ("+j.side+partSuffix(j.part)+")")
 		}
+	}
+	for i, msg := range errs {
+		errs[i] = strings.Join(byMsg[msg], ", ") + ": " + msg
 	}
 	if len(errs) == 0 {
 		for _, m := range req.Metrics {

@@ -96,5 +96,7 @@ func (r *Runner) adopt(ctx context.Context, a *attempt, req engine.AnalysisReque
 	if err != nil {
 		return store.RunWindow{}, store.RunUpdate{}, err
 	}
-	return r.record(a, req, found, true), update(a, &d.Decision, found), nil
+	w := r.record(a, req, found, true)
+	w.Action, w.Reason = d.Decision.Action, d.Decision.Reason
+	return w, update(a, &d.Decision, found), nil
 }

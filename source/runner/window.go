@@ -89,7 +89,9 @@ func (r *Runner) execute(ctx context.Context, a *attempt) (store.RunWindow, stor
 	if err != nil {
 		return r.ended(ctx, a, req, err)
 	}
-	return r.record(a, req, out.Analysis, adopted), update(a, &out.Decision, out.Analysis), nil
+	w := r.record(a, req, out.Analysis, adopted)
+	w.Action, w.Reason = out.Decision.Action, out.Decision.Reason
+	return w, update(a, &out.Decision, out.Analysis), nil
 }
 
 // fetch pulls the window; a failure becomes the window's source_error.

@@ -26,7 +26,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-var backends = map[string]source.Backend{"prometheus": promsrc.Backend{}}
+var backends = map[string]source.Backend{"prometheus": promsrc.Backend{}, "fake": fakeBackend{}}
 
 // stack is one replica: the HTTP API and a runner over one store, on one
 // registry.
@@ -35,6 +35,8 @@ type stack struct {
 	h   *server.Server
 	reg *prometheus.Registry
 	st  store.Full
+	// regUsed: a runner registered its metrics on reg already.
+	regUsed bool
 }
 
 func newStack(t testing.TB, st store.Full) *stack {
@@ -48,7 +50,13 @@ func newStack(t testing.TB, st store.Full) *stack {
 
 // runner returns a runner of this replica (not started).
 func (s *stack) runner(o runner.Options) *runner.Runner {
+	// The replica's registry goes to its first runner; other workers of
+	// a test (playing other replicas) get their own.
 	o.Backends, o.Registry = backends, s.reg
+	if s.regUsed {
+		o.Registry = prometheus.NewRegistry()
+	}
+	s.regUsed = true
 	if o.Poll == 0 {
 		o.Poll = 20 * time.Millisecond
 	}

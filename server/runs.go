@@ -21,14 +21,15 @@ import (
 // ended (plus delay). start defaults to now + begin_after; a start in the
 // past backfills (its windows run at once, in order).
 type RunRequest struct {
-	Source     string          `json:"source"`
-	Scope      RunScope        `json:"scope"`
-	Interval   *judge.Duration `json:"interval,omitempty"`
-	Lifetime   *judge.Duration `json:"lifetime,omitempty"`
-	BeginAfter *judge.Duration `json:"begin_after,omitempty"`
-	Lookback   *judge.Duration `json:"lookback,omitempty"`
-	Delay      *judge.Duration `json:"delay,omitempty"`
-	Start      *time.Time      `json:"start,omitempty"`
+	Source string   `json:"source"`
+	Scope  RunScope `json:"scope"`
+	// Durations are Go duration strings ("5m").
+	Interval   *string    `json:"interval,omitempty"`
+	Lifetime   *string    `json:"lifetime,omitempty"`
+	BeginAfter *string    `json:"begin_after,omitempty"`
+	Lookback   *string    `json:"lookback,omitempty"`
+	Delay      *string    `json:"delay,omitempty"`
+	Start      *time.Time `json:"start,omitempty"`
 }
 
 // RunScope holds the label matchers of each side.
@@ -98,20 +99,23 @@ func (s *Server) planRun(r *http.Request, req RunRequest, p judge.Policy) (store
 	}
 	now := s.now().UTC()
 	run := store.Run{ID: newRunID(), Source: req.Source, Scope: store.Scopes{Canary: req.Scope.Canary, Baseline: req.Scope.Baseline},
-		Interval: orDuration(req.Interval, p.Windows.Interval.Duration), CreatedAt: now, UpdatedAt: now}
-	run.Lookback = orDuration(req.Lookback, run.Interval.Duration)
-	run.Delay = orDuration(req.Delay, 0)
+		Interval: duration(v, "interval", req.Interval, p.Windows.Interval.Duration), CreatedAt: now, UpdatedAt: now}
+	run.Lookback = duration(v, "lookback", req.Lookback, run.Interval.Duration)
+	run.Delay = duration(v, "delay", req.Delay, 0)
 	maxWindows := p.Windows.MaxWindows
 	if maxWindows <= 0 {
 		maxWindows = judge.DefaultMaxWindows
 	}
-	lifetime := orDuration(req.Lifetime, time.Duration(maxWindows)*run.Interval.Duration)
-	checkRunTimes(v, run, lifetime, req)
+	lifetime := duration(v, "lifetime", req.Lifetime, time.Duration(maxWindows)*run.Interval.Duration)
+	beginAfter := duration(v, "begin_after", req.BeginAfter, 0)
+	if len(v.Problems) == 0 {
+		checkRunTimes(v, run, lifetime, beginAfter, req)
+	}
 	if err := v.Err(); err != nil {
 		return store.Run{}, err
 	}
 	run.Windows = int(lifetime.Duration / run.Interval.Duration)
-	run.Start = now.Add(orDuration(req.BeginAfter, 0).Duration)
+	run.Start = now.Add(beginAfter.Duration)
 	if req.Start != nil {
 		run.Start = req.Start.UTC()
 	}
@@ -119,7 +123,7 @@ func (s *Server) planRun(r *http.Request, req RunRequest, p judge.Policy) (store
 	return run, nil
 }
 
-func checkRunTimes(v *judge.ValidationError, run store.Run, lifetime judge.Duration, req RunRequest) {
+func checkRunTimes(v *judge.ValidationError, run store.Run, lifetime, beginAfter judge.Duration, req RunRequest) {
 	ivl := run.Interval.Duration
 	switch {
 	case ivl < minRunInterval || ivl > 24*time.Hour:
@@ -134,7 +138,7 @@ func checkRunTimes(v *judge.ValidationError, run store.Run, lifetime judge.Durat
 	if run.Delay.Duration < 0 || run.Delay.Duration > time.Hour {
 		v.Add("delay", "must be between 0s and 1h")
 	}
-	if b := req.BeginAfter; b != nil && (b.Duration < 0 || b.Duration > 24*time.Hour) {
+	if b := beginAfter; b.Duration < 0 || b.Duration > 24*time.Hour {
 		v.Add("begin_after", "must be between 0s and 24h")
 	}
 	if req.Start != nil && req.BeginAfter != nil {
@@ -145,11 +149,16 @@ func checkRunTimes(v *judge.ValidationError, run store.Run, lifetime judge.Durat
 	}
 }
 
-func orDuration(d *judge.Duration, def time.Duration) judge.Duration {
-	if d == nil {
+// duration parses an optional Go duration string, naming field when bad.
+func duration(v *judge.ValidationError, field string, s *string, def time.Duration) judge.Duration {
+	if s == nil {
 		return judge.D(def)
 	}
-	return *d
+	d, err := time.ParseDuration(*s)
+	if err != nil {
+		v.Add(field, `must be a duration such as "5m"`)
+	}
+	return judge.D(d)
 }
 
 func newRunID() string {

@@ -19,6 +19,14 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 	if len(m.Query) > 8192 {
 		v.Add(path+"query", "must be at most 8192 bytes")
 	}
+	switch {
+	case len(m.TotalQuery) > 8192:
+		v.Add(path+"total_query", "must be at most 8192 bytes")
+	case m.TotalQuery != "" && m.Kind != KindCount:
+		v.Add(path+"total_query", "is only used by kind count (query gives the events, total_query the totals)")
+	case m.TotalQuery != "" && m.Query == "":
+		v.Add(path+"query", "is required with total_query (query gives the events, total_query the totals)")
+	}
 	switch m.Direction {
 	case DirIncrease, DirDecrease, DirEither:
 	case "":

@@ -100,10 +100,13 @@ type Metric struct {
 	// Kind is gauge (default), latency, ratio or count. A count metric is
 	// sent as {"events": [...], "total": [...]} per side and judged as a
 	// rate (default mode only).
-	Kind      string    `json:"kind,omitempty"`
-	Query     string    `json:"query,omitempty"`
-	Direction Direction `json:"direction"`
-	Critical  bool      `json:"critical,omitempty"`
+	Kind  string `json:"kind,omitempty"`
+	Query string `json:"query,omitempty"`
+	// TotalQuery is a count metric's second query, for its totals (Query
+	// then gives its events); scheduled runs pull both.
+	TotalQuery string    `json:"total_query,omitempty"`
+	Direction  Direction `json:"direction"`
+	Critical   bool      `json:"critical,omitempty"`
 	// RollbackTrigger: a regression of this metric rolls the canary back
 	// on its own (after windows.consecutive_failures windows), even when
 	// its weight alone cannot fail the score. Critical metrics always are.

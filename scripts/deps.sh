@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh Debian machine lacks:
-# PostgreSQL server binaries (the tests start a throwaway cluster from them)
-# and a C compiler for cgo.
+# PostgreSQL server binaries (the tests start a throwaway cluster from them),
+# Prometheus (source/prometheus's end-to-end tests) and a C compiler for cgo.
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# Scheduled runs are tested end to end against a real Prometheus (and
+# promtool loads its data).
+command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 # sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/source"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -48,6 +49,11 @@ type Deps struct {
 	// cmd/canaryjudge). Without one, release SQL counts as unknown and
 	// POST /v1/migrations/check answers 501.
 	Classifier engine.MigrationClassifier
+	// Backends are the metric source types scheduled runs may use
+	// (source/prometheus); StaticSources come from the server's sources
+	// file and win over stored ones of the same name.
+	Backends      map[string]source.Backend
+	StaticSources map[string]store.SourceRecord
 }
 
 // Server routes and answers requests.
@@ -62,6 +68,9 @@ type Server struct {
 	router  chi.Router
 	// classifier serves POST /v1/migrations/check; nil when not wired.
 	classifier engine.MigrationClassifier
+	// backends and staticSources serve sources and runs (runs.go).
+	backends      map[string]source.Backend
+	staticSources map[string]store.SourceRecord
 }
 
 // New builds the server and its routes.
@@ -82,7 +91,7 @@ func New(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
-		metrics: newServerMetrics(d.Registry), classifier: d.Classifier}
+		metrics: newServerMetrics(d.Registry), classifier: d.Classifier, backends: d.Backends, staticSources: d.StaticSources}
 	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry, Classifier: d.Classifier})
 	s.router = s.routes()
 	return s
@@ -110,3 +119,7 @@ func (s *Server) routes() chi.Router {
 	})
 	return r
 }
+
+// Engine is the server's engine: scheduled runs post their windows through
+// it, so they take the same path as POST /v1/releases/{id}/analyses.
+func (s *Server) Engine() *engine.Engine { return s.engine }

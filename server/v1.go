@@ -34,6 +34,16 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Post("/migrations/check", h(ScopeRead, s.postMigrationCheck))
 	r.Get("/tokens", h(ScopeAdmin, s.getTokens))
 	r.Delete("/tokens/{name}", h(ScopeAdmin, s.deleteToken))
+	// Scheduled runs (runs.go, sources.go); {run} is not {id}: handlers
+	// check a run's service themselves.
+	r.Post("/releases/{id}/runs", h(ScopeJudge, s.postRun))
+	r.Get("/runs", h(ScopeRead, s.getRuns))
+	r.Get("/runs/{run}", h(ScopeRead, s.getRun))
+	r.Get("/runs/{run}/windows", h(ScopeRead, s.getRunWindows))
+	r.Delete("/runs/{run}", h(ScopeJudge, s.deleteRun))
+	r.Get("/sources", h(ScopeRead, s.getSources))
+	r.Get("/sources/{name}", h(ScopeRead, s.getSource))
+	r.Put("/sources/{name}", h(ScopeAdmin, s.putSource))
 }
 
 // guarded is what every API route gets before its handler: a deadline on

@@ -67,6 +67,8 @@ type Full interface {
 	Freezes
 	Tokens
 	Outbox
+	Runs
+	Sources
 }
 
 // Outbox is the delivery side of the transactional outbox (messages are

@@ -35,10 +35,19 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&notifyOpts.Timeout, "notify-timeout", notifyOpts.Timeout, "how long one delivery attempt to one notify sink may take")
 	fs.IntVar(&notifyOpts.Concurrency, "notify-concurrency", notifyOpts.Concurrency, "how many notify sinks this replica delivers to at once")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
+	runs := runsConfig{}
+	runs.bind(fs)
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := runs.validate(); err != nil {
+		return err
+	}
+	static, err := loadSources(runs.SourcesFile)
+	if err != nil {
 		return err
 	}
 	if notifyOpts.Timeout <= 0 || notifyOpts.Concurrency < 1 || notifyOpts.Concurrency > 256 {
@@ -70,12 +79,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
 		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
-		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}})
+		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}, Backends: backends, StaticSources: static})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.
 	notifyOpts.Logger, notifyOpts.Registerer = log, reg
 	stopBG := background(h, notify.New(st, notifyOpts), cfg.SweepInterval)
 	defer stopBG()
+	// Scheduled runs; stopped before the other background work and the store.
+	runs.Logger, runs.Registry, runs.Backends, runs.Static = log, reg, backends, static
+	defer startRuns(h, st, runs.Options)()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -44,7 +44,10 @@ type Store struct {
 	sinks     map[string]*sinkRow               // sink key -> lease (outbox_sinks)
 	freezes   map[string]judge.Freeze           // scope -> freeze
 	idem      map[idemKey]store.StoredResponse
-	tokens    map[string]store.Token // hash -> token
+	tokens    map[string]store.Token       // hash -> token
+	runs      map[string]store.Run         // scheduled runs (runs.go)
+	runWins   map[string][]store.RunWindow // run -> window records, seq order
+	sources   map[string]store.SourceRecord
 	seq       struct{ analysis, decision, audit, outbox int64 }
 }
 

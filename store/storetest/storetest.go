@@ -59,6 +59,10 @@ func Run(t *testing.T, newStore Factory) {
 		{"ListReleases", testListReleases},
 		{"AuditQuery", testAuditQuery},
 		{"SweepStale", testSweepStale},
+		{"RunCreate", testRunCreate},
+		{"RunLease", testRunLease},
+		{"RunLifetime", testRunLifetime},
+		{"RunListAndSources", testRunListAndSources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })
@@ -66,6 +70,7 @@ func Run(t *testing.T, newStore Factory) {
 	// Two replicas on the same data.
 	t.Run("SweepReplicas", func(t *testing.T) { t.Parallel(); testSweepReplicas(t, newStore) })
 	t.Run("OutboxClaimReplicas", func(t *testing.T) { t.Parallel(); testOutboxClaimReplicas(t, newStore) })
+	t.Run("RunClaimReplicas", func(t *testing.T) { t.Parallel(); testRunClaimReplicas(t, newStore) })
 }
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

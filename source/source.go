@@ -1,0 +1,117 @@
+// Package source is how scheduled runs pull a window's data: one small
+// Source interface, and one package per backend behind it
+// (source/prometheus), so that a new backend is one new package. A source
+// fetches one window of one release: for every metric of the policy, the
+// canary's and the baseline's data as judge.Sides, and what it asked.
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+	"unicode/utf8"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// Source fetches one window. An error means the window could not be
+// fetched at all (the backend is down, too slow, or answered an error):
+// the window is then judged as a source_error. A metric that merely has no
+// data is no error: its side is left out (the judge makes it nodata) and
+// the Asked entry says why.
+type Source interface {
+	Fetch(ctx context.Context, req Request) (Result, error)
+}
+
+// Request is one window of one release.
+type Request struct {
+	Metrics []judge.Metric
+	// Canary and Baseline select each side's series: label name -> value.
+	Canary, Baseline Scope
+	Start, End       time.Time
+}
+
+// Scope is a set of exact label matchers.
+type Scope map[string]string
+
+// Result is a fetched window.
+type Result struct {
+	Canary, Baseline judge.Side
+	// Asked lists every query as it was sent, with what came back.
+	Asked []Asked
+	// Requests counts the backend requests made, retries included.
+	Requests int
+}
+
+// Asked is one query as sent to the backend.
+type Asked struct {
+	Metric  string `json:"metric"`
+	Side    string `json:"side"`           // canary | baseline
+	Part    string `json:"part,omitempty"` // events | total (count metrics)
+	Query   string `json:"query"`
+	Series  int    `json:"series"`
+	Points  int    `json:"points"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// Backend is one kind of source (e.g. prometheus): it checks and redacts
+// configuration documents and opens sources from them.
+type Backend interface {
+	// Validate checks a config document and returns the one to store;
+	// prev (nil for a new source) supplies credentials sent back as
+	// "(set)". Problems are a *judge.ValidationError naming the fields.
+	Validate(config, prev json.RawMessage) (json.RawMessage, error)
+	// Redact returns config with its credentials hidden, for readers.
+	Redact(config json.RawMessage) json.RawMessage
+	// Open returns a source for a validated config.
+	Open(name string, config json.RawMessage) (Source, error)
+	// CheckMetrics reports metrics whose queries this backend cannot run
+	// for a scheduled run (paths "metrics[i].query").
+	CheckMetrics(ms []judge.Metric) error
+}
+
+// Scope limits.
+const (
+	MaxScopeLabels = 20
+	MaxLabelValue  = 1024
+)
+
+var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// ValidateScope adds the problems of one scope at path (e.g. "scope.canary").
+func ValidateScope(v *judge.ValidationError, path string, s Scope) {
+	switch {
+	case len(s) == 0:
+		v.Add(path, "is required: at least one label matcher (label name -> value), e.g. {\"app\": \"checkout\", \"track\": \"canary\"}")
+	case len(s) > MaxScopeLabels:
+		v.Add(path, fmt.Sprintf("must have at most %d labels (has %d)", MaxScopeLabels, len(s)))
+	}
+	names := make([]string, 0, len(s))
+	for k := range s {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		val := s[k]
+		switch {
+		case !labelNameRE.MatchString(k):
+			v.Add(path, fmt.Sprintf("label name %q must match [a-zA-Z_][a-zA-Z0-9_]*", k))
+		case len(val) > MaxLabelValue:
+			v.Add(path+"."+k, fmt.Sprintf("must be at most %d bytes", MaxLabelValue))
+		case !utf8.ValidString(val) || containsNUL(val):
+			v.Add(path+"."+k, "must be valid UTF-8 without NUL bytes")
+		}
+	}
+}
+
+func containsNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -29,7 +30,12 @@ type Options struct {
 	// RunID names this run's services (gameday-RUNID-SCENARIO); default
 	// random, so runs against one server never share a service.
 	RunID string
-	// Progress, when set, is called after each scenario.
+	// Parallel is how many scenarios run at once (default 1). Each has
+	// its own service, so against a real server they may overlap; the
+	// embedded server's clock is shared, so it runs them one by one.
+	Parallel int
+	// Progress, when set, is called as each scenario ends (i counts the
+	// ended ones), never concurrently.
 	Progress func(i, n int, r Result)
 }
 
@@ -61,14 +67,25 @@ func Run(ctx context.Context, t *Target, scs []Scenario, o Options) []Result {
 		_, _ = rand.Read(b[:])
 		o.RunID = hex.EncodeToString(b[:])
 	}
-	out := make([]Result, 0, len(scs))
+	out := make([]Result, len(scs))
+	var mu sync.Mutex
+	ended := 0
+	sem := make(chan struct{}, max(o.Parallel, 1))
+	var wg sync.WaitGroup
 	for i, sc := range scs {
-		res := play(ctx, t, sc, o)
-		out = append(out, res)
-		if o.Progress != nil {
-			o.Progress(i+1, len(scs), res)
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			out[i] = play(ctx, t, sc, o)
+			mu.Lock()
+			defer mu.Unlock()
+			ended++
+			if o.Progress != nil {
+				o.Progress(ended, len(scs), out[i])
+			}
+		})
 	}
+	wg.Wait()
 	return out
 }
 

@@ -25,6 +25,7 @@ type gamedayFlags struct {
 	embedded                                           bool
 	seed                                               uint64
 	wait                                               time.Duration
+	parallel                                           int
 	only, expect                                       stringList
 }
 
@@ -39,6 +40,7 @@ func (g *gamedayFlags) bind(e *env) *flag.FlagSet {
 	fs.StringVar(&g.sinkListen, "sink-listen", "127.0.0.1:0", "address of the game day's notification sink")
 	fs.StringVar(&g.sinkURL, "sink-url", "", "URL at which the server reaches the sink (default: the --sink-listen address)")
 	fs.DurationVar(&g.wait, "wait", time.Minute, "--server: how long past a deadline to wait for the server's sweeper and deliveries")
+	fs.IntVar(&g.parallel, "parallel", 8, "--server: how many scenarios run at once (each has a service of its own)")
 	fs.Var(&g.only, "scenario", "run only this scenario (repeat for several); default all")
 	fs.Var(&g.expect, "expect", "SCENARIO=ACTION[/REASON]: replace a scenario's headline expectation (to see a failure)")
 	return fs
@@ -72,7 +74,11 @@ func cmdGameday(ctx context.Context, e *env, args []string) error {
 	}
 	defer stop()
 	start := time.Now()
-	rs := gameday.Run(ctx, t, scs, gameday.Options{Seed: g.seed, Progress: func(i, n int, r gameday.Result) {
+	parallel := 1 // the embedded server's clock is shared
+	if g.server != "" {
+		parallel = g.parallel
+	}
+	rs := gameday.Run(ctx, t, scs, gameday.Options{Seed: g.seed, Parallel: parallel, Progress: func(i, n int, r gameday.Result) {
 		fmt.Fprintln(e.stderr, gameday.ProgressLine(i, n, r))
 	}})
 	if g.format == "json" {
@@ -100,6 +106,8 @@ func (g *gamedayFlags) validate(nargs int, arg string) error {
 		return errors.New("gameday: --server and --embedded exclude each other")
 	case g.format != "table" && g.format != "json":
 		return fmt.Errorf("gameday: --format must be table or json, not %q", g.format)
+	case g.parallel < 1 || g.parallel > 64:
+		return errors.New("gameday: --parallel must be from 1 to 64")
 	case g.server == "" && (g.token != "" || g.sinkURL != ""):
 		return errors.New("gameday: --token and --sink-url go with --server")
 	}

@@ -9,6 +9,8 @@ need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+# The README walk-through test runs scripts/walkthrough.sh (bash and curl).
+command -v curl >/dev/null || need+=(curl)
 
 if ((${#need[@]})); then
   sudo=""

@@ -137,6 +137,32 @@ func renderFiles(e *env, name string, p judge.Policy, dir string) error {
 		}
 		fmt.Fprintln(e.stderr, "wrote", path)
 	}
+	if name == "all" {
+		return renderExamples(e, p, filepath.Join(dir, "examples"))
+	}
+	return nil
+}
+
+// renderExamples writes the walk-through's sample windows (the game
+// day's own, seed 1) into dir.
+func renderExamples(e *env, p judge.Policy, dir string) error {
+	scs, err := gameday.Scenarios(p, sim.DefaultNoise())
+	if err != nil {
+		return err
+	}
+	exs, err := gameday.Examples(scs, 1)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, x := range exs {
+		if err := os.WriteFile(filepath.Join(dir, x.Name), x.Body, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stderr, "wrote %d sample windows into %s\n", len(exs), dir)
 	return nil
 }
 
@@ -154,5 +180,5 @@ func renderUsage(w io.Writer) {
 	for _, d := range renderDesigns {
 		fmt.Fprintf(w, "  %-10s %s\n", d.name, d.summary)
 	}
-	fmt.Fprintf(w, "  %-10s all five, into --out DIR (%s)\n", "all", renderAllCommand)
+	fmt.Fprintf(w, "  %-10s all five, and the walk-through's sample windows (examples/), into --out DIR (%s)\n", "all", renderAllCommand)
 }

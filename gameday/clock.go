@@ -2,7 +2,6 @@ package gameday
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -114,5 +113,3 @@ func (c embeddedClock) Pass(ctx context.Context, d time.Duration, done func(cont
 
 // Bound: deliveries to the loopback sink take milliseconds.
 func (embeddedClock) Bound() time.Duration { return 10 * time.Second }
-
-var errStopped = errors.New("the embedded server is stopped")

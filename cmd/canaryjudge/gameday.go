@@ -178,7 +178,7 @@ func (g *gamedayFlags) target(ctx context.Context, e *env) (*gameday.Target, str
 		return t, "server at " + g.server, stopSink, nil
 	}
 	if !sqlcheck.Available {
-		fmt.Fprintln(e.stderr, "canaryjudge: warning: built without cgo: migration SQL is classified unknown, so expand_migration escalates")
+		fmt.Fprintln(e.stderr, "canaryjudge: warning: built without cgo: migration SQL is classified unknown (it escalates)")
 	}
 	emb, err := gameday.StartEmbedded(ctx, gameday.EmbeddedOptions{Classifier: sqlcheck.Classifier{}, OpenAPI: canaryjudge.OpenAPI, Version: version})
 	if err != nil {

@@ -12,6 +12,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 # sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+# The README walk-through test runs scripts/walkthrough.sh (bash and curl).
+command -v curl >/dev/null || need+=(curl)
 
 if ((${#need[@]})); then
   sudo=""

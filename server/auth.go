@@ -94,7 +94,7 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	secret, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || secret == "" {
 		return store.Token{}, errStatus(http.StatusUnauthorized, "unauthorized", "Unauthorized",
-			"send Authorization: Bearer <token>; create one with `canaryjudge token create`")
+			"send Authorization: Bearer <token>: the bootstrap admin token (CANARYJUDGE_ADMIN_TOKEN), or one made with POST /v1/tokens (or `canaryjudge token create` on PostgreSQL)")
 	}
 	hash := HashToken(strings.TrimSpace(secret))
 	if s.cfg.AdminTokenHash != nil && string(hash) == string(s.cfg.AdminTokenHash) {

@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"judge":    {"judge canary vs baseline series offline", cmdJudge},
 		"simulate": {"run a policy over simulated releases: false rollbacks and detection", cmdSimulate},
 		"render":   {"render the trigger table and other designs", cmdRender},
+		"gameday":  {"play scripted bad-canary scenarios against a server and check every decision", cmdGameday},
 		"version":  {"print the version", cmdVersion},
 		"token":    {"create API tokens (token create --name N --scope S)", cmdToken},
 		// migrations check: the SQL classifier (sqlcheck).

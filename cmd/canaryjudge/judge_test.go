@@ -136,8 +136,9 @@ func TestRenderDispatch(t *testing.T) {
 	if _, _, err := runCmd(t, "", "render", "nope"); err == nil || !strings.Contains(err.Error(), `unknown design "nope"`) {
 		t.Errorf("unknown: %v", err)
 	}
-	if _, _, err := runCmd(t, "", "render", "triggers"); err == nil {
-		t.Error("missing --policy accepted")
+	// Without --policy: the shipped example policy.
+	if out, _, err := runCmd(t, "", "render", "triggers"); err != nil || !strings.Contains(out, "# Trigger and signal table") {
+		t.Errorf("render triggers without --policy: %v %q", err, out)
 	}
 	if _, errOut, err := runCmd(t, "", "render", "triggers", "--policy", judgeTestdata+"input.json"); err == nil || !strings.Contains(errOut, "is invalid") {
 		t.Errorf("bad policy: %v %q", err, errOut)

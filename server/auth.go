@@ -96,11 +96,17 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 		return store.Token{}, errStatus(http.StatusUnauthorized, "unauthorized", "Unauthorized",
 			"send Authorization: Bearer <token>: the bootstrap admin token (CANARYJUDGE_ADMIN_TOKEN), or one made with POST /v1/tokens (or `canaryjudge token create` on PostgreSQL)")
 	}
+	return s.checkSecret(r.Context(), secret)
+}
+
+// checkSecret finds the token whose secret this is (the API's header and
+// the UI's header or cookie alike).
+func (s *Server) checkSecret(ctx context.Context, secret string) (store.Token, error) {
 	hash := HashToken(strings.TrimSpace(secret))
 	if s.cfg.AdminTokenHash != nil && string(hash) == string(s.cfg.AdminTokenHash) {
 		return store.Token{ID: "bootstrap", Name: "bootstrap-admin", Scopes: []string{ScopeAdmin}}, nil
 	}
-	tok, err := s.store.TokenByHash(r.Context(), hash)
+	tok, err := s.store.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Token{}, errStatus(http.StatusUnauthorized, "unauthorized", "Unauthorized", "unknown or revoked token")
 	}
@@ -110,7 +116,7 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	// Every request reads the token afresh, so a revoke takes effect on
 	// the next request on every replica; the last use is kept to a minute.
 	if now := s.now(); tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= time.Minute {
-		if err := s.store.TouchToken(r.Context(), tok.ID, now); err != nil {
+		if err := s.store.TouchToken(ctx, tok.ID, now); err != nil {
 			s.log.Warn("could not record the token's last use", "token", tok.Name, "error", err)
 		}
 	}

@@ -117,6 +117,7 @@ func (s *Server) routes() chi.Router {
 	r.Route("/v1", func(r chi.Router) {
 		s.v1Routes(r)
 	})
+	s.uiRoutes(r)
 	return r
 }
 

@@ -21,6 +21,7 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Get("/releases/{id}", h(ScopeRead, s.getRelease))
 	r.Get("/releases/{id}/decision", h(ScopeRead, s.getDecision))
 	r.Get("/releases/{id}/audit", h(ScopeRead, s.getAudit))
+	r.Get("/releases/{id}/report", h(ScopeRead, s.getReport))
 	r.Post("/releases/{id}/analyses", h(ScopeJudge, s.postAnalysis))
 	r.Post("/releases/{id}/events", h(ScopeJudge, s.postEvent))
 	r.Post("/releases/{id}/override", h(ScopeOperator, s.postOverride))

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/report"
+	"github.com/canaryjudge/canaryjudge/server/ui/chart"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// recentReleases is how many releases the list shows under "recent".
+const recentReleases = 50
+
+type releasesView struct {
+	Service, Target, State string
+	States                 []judge.State
+	Sections               []releaseSection
+}
+
+type releaseSection struct {
+	Title, Note string
+	Releases    []store.Release
+}
+
+// releases lists halted releases first, then the other active ones, then
+// the most recent of any state; or, with ?state=, the releases in it.
+func (u *UI) releases(r *http.Request) (view, error) {
+	q := r.URL.Query()
+	v := releasesView{Service: q.Get("service"), Target: q.Get("target"), State: q.Get("state"), States: judge.States}
+	for _, f := range []struct{ name, val string }{{"service", v.Service}, {"target", v.Target}} {
+		if f.val != "" && !store.ValidName(f.val) {
+			return view{}, errBadRequest(f.name + " must be " + store.NameRule)
+		}
+	}
+	if v.State != "" && !slices.Contains(judge.States, judge.State(v.State)) {
+		return view{}, errBadRequest(fmt.Sprintf("state must be one of %v", judge.States))
+	}
+	base := store.ReleaseQuery{Service: v.Service, Target: v.Target, Services: services(r)}
+	list := func(st judge.State, limit int) ([]store.Release, error) {
+		qq := base
+		qq.State, qq.Limit = st, limit
+		return u.o.Store.ListReleases(r.Context(), qq)
+	}
+	sections := []struct {
+		title, note string
+		state       judge.State
+		limit       int
+	}{
+		{"Halted", "automation stopped: a human must act (override)", judge.StateHalted, 0},
+		{"Rolling back", "a rollback was ordered and is not reported done", judge.StateRollingBack, 0},
+		{"Baking", "under analysis", judge.StateBaking, 0},
+		{"Recent", fmt.Sprintf("the %d newest releases in any state", recentReleases), "", recentReleases},
+	}
+	if v.State != "" {
+		sections = sections[:0]
+		sections = append(sections, struct {
+			title, note string
+			state       judge.State
+			limit       int
+		}{"State " + v.State, "newest first", judge.State(v.State), 200})
+	}
+	for _, s := range sections {
+		rs, err := list(s.state, s.limit)
+		if err != nil {
+			return view{}, err
+		}
+		v.Sections = append(v.Sections, releaseSection{Title: s.title, Note: s.note, Releases: rs})
+	}
+	return view{Name: "releases", Title: "Releases", Data: v}, nil
+}
+
+type reportView struct {
+	R         report.Report
+	Scores    template.HTML
+	Metrics   []metricView
+	Windows   []windowLink
+	Latest    *report.Decision
+	Evidence  judge.Evidence
+	HasLatest bool
+}
+
+type metricView struct {
+	M                   report.Metric
+	Anchor              string
+	Box, Effect, Series template.HTML
+}
+
+type windowLink struct {
+	Seq     int
+	Href    string
+	Verdict judge.Verdict
+	Current bool
+}
+
+// report is one release's report page.
+func (u *UI) report(r *http.Request) (view, error) {
+	id := chi.URLParam(r, "id")
+	o := report.Options{}
+	if w := r.URL.Query().Get("window"); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 {
+			return view{}, errBadRequest("window must be a window number (1, 2, ...)")
+		}
+		o.Window = n
+	}
+	rel, err := u.o.Store.GetRelease(r.Context(), id)
+	if err != nil {
+		return view{}, err
+	}
+	if !allowed(r, rel.Service) {
+		return view{}, errForbidden("this token may not read the service " + rel.Service)
+	}
+	rep, err := report.Build(r.Context(), u.o.Store, id, o)
+	if err != nil {
+		return view{}, err
+	}
+	return view{Name: "report", Title: rep.Release.Service + " " + rep.Release.Version, Data: reportViewOf(rep)}, nil
+}
+
+// reportViewOf draws the report's charts.
+func reportViewOf(rep report.Report) reportView {
+	v := reportView{R: rep, Latest: rep.Latest}
+	if rep.Latest != nil {
+		v.Evidence, v.HasLatest = rep.Latest.Evidence, true
+	}
+	pts := make([]chart.ScorePoint, 0, len(rep.Windows))
+	for _, w := range rep.Windows {
+		href := ""
+		if w.Verdict != "" {
+			href = "/ui/releases/" + url.PathEscape(rep.Release.ID) + "?window=" + strconv.Itoa(w.Seq)
+			v.Windows = append(v.Windows, windowLink{Seq: w.Seq, Href: href, Verdict: w.Verdict, Current: w.Seq == rep.Window})
+		}
+		pts = append(pts, chart.ScorePoint{Label: "window " + strconv.Itoa(w.Seq), Score: w.Score, Verdict: w.Verdict, Href: href})
+	}
+	pass, marginal := 0.0, 0.0
+	if rep.Thresholds != nil {
+		pass, marginal = rep.Thresholds.Pass, rep.Thresholds.Marginal
+	}
+	v.Scores = chart.Scores("scores", "score of each window of "+rep.Release.Service+" "+rep.Release.Version, pts, pass, marginal)
+	for i, m := range rep.Metrics {
+		mv := metricView{M: m, Anchor: fmt.Sprintf("metric-%d", i+1)}
+		id := fmt.Sprintf("m%d", i+1)
+		if m.Distribution != nil {
+			mv.Box = chart.Box(id+"-box", m.Name, rep.Window, *m.Distribution)
+		}
+		if m.Effect != nil {
+			mv.Effect = chart.Effect(id+"-effect", m.Name, m.Measure, *m.Effect, m.Allowance)
+		}
+		mv.Series = chart.Series(id+"-series", m.Name, m.Measure, m.Series, m.Allowance)
+		v.Metrics = append(v.Metrics, mv)
+	}
+	return v
+}

@@ -68,7 +68,7 @@ type loginView struct {
 // askToken renders the token form, returning to the page asked for.
 func (u *UI) askToken(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="canaryjudge"`)
-	u.render(w, r, status, view{Name: "login", Title: "Sign in", Data: loginView{Next: r.URL.RequestURI(), Problem: problem, AuthOn: true}})
+	u.render(w, r, status, view{Name: "login", Title: "Sign in", Data: loginView{Next: safeNext(r.RequestURI), Problem: problem, AuthOn: true}})
 }
 
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {

@@ -14,10 +14,10 @@ import (
 func TestBoxByHand(t *testing.T) {
 	svg := golden(t, "box")
 	base := one(t, svg, "side", "baseline")
-	wantAttrs(t, one(t, base, "whisker"), "x1", "106.21", "x2", "270", "y1", "40", "y2", "40") // 0 -> 80+8*3.27586; 50 -> 80+58*3.27586
+	wantAttrs(t, one(t, base, "whisker"), "x1", "106.21", "x2", "270", "y1", "40", "y2", "40")    // 0 -> 80+8*3.27586; 50 -> 80+58*3.27586
 	wantAttrs(t, one(t, base, "box"), "x", "138.97", "width", "65.52", "y", "29", "height", "22") // 10 -> 80+18*3.27586; 20 units wide
-	wantAttrs(t, one(t, base, "median"), "x1", "171.72", "x2", "171.72")                         // 20 -> 80+28*3.27586
-	wantAttrs(t, one(t, base, "mean"), "cx", "178.28", "cy", "40")                               // 22 -> 80+30*3.27586
+	wantAttrs(t, one(t, base, "median"), "x1", "171.72", "x2", "171.72")                          // 20 -> 80+28*3.27586
+	wantAttrs(t, one(t, base, "mean"), "cx", "178.28", "cy", "40")                                // 22 -> 80+30*3.27586
 	can := one(t, svg, "side", "canary")
 	wantAttrs(t, one(t, can, "whisker"), "x1", "138.97", "x2", "433.79", "y1", "80") // 100 -> 80+108*3.27586
 	wantAttrs(t, one(t, can, "box"), "x", "204.48", "width", "98.28")                // 30 -> 80+38*3.27586; 30 units wide
@@ -70,7 +70,7 @@ func TestUnboundedEffectByHand(t *testing.T) {
 	wantAttrs(t, one(t, svg, "interval"), "x1", "145.17", "x2", "460", "stroke", "#2a9d8f") // 1.5 -> 20+0.66*189.66
 	wantAttrs(t, one(t, svg, "unbounded"), "points", "467,34 460,29 460,39")
 	wantAttrs(t, one(t, svg, "allowance"), "x", "20", "width", "409.66") // 3 -> 20+2.16*189.66
-	wantAttrs(t, one(t, svg, "value"), "cx", "240")                       // 2 -> 20+1.16*189.66
+	wantAttrs(t, one(t, svg, "value"), "cx", "240")                      // 2 -> 20+1.16*189.66
 	if n := len(svg.find("cap")); n != 1 {
 		t.Errorf("%d caps, want 1 (the lower bound)", n)
 	}

@@ -31,7 +31,7 @@ type Engine struct {
 	now     func() time.Time
 	log     *slog.Logger
 	newID   func() string
-	decided *prometheus.CounterVec
+	metrics *metrics
 	// classifier reads the SQL a release's migrations carry; nil leaves
 	// that SQL unknown (a human decides).
 	classifier MigrationClassifier
@@ -60,14 +60,7 @@ func New(st Store, o Options) *Engine {
 		o.NewID = newReleaseID
 	}
 	e := &Engine{st: st, now: func() time.Time { return o.Now().UTC().Truncate(time.Microsecond) }, log: o.Logger, newID: o.NewID,
-		classifier: o.Classifier,
-		decided: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "canaryjudge_decisions_total",
-			Help: "Decisions made, by action and reason code.",
-		}, []string{"action", "reason"})}
-	if o.Registry != nil {
-		o.Registry.MustRegister(e.decided)
-	}
+		classifier: o.Classifier, metrics: newMetrics(o.Registry, st, o.Logger)}
 	return e
 }
 
@@ -104,6 +97,9 @@ func (e *Engine) once(ctx context.Context, releaseID string, idem *store.Idem, f
 		out, err = fn(tx)
 		return err
 	})
+	if err == nil && out.Record != nil && out.Replayed == nil {
+		e.metrics.decided(out.Release.Service, out.Decision) // committed
+	}
 	return out, err
 }
 
@@ -124,7 +120,6 @@ func replay(ctx context.Context, tx store.ReleaseTx, idem *store.Idem) (*store.S
 
 // logDecision logs every decision with the numbers behind it.
 func (e *Engine) logDecision(ctx context.Context, r store.Release, trigger, actor string, d judge.Decision) {
-	e.decided.WithLabelValues(string(d.Action), string(d.Reason)).Inc()
 	attrs := []any{"release", r.ID, "service", r.Service, "target", r.Target, "version", r.Version,
 		"trigger", trigger, "actor", actor, "action", d.Action, "reason", d.Reason, "state", d.State, "why", d.Message}
 	if d.Evidence.Score != nil {

@@ -72,24 +72,49 @@ func (e *Engine) Override(ctx context.Context, releaseID string, req OverrideReq
 // got no analysis within the policy's stale_after. Safe to run on every
 // replica at once: each release is handled (and paged) by exactly one.
 func (e *Engine) Sweep(ctx context.Context) (int, error) {
-	stuck, err := e.st.SweepStuck(ctx, e.now(), 50, e.sweeper(ctx, judge.EventRollbackTimeout, "rollback stuck; release halted"))
+	var c counted
+	stuck, err := e.st.SweepStuck(ctx, e.now(), 50, e.sweeper(ctx, &c, judge.EventRollbackTimeout, "rollback stuck; release halted"))
+	c.done(e.metrics, err)
 	if err != nil {
 		return stuck, err
 	}
-	stale, err := e.st.SweepStale(ctx, e.now(), 50, e.sweeper(ctx, judge.EventNoAnalysis, "no analysis within stale_after; release halted"))
+	c = counted{}
+	stale, err := e.st.SweepStale(ctx, e.now(), 50, e.sweeper(ctx, &c, judge.EventNoAnalysis, "no analysis within stale_after; release halted"))
+	c.done(e.metrics, err)
 	return stuck + stale, err
 }
 
-func (e *Engine) sweeper(ctx context.Context, ev judge.Event, msg string) func(tx store.ReleaseTx) error {
+func (e *Engine) sweeper(ctx context.Context, c *counted, ev judge.Event, msg string) func(tx store.ReleaseTx) error {
 	return func(tx store.ReleaseTx) error {
+		c.next(e.metrics)
 		rel := tx.Release()
-		_, err := e.apply(ctx, tx, ev, "sweeper", "canaryjudge", "", nil, nil)
+		out, err := e.apply(ctx, tx, ev, "sweeper", "canaryjudge", "", nil, nil)
 		if err == nil {
+			c.pending = &out
 			e.log.WarnContext(ctx, msg, "release", rel.ID, "service", rel.Service, "rollback_deadline", rel.RollbackDeadline,
 				"analysis_deadline", rel.AnalysisDeadline)
 		}
 		return err
 	}
+}
+
+// counted counts a sweep's decisions once their units have committed: a
+// sweep goes on to the next release only after the previous one's unit
+// committed, and a sweep that ends without error committed its last.
+type counted struct{ pending *Outcome }
+
+func (c *counted) next(m *metrics) {
+	if c.pending != nil && c.pending.Record != nil {
+		m.decided(c.pending.Release.Service, c.pending.Decision)
+	}
+	c.pending = nil
+}
+
+func (c *counted) done(m *metrics, err error) {
+	if err == nil {
+		c.next(m)
+	}
+	c.pending = nil
 }
 
 func (e *Engine) transition(ctx context.Context, releaseID string, ev judge.Event, trigger, actor, detail string, input any, idem *store.Idem) (Outcome, error) {

@@ -21,6 +21,7 @@ const (
 
 type metrics struct {
 	deliveries *prometheus.CounterVec   // sink, outcome
+	pages      *prometheus.CounterVec   // sink, outcome: page messages only
 	duration   *prometheus.HistogramVec // sink: one send attempt
 	lag        *prometheus.HistogramVec // sink: created -> delivered
 }
@@ -33,6 +34,10 @@ func newMetrics(reg prometheus.Registerer, backlog prometheus.Collector) *metric
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "canaryjudge", Subsystem: "notify", Name: "deliveries_total",
 			Help: "Outbox delivery attempts by sink kind and outcome (delivered, skipped, retry, dead).",
+		}, []string{"sink", "outcome"}),
+		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "canaryjudge", Subsystem: "notify", Name: "pages_total",
+			Help: "Delivery attempts of pages (a human is needed) by sink kind and outcome (delivered, skipped, retry, dead).",
 		}, []string{"sink", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "canaryjudge", Subsystem: "notify", Name: "delivery_duration_seconds",
@@ -49,6 +54,7 @@ func newMetrics(reg prometheus.Registerer, backlog prometheus.Collector) *metric
 		return m
 	}
 	m.deliveries = register(reg, m.deliveries)
+	m.pages = register(reg, m.pages)
 	m.duration = register(reg, m.duration)
 	m.lag = register(reg, m.lag)
 	register(reg, backlog)
@@ -127,6 +133,9 @@ func (m *metrics) observeSend(kind string, took time.Duration) {
 func (d *Dispatcher) record(ctx context.Context, m outbox.Message, outcome string, attempt int, at time.Time, why string, err error) {
 	sink := sinkLabel(m.Sink.Kind)
 	d.metrics.deliveries.WithLabelValues(sink, outcome).Inc()
+	if m.Kind == outbox.KindPage {
+		d.metrics.pages.WithLabelValues(sink, outcome).Inc()
+	}
 	if outcome == outcomeDelivered && !m.CreatedAt.IsZero() {
 		d.metrics.lag.WithLabelValues(sink).Observe(max(at.Sub(m.CreatedAt), 0).Seconds())
 	}

@@ -82,8 +82,13 @@ var (
 // collectTimeout bounds the store reads of one scrape.
 const collectTimeout = 5 * time.Second
 
-// maxScraped bounds the releases one scrape reports per state.
-const maxScraped = 2000
+// maxScraped bounds the releases one scrape reports per state;
+// scoreLookback is how many of a release's newest windows are searched for
+// one with a score (windows whose source failed have none).
+const (
+	maxScraped    = 2000
+	scoreLookback = 10
+)
 
 // releaseCollector reads the active releases at scrape time. A store error
 // leaves the gauges out of that scrape (and is logged), never failing it.
@@ -120,13 +125,16 @@ func (c releaseCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstMetric(descReleaseState, prometheus.GaugeValue, v, r.Service, r.Target, string(s))
 		}
-		as, err := c.st.Analyses(ctx, r.ID, 1)
+		as, err := c.st.Analyses(ctx, r.ID, scoreLookback)
 		if err != nil {
 			c.log.Warn("metrics: last score not available", "release", r.ID, "error", err)
 			return
 		}
-		if len(as) == 1 && as[0].Result != nil {
-			ch <- prometheus.MustNewConstMetric(descLastScore, prometheus.GaugeValue, as[0].Result.Score, r.Service, r.Target)
+		for _, a := range as { // newest first
+			if a.Result != nil {
+				ch <- prometheus.MustNewConstMetric(descLastScore, prometheus.GaugeValue, a.Result.Score, r.Service, r.Target)
+				break
+			}
 		}
 	}
 }

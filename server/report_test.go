@@ -150,7 +150,8 @@ func TestReportWindows(t *testing.T) {
 	mustStatus(t, call(t, s.srv, "GET", "/v1/releases/rel_nope/report", nil), 404)
 	var rep report.Report
 	b := call(t, s.srv, "GET", "/v1/releases/"+story.Baking+"/report", nil).Body
-	if err := json.Unmarshal(b, &rep); err != nil || rep.Release.State != "baking" || len(rep.Windows) != 1 {
-		t.Errorf("the baking release: %v %+v", err, rep.Windows)
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Release.State != "baking" || len(rep.Windows) != 2 || rep.Window != 1 ||
+		rep.Windows[1].SourceError != demo.SourceError || rep.Windows[1].Verdict != "" {
+		t.Errorf("the baking release: %v; showing window %d of %+v; want window 1 (2's source failed)", err, rep.Window, rep.Windows)
 	}
 }

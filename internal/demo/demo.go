@@ -112,7 +112,7 @@ var Migrations = []map[string]any{
 // Story is what Run made.
 type Story struct {
 	RolledBack string   // the release that escalated on its migration and was rolled back by a human
-	Baking     string   // a release still baking
+	Baking     string   // a release still baking: one healthy window, then one whose source failed
 	Decisions  []string // action/reason of each window of RolledBack
 }
 
@@ -165,5 +165,14 @@ func Run(ctx context.Context, c Client, sinkURL string, t0 time.Time) (Story, er
 		return st, err
 	}
 	st.Baking = other.ID
-	return st, c.Do(ctx, http.MethodPost, "/v1/releases/"+other.ID+"/analyses", Window(99, false, t0), nil)
+	if err := c.Do(ctx, http.MethodPost, "/v1/releases/"+other.ID+"/analyses", Window(99, false, t0), nil); err != nil {
+		return st, err
+	}
+	// Then its metric source fails for one window.
+	end := t0.Add(10 * time.Minute).UTC().Format(time.RFC3339)
+	return st, c.Do(ctx, http.MethodPost, "/v1/releases/"+other.ID+"/analyses", map[string]any{"source_error": SourceError,
+		"window": map[string]string{"start": t0.Add(5 * time.Minute).UTC().Format(time.RFC3339), "end": end}}, nil)
 }
+
+// SourceError is what the baking release's second window reports.
+const SourceError = "prometheus: query timed out"

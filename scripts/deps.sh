@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh Debian machine lacks:
 # PostgreSQL server binaries (the tests start a throwaway cluster from them),
-# Prometheus (source/prometheus's end-to-end tests) and a C compiler for cgo.
+# Prometheus (source/prometheus's end-to-end tests), a C compiler for cgo and
+# Chromium (the web UI's browser tests).
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(pro
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 # The README walk-through test runs scripts/walkthrough.sh (bash and curl).
 command -v curl >/dev/null || need+=(curl)
+# server/ui's browser tests drive headless Chromium (chromedp).
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 
 if ((${#need[@]})); then
   sudo=""

@@ -50,7 +50,7 @@ func Box(id, metric string, window int, d report.Distribution) template.HTML {
 func (s *svg) boxRow(x linear, y float64, side string, q report.Quantiles) {
 	fill := map[string]string{"canary": "#f4a261", "baseline": "#8ab6d6"}[side]
 	s.open("g", "class", "side "+side)
-	s.text("text", fmt.Sprintf("%s (n=%d)", side, q.N), "x", f(boxLeft-6), "y", f(y+4), "text-anchor", "end", "font-size", "11")
+	s.text("text", side, "x", f(boxLeft-6), "y", f(y+4), "text-anchor", "end", "font-size", "11")
 	if q.Min != nil && q.Max != nil {
 		s.el("line", "class", "whisker", "x1", f(x.at(*q.Min)), "y1", f(y), "x2", f(x.at(*q.Max)), "y2", f(y), "stroke", "#333")
 	}

@@ -63,7 +63,7 @@ func Effect(id, metric, measure string, p report.Point, band report.Band) templa
 	s.el("line", "class", "neutral", "x1", f(n), "y1", f(effBandTop-4), "x2", f(n), "y2", f(effBandB+4),
 		"stroke", "#555", "stroke-dasharray", "3 3")
 	s.interval(x, effY, p, true, "")
-	s.xAxis(x, effAxisY, MeasureText(measure))
+	s.xAxis(x, effAxisY, "") // the measure is in the title, the description and the caption
 	return s.end()
 }
 

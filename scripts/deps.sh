@@ -17,6 +17,8 @@ command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v curl >/dev/null || need+=(curl)
 # server/ui's browser tests drive headless Chromium (chromedp).
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
+# .ci/run validates docker-compose.yml with it.
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
 
 if ((${#need[@]})); then
   sudo=""

@@ -1,0 +1,75 @@
+package canaryjudgetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+)
+
+// Response is one answer of the server.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode unmarshals the body into v, failing t when it is not JSON.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("canaryjudgetest: response %d is not the JSON expected: %v: %s", r.Status, err, r.Body)
+	}
+}
+
+// Do sends one request (body: nil, a string or []byte sent as is, or any
+// other value encoded as JSON) with the admin token when the server has
+// one, and returns the answer. Transport errors fail t.
+func (s *Server) Do(t testing.TB, method, path string, body any) Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("canaryjudgetest: encode the body of %s %s: %v", method, path, err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, rd)
+	if err != nil {
+		t.Fatalf("canaryjudgetest: %s %s: %v", method, path, err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("canaryjudgetest: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("canaryjudgetest: read the answer to %s %s: %v", method, path, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// MustDo is Do that also fails t unless the status is want.
+func (s *Server) MustDo(t testing.TB, want int, method, path string, body any) Response {
+	t.Helper()
+	r := s.Do(t, method, path, body)
+	if r.Status != want {
+		t.Fatalf("canaryjudgetest: %s %s = %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}

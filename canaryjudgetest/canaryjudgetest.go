@@ -1,0 +1,72 @@
+// Package canaryjudgetest runs a real canaryjudge inside another team's
+// tests: NewServer starts the full HTTP API (the same router, engine,
+// migration classifier and guards as `canaryjudge serve`) in process on
+// the embedded memory store, with no Docker and no database. Each server
+// is its own: its own store, metrics registry and clock.
+//
+// For a test that wants the container image instead (PostgreSQL, the
+// binary as deployed), see the separate module canaryjudgetest/tc.
+package canaryjudgetest
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/server"
+	"github.com/canaryjudge/canaryjudge/sqlcheck"
+	"github.com/canaryjudge/canaryjudge/store/memory"
+)
+
+// Server is an in-process canaryjudge. URL is its base address
+// ("http://127.0.0.1:PORT"); the API is under URL+"/v1".
+type Server struct {
+	URL     string
+	Handler *server.Server
+	token   string
+}
+
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	now        func() time.Time
+	adminToken string
+}
+
+// WithClock makes the server read time from now (policies' min_bake and
+// rollback timeouts are measured against it), so a test can move time on
+// instead of waiting.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithAdminToken turns authentication on, as in production: every /v1
+// request then needs "Authorization: Bearer "+token (at least 32
+// characters), and Server.Do sends it.
+func WithAdminToken(token string) Option { return func(o *options) { o.adminToken = token } }
+
+// NewServer starts a canaryjudge for t and stops it when t ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	cfg := server.Config{OpenAPI: canaryjudge.OpenAPI, Version: "canaryjudgetest"}
+	if o.adminToken != "" {
+		if len(o.adminToken) < server.MinAdminTokenLength {
+			t.Fatalf("canaryjudgetest: the admin token must be at least %d characters", server.MinAdminTokenLength)
+		}
+		cfg.Auth, cfg.AdminTokenHash = true, server.HashToken(o.adminToken)
+	}
+	st := memory.New()
+	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now, Classifier: sqlcheck.Classifier{}})
+	hs := httptest.NewServer(h)
+	t.Cleanup(func() {
+		hs.Close()
+		st.Close()
+	})
+	return &Server{URL: hs.URL, Handler: h, token: o.adminToken}
+}

@@ -73,3 +73,8 @@ func (s *Server) MustDo(t testing.TB, want int, method, path string, body any) R
 	}
 	return r
 }
+
+// Remote is a client for a canaryjudge running elsewhere (the container
+// of canaryjudgetest/tc, a staging server): Do and MustDo send token, when
+// not empty, as the bearer token. It has no Handler.
+func Remote(url, token string) *Server { return &Server{URL: url, token: token} }

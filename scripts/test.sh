@@ -15,6 +15,12 @@ status=$?
 if [ "$#" -eq 0 ]; then
   go test -count=1 -v -run '^TestSimulationTable$' ./sim/ >>"$log" 2>&1 || status=1
 fi
+# Modules of their own (so the main module does not depend on Docker's
+# client or Kubernetes): the testcontainers module and the real-client tests.
+for mod in canaryjudgetest/tc integrations/clienttest; do
+  [ -f "$mod/go.mod" ] || continue
+  (cd "$mod" && go test -race -count=1 -v "$@" ./...) >>"$log" 2>&1 || status=1
+done
 
 # Package lines, skips with their reasons, and the lines our harnesses
 # print to show what really ran (pgtest databases, Kayenta acceptance).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/wire"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -59,10 +60,13 @@ func toProblem(err error) Problem {
 		tr     *judge.ErrTransition
 		active *store.ActiveReleaseError
 		window *engine.WindowConflictError
+		we     *wire.Error
 	)
 	switch v, isValidation := judge.AsValidation(err); {
 	case errors.As(err, &he):
 		return Problem{Type: problemBase + he.slug, Title: he.title, Status: he.status, Detail: he.detail, Errors: he.errors, Current: he.current}
+	case errors.As(err, &we):
+		return Problem{Type: problemBase + we.Slug, Title: we.Title, Status: we.Status, Detail: we.Detail}
 	case isValidation:
 		return Problem{Type: problemBase + "validation", Title: "Invalid request", Status: http.StatusBadRequest,
 			Detail: v.Error(), Errors: v.Problems}

@@ -118,6 +118,7 @@ func (s *Server) routes() chi.Router {
 		s.v1Routes(r)
 	})
 	s.uiRoutes(r)
+	s.integrationRoutes(r)
 	return r
 }
 

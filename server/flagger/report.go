@@ -1,0 +1,55 @@
+package flagger
+
+import (
+	"context"
+	"errors"
+
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
+)
+
+// Flagger's canary phases that end a rollout.
+const (
+	PhaseSucceeded = "Succeeded"
+	PhaseFailed    = "Failed"
+)
+
+// report applies what post-rollout and event hooks tell: a Succeeded canary
+// was promoted, a Failed one was rolled back (Flagger routes all traffic
+// back to the primary). Reports are always acknowledged (yes): Flagger
+// does not act on their answer, and repeats of an event change nothing.
+func (h *Handler) report(ctx context.Context, a Answer, k key, phase, actor string) (Answer, error) {
+	rel, err := h.latest(ctx, k)
+	if err != nil {
+		return a, err
+	}
+	if rel == nil {
+		return yes(a, "no release of this version; nothing recorded"), nil
+	}
+	a.ReleaseID, a.State = rel.ID, rel.State
+	var ev judge.Event
+	switch {
+	case phase == PhaseSucceeded:
+		ev = judge.EventPromoted
+	case phase == PhaseFailed && rel.State == judge.StateBaking:
+		// The state machine has no rollback that canaryjudge did not
+		// order; the release stays baking (and is escalated if it gets no
+		// more analyses).
+		return yes(a, "Flagger failed the canary on its own checks; the release stays "+string(rel.State)+
+			" until an operator overrides it"), nil
+	case phase == PhaseFailed:
+		ev = judge.EventRollbackCompleted
+	default:
+		return yes(a, "phase "+phase+" noted; nothing to record"), nil
+	}
+	out, err := h.Engine.Event(ctx, rel.ID, engine.EventRequest{Type: ev, Detail: "flagger " + a.Hook + ": phase " + phase}, actor, nil)
+	var tr *judge.ErrTransition
+	if errors.As(err, &tr) {
+		return yes(a, "phase "+phase+" noted; "+err.Error()), nil
+	}
+	if err != nil {
+		return a, err
+	}
+	a.State, a.Action, a.Reason = out.Release.State, out.Decision.Action, out.Decision.Reason
+	return yes(a, "recorded "+string(ev)+": "+out.Decision.Message), nil
+}

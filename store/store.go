@@ -69,6 +69,8 @@ type Full interface {
 	Outbox
 	Runs
 	Sources
+	Policies
+	KayentaExecutions
 }
 
 // Outbox is the delivery side of the transactional outbox (messages are

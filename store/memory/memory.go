@@ -48,6 +48,7 @@ type Store struct {
 	runs      map[string]store.Run         // scheduled runs (runs.go)
 	runWins   map[string][]store.RunWindow // run -> window records, seq order
 	sources   map[string]store.SourceRecord
+	kayenta   map[string]store.KayentaExecution
 	seq       struct{ analysis, decision, audit, outbox int64 }
 }
 
@@ -71,6 +72,7 @@ func New() *Store {
 		freezes:   map[string]judge.Freeze{},
 		idem:      map[idemKey]store.StoredResponse{},
 		tokens:    map[string]store.Token{},
+		kayenta:   map[string]store.KayentaExecution{},
 	}
 }
 

@@ -58,6 +58,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"SchemaRefusals", testSchemaRefusals},
 		{"ListReleases", testListReleases},
 		{"AuditQuery", testAuditQuery},
+		{"KayentaExecutions", testKayentaExecutions},
+		{"ListPolicies", testListPolicies},
 		{"SweepStale", testSweepStale},
 		{"RunCreate", testRunCreate},
 		{"RunLease", testRunLease},

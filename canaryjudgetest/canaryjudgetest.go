@@ -9,6 +9,7 @@
 package canaryjudgetest
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/server"
+	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
@@ -35,7 +37,16 @@ type Option func(*options)
 type options struct {
 	now        func() time.Time
 	adminToken string
+	source     kayentaapi.Source
+	logger     *slog.Logger
 }
+
+// WithKayentaSource gives the Kayenta-compatible API (/kayenta/...) the
+// source its executions fetch series from (e.g. a StaticSource).
+func WithKayentaSource(src kayentaapi.Source) Option { return func(o *options) { o.source = src } }
+
+// WithLogger sends the server's logs (access log, decisions) to l.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithClock makes the server read time from now (policies' min_bake and
 // rollback timeouts are measured against it), so a test can move time on
@@ -62,7 +73,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		cfg.Auth, cfg.AdminTokenHash = true, server.HashToken(o.adminToken)
 	}
 	st := memory.New()
-	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now, Classifier: sqlcheck.Classifier{}})
+	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now,
+		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger})
 	hs := httptest.NewServer(h)
 	t.Cleanup(func() {
 		hs.Close()

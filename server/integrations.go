@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canaryjudge/canaryjudge/server/flagger"
+	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/server/wire"
 )
 
@@ -21,6 +23,38 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	}
 	fl := &flagger.Handler{Engine: s.engine, Store: s.store, Env: s.wireEnv()}
 	r.Post("/flagger/{hook}", h(ScopeJudge, fl.Serve))
+	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
+	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))
+	r.Post("/kayenta/canary/{configId}", h(ScopeJudge, ka.Execute))
+	r.Get("/kayenta/canary/{executionId}", h(ScopeRead, ka.Status))
+}
+
+// integrationPrefixes are the tools whose callers cannot send headers.
+var integrationPrefixes = []string{"/flagger/", "/kayenta/", "/spinnaker/"}
+
+// pathToken lets a caller that cannot send an Authorization header (Argo
+// Rollouts' kayenta provider, Flagger's webhooks) put its token in the
+// URL: /kayenta/token/SECRET/canary/... is /kayenta/canary/... with
+// "Authorization: Bearer SECRET". The path is rewritten before anything
+// logs it, so the secret appears in no access log or metric.
+func pathToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range integrationPrefixes {
+			rest, ok := strings.CutPrefix(r.URL.Path, p+"token/")
+			if !ok {
+				continue
+			}
+			secret, tail, _ := strings.Cut(rest, "/")
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = p+tail, ""
+			if secret != "" && r.Header.Get("Authorization") == "" {
+				r2.Header.Set("Authorization", "Bearer "+secret)
+			}
+			next.ServeHTTP(w, r2)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // wireEnv lends the integration packages the server's machinery.

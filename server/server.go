@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/source"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -54,6 +55,9 @@ type Deps struct {
 	// file and win over stored ones of the same name.
 	Backends      map[string]source.Backend
 	StaticSources map[string]store.SourceRecord
+	// KayentaSource fetches the series of the Kayenta-compatible API's
+	// executions; without one, POST /kayenta/canary/{configId} answers 501.
+	KayentaSource kayentaapi.Source
 }
 
 // Server routes and answers requests.
@@ -71,6 +75,8 @@ type Server struct {
 	// backends and staticSources serve sources and runs (runs.go).
 	backends      map[string]source.Backend
 	staticSources map[string]store.SourceRecord
+	// kayentaSource serves the Kayenta-compatible API; nil when not wired.
+	kayentaSource kayentaapi.Source
 }
 
 // New builds the server and its routes.
@@ -91,7 +97,8 @@ func New(cfg Config, d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
-		metrics: newServerMetrics(d.Registry), classifier: d.Classifier, backends: d.Backends, staticSources: d.StaticSources}
+		metrics: newServerMetrics(d.Registry), classifier: d.Classifier, backends: d.Backends, staticSources: d.StaticSources,
+		kayentaSource: d.KayentaSource}
 	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry, Classifier: d.Classifier})
 	s.router = s.routes()
 	return s
@@ -102,7 +109,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.observe, s.limitBody)
+	r.Use(pathToken, withRequestID, s.observe, s.limitBody)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errStatus(http.StatusNotFound, "not-found", "Not found", "no route for "+r.Method+" "+r.URL.Path))
 	})

@@ -1,0 +1,78 @@
+// Package kayentaapi serves the part of Kayenta's REST API that Argo
+// Rollouts' built-in kayenta metric provider (and Spinnaker's Kayenta
+// stage) calls, so they work against canaryjudge unmodified:
+//
+//	GET  /kayenta/canaryConfig?application=&configurationAccountName=
+//	     the canary configs: one per service whose policy is in kayenta mode
+//	POST /kayenta/canary/{configId}?application=&metricsAccountName=&...
+//	     Kayenta's CanaryExecutionRequest → {canaryExecutionId}
+//	GET  /kayenta/canary/{executionId}
+//	     {complete, status, result: {judgeResult: {score, results, groupScores}}}
+//
+// A config is a service; an execution judges the service's policy (kayenta
+// mode, NetflixACAJudge-v1.0) once over the series a Source fetches for the
+// control (baseline) and experiment (canary) scopes, and is kept in the
+// store so any replica answers the poll. Executions are judged before the
+// POST answers: the first poll finds them complete.
+package kayentaapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/wire"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// Scope is one side's Kayenta scope: what to select (e.g. a label
+// selector), where, and the time range and step of the series.
+type Scope struct {
+	Scope    string
+	Location string // Kayenta's "location" (older clients, Argo: "region")
+	Start    time.Time
+	End      time.Time
+	Step     time.Duration // 0: the source's default
+	Extended map[string]string
+}
+
+// FetchRequest asks a Source for one execution's series.
+type FetchRequest struct {
+	Service    string
+	Policy     judge.Policy
+	Control    Scope // the baseline
+	Experiment Scope // the canary
+}
+
+// Source fetches the series of every metric of the policy for both
+// scopes. An error makes the execution terminal, its message kept.
+type Source interface {
+	Fetch(ctx context.Context, req FetchRequest) (canary, baseline judge.Samples, err error)
+}
+
+// Store is what the API reads and writes.
+type Store interface {
+	GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error)
+	store.Policies
+	store.KayentaExecutions
+}
+
+// Handler serves the API. Source may be nil: executions then answer 501.
+type Handler struct {
+	Store  Store
+	Source Source
+	Env    wire.Env
+	// NewID makes execution ids; nil: random "kx_" ids.
+	NewID func() string
+}
+
+func (h *Handler) newID() string {
+	if h.NewID != nil {
+		return h.NewID()
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "kx_" + hex.EncodeToString(b[:])
+}

@@ -186,7 +186,7 @@ func TestBadRequests(t *testing.T) {
 		`{"scopes":{"default":{"controlScope":` + scope + `,"experimentScope":{"scope":"x","start":"2026-11-26T09:10:00Z","end":"2026-11-26T09:00:00Z"}}}}`: "scopes.default.experimentScope.end",
 		`{"scopes":{"default":{"controlScope":` + scope + `,"experimentScope":` + scope + `}},"thresholds":{"pass":50,"marginal":80}}`:                      "thresholds",
 		`{"scopes":`:                   "body",
-		`{"scopes":{"default":"x"}}`:   "scopes.default",
+		`{"scopes":{"default":"x"}}`:   "scopes",
 		`{"thresholds":{"pass":"90"}}`: "thresholds.pass",
 	} {
 		r := cj.Do(t, "POST", "/kayenta/canary/checkout"+query, req)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/canaryjudge/canaryjudge/server/deploytool"
 	"github.com/canaryjudge/canaryjudge/server/flagger"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/server/wire"
@@ -21,7 +22,8 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	h := func(scope string, f handlerFunc) http.HandlerFunc {
 		return s.require(scope, s.handle(s.guarded(f)))
 	}
-	fl := &flagger.Handler{Engine: s.engine, Store: s.store, Env: s.wireEnv()}
+	rels := deploytool.Releases{Engine: s.engine, Store: s.store}
+	fl := &flagger.Handler{Releases: rels, Env: s.wireEnv()}
 	r.Post("/flagger/{hook}", h(ScopeJudge, fl.Serve))
 	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
 	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))

@@ -21,37 +21,19 @@
 package flagger
 
 import (
-	"context"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/deploytool"
 	"github.com/canaryjudge/canaryjudge/server/wire"
-	"github.com/canaryjudge/canaryjudge/store"
 )
-
-// Engine is what the hooks need of the decision engine.
-type Engine interface {
-	CreateRelease(ctx context.Context, req engine.CreateReleaseRequest, actor string, idem *store.Idem) (store.Release, *store.StoredResponse, error)
-	Event(ctx context.Context, releaseID string, req engine.EventRequest, actor string, idem *store.Idem) (engine.Outcome, error)
-}
-
-// Store is what the hooks read.
-type Store interface {
-	GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error)
-	ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store.Release, error)
-	LatestDecision(ctx context.Context, releaseID string) (store.DecisionRecord, error)
-	ListFreezes(ctx context.Context, now time.Time) ([]judge.Freeze, error)
-}
 
 // Handler serves the hooks.
 type Handler struct {
-	Engine Engine
-	Store  Store
-	Env    wire.Env
+	Releases deploytool.Releases
+	Env      wire.Env
 }
 
 // Hooks are the webhook types served, in Flagger's names.
@@ -94,7 +76,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Env.Allow(r, k.service); err != nil {
+	if err := h.Env.Allow(r, k.Service); err != nil {
 		return err
 	}
 	a, err := h.answer(r.Context(), hook, k, p, h.Env.Actor(r.Context()))

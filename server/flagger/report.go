@@ -2,10 +2,9 @@ package flagger
 
 import (
 	"context"
-	"errors"
 
-	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/deploytool"
 )
 
 // Flagger's canary phases that end a rollout.
@@ -18,8 +17,8 @@ const (
 // was promoted, a Failed one was rolled back (Flagger routes all traffic
 // back to the primary). Reports are always acknowledged (yes): Flagger
 // does not act on their answer, and repeats of an event change nothing.
-func (h *Handler) report(ctx context.Context, a Answer, k key, phase, actor string) (Answer, error) {
-	rel, err := h.latest(ctx, k)
+func (h *Handler) report(ctx context.Context, a Answer, k deploytool.Key, phase, actor string) (Answer, error) {
+	rel, err := h.Releases.Latest(ctx, k)
 	if err != nil {
 		return a, err
 	}
@@ -42,13 +41,12 @@ func (h *Handler) report(ctx context.Context, a Answer, k key, phase, actor stri
 	default:
 		return yes(a, "phase "+phase+" noted; nothing to record"), nil
 	}
-	out, err := h.Engine.Event(ctx, rel.ID, engine.EventRequest{Type: ev, Detail: "flagger " + a.Hook + ": phase " + phase}, actor, nil)
-	var tr *judge.ErrTransition
-	if errors.As(err, &tr) {
-		return yes(a, "phase "+phase+" noted; "+err.Error()), nil
-	}
+	out, refused, err := h.Releases.Report(ctx, *rel, ev, "flagger "+a.Hook+": phase "+phase, actor)
 	if err != nil {
 		return a, err
+	}
+	if refused != "" {
+		return yes(a, "phase "+phase+" noted; "+refused), nil
 	}
 	a.State, a.Action, a.Reason = out.Release.State, out.Decision.Action, out.Decision.Reason
 	return yes(a, "recorded "+string(ev)+": "+out.Decision.Message), nil

@@ -12,6 +12,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/server/deploytool"
 	"github.com/canaryjudge/canaryjudge/server/flagger"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
+	"github.com/canaryjudge/canaryjudge/server/spinnaker"
 	"github.com/canaryjudge/canaryjudge/server/wire"
 )
 
@@ -25,6 +26,10 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	rels := deploytool.Releases{Engine: s.engine, Store: s.store}
 	fl := &flagger.Handler{Releases: rels, Env: s.wireEnv()}
 	r.Post("/flagger/{hook}", h(ScopeJudge, fl.Serve))
+	sp := &spinnaker.Handler{Releases: rels, Env: s.wireEnv()}
+	r.Post("/spinnaker/v1/deployment/starting", h(ScopeJudge, sp.Starting))
+	r.Post("/spinnaker/v1/deployment/evaluateHealth", h(ScopeJudge, sp.EvaluateHealth))
+	r.Post("/spinnaker/v1/deployment/completed", h(ScopeJudge, sp.Completed))
 	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
 	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))
 	r.Post("/kayenta/canary/{configId}", h(ScopeJudge, ka.Execute))

@@ -1,0 +1,168 @@
+package spinnaker_test
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+)
+
+const policy = `{"metrics":[{"name":"error_ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05,
+  "effect_size":{"measure":"mean_diff","allowed_increase":0.005}}],
+ "windows":{"interval":"1m","min_windows":2,"min_bake":"2m","consecutive_failures":2,"consecutive_nodata":3},
+ "guards":{"rollback_cap":{"per_service":5,"fleet":10,"window":"1h"},"rollback_timeout":"10m","migrations":"expand_only"}}`
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type response struct {
+	NextStep      struct{ Directive string }
+	StatusReasons []struct {
+		Message        string
+		AdditionalData []struct{ Key, Text, Link string }
+	}
+	ReleaseID             string
+	Action, Reason, State string
+}
+
+// orca replays one of orca's recorded requests (testdata), with the
+// replacements applied, to a monitor endpoint.
+func orca(t *testing.T, cj *canaryjudgetest.Server, endpoint, file string, replace ...string) response {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/orca-98fbbc92/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out response
+	cj.MustDo(t, 200, "POST", "/spinnaker/v1/deployment/"+endpoint, strings.NewReplacer(replace...).Replace(string(raw))).Decode(t, &out)
+	if len(out.StatusReasons) == 0 || out.StatusReasons[0].Message == "" {
+		t.Fatalf("%s: no status reason: %+v", endpoint, out)
+	}
+	return out
+}
+
+func expect(t *testing.T, got response, directive string) {
+	t.Helper()
+	if got.NextStep.Directive != directive {
+		t.Fatalf("directive %q, want %q: %+v", got.NextStep.Directive, directive, got)
+	}
+}
+
+func window(t *testing.T, cj *canaryjudgetest.Server, id string, canary, baseline float64) {
+	t.Helper()
+	series := func(level float64) []float64 {
+		out := make([]float64, 20)
+		for i := range out {
+			out[i] = level * (1 + 0.1*float64(i%5-2))
+		}
+		return out
+	}
+	cj.MustDo(t, 200, "POST", "/v1/releases/"+id+"/analyses", map[string]any{
+		"canary": map[string][]float64{"error_ratio": series(canary)}, "baseline": map[string][]float64{"error_ratio": series(baseline)}})
+}
+
+// A healthy deploy: starting starts the release (new over old server
+// group), evaluateHealth waits while baking, continues once a window
+// passed, completes on promote; completed records the promotion.
+func TestMonitoredDeployHealthy(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now))
+	expect(t, orca(t, cj, "starting", "starting.json"), "abort") // no policy
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	start := orca(t, cj, "starting", "starting.json")
+	expect(t, start, "continue")
+	if again := orca(t, cj, "starting", "starting.json"); again.ReleaseID != start.ReleaseID {
+		t.Fatalf("orca retried starting and got release %s, then %s", start.ReleaseID, again.ReleaseID)
+	}
+	var rel struct {
+		Release struct{ Service, Target, Version, BaselineVersion string }
+	}
+	cj.MustDo(t, 200, "GET", "/v1/releases/"+start.ReleaseID, nil).Decode(t, &rel)
+	if r := rel.Release; r.Service != "checkout" || r.Target != "prod-us-east-1" || r.Version != "checkout-prod-v042" {
+		t.Fatalf("release %+v", r)
+	}
+	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json"), "wait") // no analysis yet
+	clk.Add(time.Minute)
+	window(t, cj, start.ReleaseID, 0.001, 0.001)
+	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", `"currentProgress": 10`, `"currentProgress": 50`), "continue")
+	clk.Add(time.Minute)
+	window(t, cj, start.ReleaseID, 0.001, 0.001)
+	if got := orca(t, cj, "evaluateHealth", "evaluateHealth.json"); got.NextStep.Directive != "complete" || got.Action != "promote" {
+		t.Fatalf("after the bake: %+v", got)
+	}
+	if got := orca(t, cj, "completed", "completed-success.json"); got.State != "promoted" {
+		t.Fatalf("completed: %+v", got)
+	}
+	// The next deploy's starting creates a new release over v042.
+	next := orca(t, cj, "starting", "starting.json", "v042", "v043", "v041", "v042")
+	if next.ReleaseID == start.ReleaseID {
+		t.Fatal("the next deploy reused the release")
+	}
+}
+
+// A bad deploy aborts; orca's rollback completes the release.
+func TestMonitoredDeployBad(t *testing.T) {
+	cj := canaryjudgetest.NewServer(t)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	start := orca(t, cj, "starting", "starting.json")
+	window(t, cj, start.ReleaseID, 0.09, 0.001)
+	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
+	expect(t, got, "abort")
+	if got.Reason != "critical_ceiling" || !strings.Contains(got.StatusReasons[0].Message, "rollback") {
+		t.Fatalf("abort without its reason: %+v", got)
+	}
+	if done := orca(t, cj, "completed", "completed-rolledback.json"); done.State != "rolled_back" {
+		t.Fatalf("completed after the rollback: %+v", done)
+	}
+	if again := orca(t, cj, "completed", "completed-rolledback.json"); again.NextStep.Directive != "continue" {
+		t.Fatalf("a repeated completed: %+v", again)
+	}
+}
+
+// Escalate is wait plus a page, with the reason shown.
+func TestMonitoredDeployEscalate(t *testing.T) {
+	cj := canaryjudgetest.NewServer(t)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	start := orca(t, cj, "starting", "starting.json")
+	window(t, cj, start.ReleaseID, 0.09, 0.09) // the baseline breaches its ceiling too
+	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
+	expect(t, got, "wait")
+	if got.Action != "escalate" || !strings.Contains(got.StatusReasons[0].Message, "paged") || !strings.Contains(got.StatusReasons[0].Message, got.Reason) {
+		t.Fatalf("escalate: %+v", got)
+	}
+	var dec struct{ Page bool }
+	cj.MustDo(t, 200, "GET", "/v1/releases/"+start.ReleaseID+"/decision", nil).Decode(t, &dec)
+	if !dec.Page {
+		t.Fatal("the escalation did not page")
+	}
+}
+
+func TestMonitoredDeployEdges(t *testing.T) {
+	cj := canaryjudgetest.NewServer(t)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	expect(t, orca(t, cj, "starting", "starting-first-deploy.json"), "continue")
+	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", "v042", "v099"), "continue") // never started
+	cj.MustDo(t, 200, "PUT", "/v1/freezes/service:checkout", `{"reason":"peak season"}`)
+	if got := orca(t, cj, "starting", "starting.json"); got.NextStep.Directive != "abort" || !strings.Contains(got.StatusReasons[0].Message, "peak season") {
+		t.Fatalf("frozen: %+v", got)
+	}
+	for body, status := range map[string]int{
+		`{"application":"checkout"}`:                                                                   400, // no newServerGroup
+		`{"application":"Check Out!","newServerGroup":"v2"}`:                                           400,
+		`{"application":"checkout","newServerGroup":"v2"`:                                              400,
+		`{"application":"checkout","newServerGroup":"v2","parameters":{"target":"x"},"futureField":1}`: 200,
+	} {
+		if r := cj.Do(t, "POST", "/spinnaker/v1/deployment/evaluateHealth", body); r.Status != status {
+			t.Errorf("%s: %d %s, want %d", body, r.Status, r.Body, status)
+		}
+	}
+}

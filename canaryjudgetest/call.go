@@ -28,18 +28,21 @@ func (r Response) Decode(t testing.TB, v any) {
 // one, and returns the answer. Transport errors fail t.
 func (s *Server) Do(t testing.TB, method, path string, body any) Response {
 	t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = bytes.NewBufferString(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
 			t.Fatalf("canaryjudgetest: encode the body of %s %s: %v", method, path, err)
 		}
+	}
+	var rd io.Reader
+	if body != nil {
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, rd)
@@ -57,11 +60,22 @@ func (s *Server) Do(t testing.TB, method, path string, body any) Response {
 		t.Fatalf("canaryjudgetest: %s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	got, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("canaryjudgetest: read the answer to %s %s: %v", method, path, err)
 	}
-	return Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	out := Response{Status: resp.StatusCode, Header: resp.Header, Body: got}
+	var bad []string
+	switch {
+	case s.violations != nil: // in process, the server checks every exchange itself
+		bad = s.violations.take()
+	case !s.noContract:
+		bad = checkContract(req, raw, out)
+	}
+	for _, msg := range bad {
+		t.Error(msg)
+	}
+	return out
 }
 
 // MustDo is Do that also fails t unless the status is want.

@@ -10,6 +10,7 @@ package canaryjudgetest
 
 import (
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ type Server struct {
 	URL     string
 	Handler *server.Server
 	token   string
+	// noContract turns off checking every exchange against openapi.yaml.
+	noContract bool
+	violations *violations // found by the in-process server; nil for Remote
 }
 
 // Option configures NewServer.
@@ -39,7 +43,14 @@ type options struct {
 	adminToken string
 	source     kayentaapi.Source
 	logger     *slog.Logger
+	noContract bool
 }
+
+// WithoutContract stops the server from checking every request it
+// accepts and every response it gives against openapi.yaml, whoever the
+// client (on by default: a mismatch fails the test, as it would surprise
+// a client generated from the contract).
+func WithoutContract() Option { return func(o *options) { o.noContract = true } }
 
 // WithKayentaSource gives the Kayenta-compatible API (/kayenta/...) the
 // source its executions fetch series from (e.g. a StaticSource).
@@ -75,10 +86,18 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	st := memory.New()
 	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now,
 		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger})
-	hs := httptest.NewServer(h)
+	v := &violations{}
+	var handler http.Handler = h
+	if !o.noContract {
+		handler = contractChecked(v, h)
+	}
+	hs := httptest.NewServer(handler)
 	t.Cleanup(func() {
 		hs.Close()
 		st.Close()
+		for _, msg := range v.take() {
+			t.Error(msg)
+		}
 	})
-	return &Server{URL: hs.URL, Handler: h, token: o.adminToken}
+	return &Server{URL: hs.URL, Handler: h, token: o.adminToken, noContract: o.noContract, violations: v}
 }

@@ -32,36 +32,48 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	r.Post("/spinnaker/v1/deployment/completed", h(ScopeJudge, sp.Completed))
 	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
 	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))
-	r.Post("/kayenta/canary/{configId}", h(ScopeJudge, ka.Execute))
-	r.Get("/kayenta/canary/{executionId}", h(ScopeRead, ka.Status))
+	r.Post("/kayenta/canary/{canaryId}", h(ScopeJudge, ka.Execute))
+	r.Get("/kayenta/canary/{canaryId}", h(ScopeRead, ka.Status))
 }
 
 // integrationPrefixes are the tools whose callers cannot send headers.
 var integrationPrefixes = []string{"/flagger/", "/kayenta/", "/spinnaker/"}
 
 // pathToken lets a caller that cannot send an Authorization header (Argo
-// Rollouts' kayenta provider, Flagger's webhooks) put its token in the
-// URL: /kayenta/token/SECRET/canary/... is /kayenta/canary/... with
-// "Authorization: Bearer SECRET". The path is rewritten before anything
-// logs it, so the secret appears in no access log or metric.
+// Rollouts' kayenta provider, Flagger's webhooks, orca's deployment
+// monitor client) put its token in the URL: /kayenta/token/SECRET/canary/...
+// is /kayenta/canary/... with "Authorization: Bearer SECRET". The path is
+// rewritten before anything logs it, so the secret appears in no access
+// log or metric.
 func pathToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, p := range integrationPrefixes {
-			rest, ok := strings.CutPrefix(r.URL.Path, p+"token/")
-			if !ok {
-				continue
-			}
-			secret, tail, _ := strings.Cut(rest, "/")
-			r2 := r.Clone(r.Context())
-			r2.URL.Path, r2.URL.RawPath = p+tail, ""
-			if secret != "" && r.Header.Get("Authorization") == "" {
-				r2.Header.Set("Authorization", "Bearer "+secret)
-			}
-			next.ServeHTTP(w, r2)
+		path, secret, ok := StripPathToken(r.URL.Path)
+		if !ok {
+			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = path, ""
+		if secret != "" && r.Header.Get("Authorization") == "" {
+			r2.Header.Set("Authorization", "Bearer "+secret)
+		}
+		next.ServeHTTP(w, r2)
 	})
+}
+
+// StripPathToken splits a token out of an integration path
+// ("/flagger/token/SECRET/rollout" → "/flagger/rollout", "SECRET"); ok is
+// false for any other path.
+func StripPathToken(p string) (path, secret string, ok bool) {
+	for _, prefix := range integrationPrefixes {
+		rest, found := strings.CutPrefix(p, prefix+"token/")
+		if !found {
+			continue
+		}
+		secret, tail, _ := strings.Cut(rest, "/")
+		return prefix + tail, secret, true
+	}
+	return p, "", false
 }
 
 // wireEnv lends the integration packages the server's machinery.

@@ -30,7 +30,7 @@ func (h *Handler) Execute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	service := chi.URLParam(r, "configId")
+	service := chi.URLParam(r, "canaryId")
 	if err := h.Env.Allow(r, service); err != nil {
 		return err
 	}

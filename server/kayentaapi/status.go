@@ -89,7 +89,7 @@ type AnalysisResult struct {
 
 // Status answers GET /kayenta/canary/{executionId}.
 func (h *Handler) Status(w http.ResponseWriter, r *http.Request) error {
-	e, err := h.Store.KayentaExecution(r.Context(), chi.URLParam(r, "executionId"))
+	e, err := h.Store.KayentaExecution(r.Context(), chi.URLParam(r, "canaryId"))
 	if err != nil {
 		return err
 	}

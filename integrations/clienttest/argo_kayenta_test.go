@@ -21,14 +21,14 @@ const kayentaPolicy = `{"mode":"kayenta","thresholds":{"pass":90,"marginal":75},
 
 // side is 60 points of lognormal latency around 120 ms times lat and an
 // error ratio around errs.
-func side(seed uint64, lat, errs float64) judge.Samples {
+func side(seed uint64, lat, errs float64) judge.Side {
 	r := rand.New(rand.NewPCG(seed, 11))
 	l, e := make([]float64, 60), make([]float64, 60)
 	for i := range l {
 		l[i] = math.Round(120*lat*math.Exp(0.15*r.NormFloat64())*100) / 100
 		e[i] = math.Max(0, errs*(1+0.3*r.NormFloat64()))
 	}
-	return judge.Samples{"latency_p99": l, "error_ratio": e}
+	return judge.Side{Series: judge.Samples{"latency_p99": l, "error_ratio": e}}
 }
 
 // The Argo Rollouts analysis loop through the Kayenta-compatible API, with

@@ -102,7 +102,7 @@ func (h *Handler) judge(ctx context.Context, fr FetchRequest) (*judge.Result, st
 	if err != nil {
 		return nil, "fetching the series failed: " + err.Error()
 	}
-	res, err := judge.Judge(fr.Policy, canary, baseline)
+	res, err := judge.JudgeSides(fr.Policy, canary, baseline)
 	if err != nil {
 		return nil, "the series could not be judged: " + err.Error()
 	}

@@ -46,10 +46,11 @@ type FetchRequest struct {
 	Experiment Scope // the canary
 }
 
-// Source fetches the series of every metric of the policy for both
-// scopes. An error makes the execution terminal, its message kept.
+// Source fetches the data of every metric of the policy for both scopes
+// (plain series, and events/totals of count metrics). An error makes the
+// execution terminal, its message kept.
 type Source interface {
-	Fetch(ctx context.Context, req FetchRequest) (canary, baseline judge.Samples, err error)
+	Fetch(ctx context.Context, req FetchRequest) (canary, baseline judge.Side, err error)
 }
 
 // Store is what the API reads and writes.

@@ -21,14 +21,14 @@ const kayentaPolicy = `{"mode":"kayenta","thresholds":{"pass":90,"marginal":75},
 
 // side is 60 points of lognormal latency around 120 ms times lat, and an
 // error ratio around errs.
-func side(seed uint64, lat, errs float64) judge.Samples {
+func side(seed uint64, lat, errs float64) judge.Side {
 	r := rand.New(rand.NewPCG(seed, 11))
 	l, e := make([]float64, 60), make([]float64, 60)
 	for i := range l {
 		l[i] = math.Round(120*lat*math.Exp(0.15*r.NormFloat64())*100) / 100
 		e[i] = math.Max(0, errs*(1+0.3*r.NormFloat64()))
 	}
-	return judge.Samples{"latency_p99": l, "error_ratio": e}
+	return judge.Side{Series: judge.Samples{"latency_p99": l, "error_ratio": e}}
 }
 
 func source() canaryjudgetest.StaticSource {
@@ -120,7 +120,7 @@ func TestScoreIsTheJudgesScore(t *testing.T) {
 	rec := cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
 	var stored struct{ Policy judge.Policy }
 	rec.Decode(t, &stored)
-	want, err := judge.Judge(stored.Policy, src["version=bad"], src["version=stable"])
+	want, err := judge.JudgeSides(stored.Policy, src["version=bad"], src["version=stable"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "go test exited $status without a failing test (build error or panic); full log: $log"
-  grep -E '^(#|\S+\.go:[0-9]+:[0-9]+: )' "$log" | head -40
+  grep -E '^(#|go: |\S+\.go:[0-9]+:[0-9]+: )' "$log" | head -40
 fi
 echo "full log: $log"
 echo "$passed passed, $failed failed, $skipped skipped"

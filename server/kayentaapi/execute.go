@@ -61,7 +61,8 @@ func (h *Handler) Execute(w http.ResponseWriter, r *http.Request) error {
 	}
 	e := store.KayentaExecution{ID: h.newID(), Service: service, PolicyVersion: pol.Version, Params: params, Request: raw,
 		CreatedAt: h.Env.Now()}
-	e.Result, e.Error = h.judge(r.Context(), FetchRequest{Service: service, Policy: p, Control: control, Experiment: experiment})
+	e.Result, e.Error = h.judge(r.Context(), FetchRequest{MetricsAccount: params["metricsAccountName"], Service: service, Policy: p,
+		Control: control, Experiment: experiment})
 	if err := r.Context().Err(); err != nil {
 		return err // the request ran out of time: nothing kept, the client retries
 	}

@@ -40,7 +40,10 @@ type Scope struct {
 
 // FetchRequest asks a Source for one execution's series.
 type FetchRequest struct {
-	Service    string
+	// MetricsAccount is the request's metricsAccountName: which metric
+	// store to ask (a configured source's name).
+	MetricsAccount string
+	Service        string
 	Policy     judge.Policy
 	Control    Scope // the baseline
 	Experiment Scope // the canary

@@ -44,9 +44,9 @@ type FetchRequest struct {
 	// store to ask (a configured source's name).
 	MetricsAccount string
 	Service        string
-	Policy     judge.Policy
-	Control    Scope // the baseline
-	Experiment Scope // the canary
+	Policy         judge.Policy
+	Control        Scope // the baseline
+	Experiment     Scope // the canary
 }
 
 // Source fetches the data of every metric of the policy for both scopes

@@ -20,6 +20,8 @@ import (
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
+	"github.com/canaryjudge/canaryjudge/source"
+	promsrc "github.com/canaryjudge/canaryjudge/source/prometheus"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
@@ -53,7 +55,9 @@ type options struct {
 func WithoutContract() Option { return func(o *options) { o.noContract = true } }
 
 // WithKayentaSource gives the Kayenta-compatible API (/kayenta/...) the
-// source its executions fetch series from (e.g. a StaticSource).
+// source its executions fetch series from (e.g. a StaticSource). Without
+// it they fetch from the metric sources configured on the server
+// (PUT /v1/sources/{name}, type prometheus), named by metricsAccountName.
 func WithKayentaSource(src kayentaapi.Source) Option { return func(o *options) { o.source = src } }
 
 // WithLogger sends the server's logs (access log, decisions) to l.
@@ -85,7 +89,8 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	st := memory.New()
 	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now,
-		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger})
+		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger,
+		Backends: map[string]source.Backend{"prometheus": promsrc.Backend{}}})
 	v := &violations{}
 	var handler http.Handler = h
 	if !o.noContract {

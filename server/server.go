@@ -56,7 +56,9 @@ type Deps struct {
 	Backends      map[string]source.Backend
 	StaticSources map[string]store.SourceRecord
 	// KayentaSource fetches the series of the Kayenta-compatible API's
-	// executions; without one, POST /kayenta/canary/{configId} answers 501.
+	// executions. Without one, the metric sources of Backends serve them
+	// (metricsAccountName names the source); with neither,
+	// POST /kayenta/canary/{canaryId} answers 501.
 	KayentaSource kayentaapi.Source
 }
 
@@ -99,6 +101,9 @@ func New(cfg Config, d Deps) *Server {
 	s := &Server{cfg: cfg, store: d.Store, log: d.Logger, reg: d.Registry, now: d.Now,
 		metrics: newServerMetrics(d.Registry), classifier: d.Classifier, backends: d.Backends, staticSources: d.StaticSources,
 		kayentaSource: d.KayentaSource}
+	if s.kayentaSource == nil && len(s.backends) > 0 {
+		s.kayentaSource = &kayentaSources{s: s, open: map[string]openedSource{}}
+	}
 	s.engine = engine.New(d.Store, engine.Options{Now: d.Now, Logger: d.Logger, Registry: d.Registry, Classifier: d.Classifier})
 	s.router = s.routes()
 	return s

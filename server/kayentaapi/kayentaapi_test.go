@@ -6,12 +6,16 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
+	"github.com/canaryjudge/canaryjudge/store/memory"
 )
 
 const kayentaPolicy = `{"mode":"kayenta","thresholds":{"pass":90,"marginal":75},
@@ -63,6 +67,7 @@ type status struct {
 			}
 			Results []struct {
 				Name, Classification, Criticality string
+				ClassificationReason              string
 				Groups                            []string
 			}
 			GroupScores []struct {
@@ -166,11 +171,22 @@ func TestSourceErrorIsTerminal(t *testing.T) {
 	}
 }
 
-func TestNoSourceIs501(t *testing.T) {
+// Without a metric source of that name, the execution is terminal and
+// says so; a server with no source at all answers 501.
+func TestNoMetricSource(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
-	if r := cj.Do(t, "POST", "/kayenta/canary/checkout"+query, body("version=healthy")); r.Status != 501 {
-		t.Fatalf("no source: %d %s", r.Status, r.Body)
+	st := execute(t, cj, "checkout", "version=healthy")
+	if st.Status != "terminal" || st.Exception == nil || !strings.Contains(st.Exception.Message, `metric source "prom"`) {
+		t.Fatalf("an unknown metricsAccountName: %+v", st)
+	}
+	h := server.New(server.Config{OpenAPI: canaryjudge.OpenAPI}, server.Deps{Store: memory.New()})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	bare := canaryjudgetest.Remote(srv.URL, "")
+	bare.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	if r := bare.Do(t, "POST", "/kayenta/canary/checkout"+query, body("version=healthy")); r.Status != 501 {
+		t.Fatalf("no source at all: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -102,4 +103,17 @@ func decodeRequest(r *http.Request, v any, tolerant bool) error {
 		return badRequest("body", "unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// absURL makes path absolute on the host the request came to, so that a
+// Location header works for clients that do not resolve relative ones
+// (Spinnaker's webhook stage polls the Location it is given verbatim).
+// The scheme is https when the request came over TLS or a proxy says so
+// (X-Forwarded-Proto), else http.
+func absURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
 }

@@ -101,7 +101,7 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
 		writeReplay(w, sr)
 		return nil
 	}
-	w.Header().Set("Location", "/v1/releases/"+rel.ID)
+	w.Header().Set("Location", absURL(r, "/v1/releases/"+rel.ID))
 	writeJSON(w, http.StatusCreated, rel)
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Server) postRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/v1/runs/"+created.ID)
+	w.Header().Set("Location", absURL(r, "/v1/runs/"+created.ID))
 	writeJSON(w, http.StatusAccepted, s.runView(r, created, false))
 	return nil
 }

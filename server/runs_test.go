@@ -105,7 +105,7 @@ func TestRunsAPI(t *testing.T) {
 		Windows              struct{ Done, Total int }
 	}
 	_ = json.Unmarshal(r.Body, &run)
-	if r.StatusCode != 202 || r.Header.Get("Location") != "/v1/runs/"+run.ID || run.Status != "RUNNING" || run.Windows.Total != 10 || !strings.Contains(run.Progress, "0 of 10") {
+	if r.StatusCode != 202 || r.Header.Get("Location") != srv.URL+"/v1/runs/"+run.ID || run.Status != "RUNNING" || run.Windows.Total != 10 || !strings.Contains(run.Progress, "0 of 10") {
 		t.Fatalf("create: %d %s", r.StatusCode, r.Body)
 	}
 	if r := call(t, srv, "POST", path, goodRun); r.StatusCode != 409 || !strings.Contains(string(r.Body), run.ID) {

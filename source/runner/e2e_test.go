@@ -44,7 +44,7 @@ func runOf(s *stack, t *testing.T, rel, app string, t0 time.Time) string {
 	resp := s.do(t, "POST", "/v1/releases/"+rel+"/runs", "application/json", []byte(fmt.Sprintf(`{"source":"prom",
 		"scope":{"canary":{"app":%q,"track":"canary"},"baseline":{"app":%q,"track":"baseline"}},
 		"interval":"5m","lifetime":"40m","start":%q}`, app, app, t0.Add(5*time.Minute).Format(time.RFC3339))), &v)
-	if resp.StatusCode != 202 || resp.Header.Get("Location") != "/v1/runs/"+v.ID || v.Status != "RUNNING" || v.Windows.Total != 8 {
+	if resp.StatusCode != 202 || resp.Header.Get("Location") != s.srv.URL+"/v1/runs/"+v.ID || v.Status != "RUNNING" || v.Windows.Total != 8 {
 		t.Fatalf("POST runs: %d %s %+v", resp.StatusCode, resp.Header.Get("Location"), v)
 	}
 	return v.ID

@@ -1,6 +1,7 @@
 // Package canaryjudgetest runs a real canaryjudge inside another team's
 // tests: NewServer starts the full HTTP API (the same router, engine,
-// migration classifier and guards as `canaryjudge serve`) in process on
+// migration classifier, guards and scheduled-run workers, with the
+// prometheus source backend, as `canaryjudge serve`) in process on
 // the embedded memory store, with no Docker and no database. Each server
 // is its own: its own store, metrics registry and clock.
 //
@@ -9,6 +10,7 @@
 package canaryjudgetest
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +24,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/source"
 	promsrc "github.com/canaryjudge/canaryjudge/source/prometheus"
+	"github.com/canaryjudge/canaryjudge/source/runner"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
@@ -88,9 +91,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		cfg.Auth, cfg.AdminTokenHash = true, server.HashToken(o.adminToken)
 	}
 	st := memory.New()
+	backends := map[string]source.Backend{"prometheus": promsrc.Backend{}}
 	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now,
-		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger,
-		Backends: map[string]source.Backend{"prometheus": promsrc.Backend{}}})
+		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger, Backends: backends})
+	stopRuns := startRuns(h, st, o, backends)
 	v := &violations{}
 	var handler http.Handler = h
 	if !o.noContract {
@@ -98,6 +102,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	hs := httptest.NewServer(handler)
 	t.Cleanup(func() {
+		stopRuns()
 		hs.Close()
 		st.Close()
 		for _, msg := range v.take() {
@@ -105,4 +110,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return &Server{URL: hs.URL, Handler: h, token: o.adminToken, noContract: o.noContract, violations: v}
+}
+
+// startRuns runs scheduled runs' workers, as `canaryjudge serve` does,
+// polling every 20 ms, until the returned stop is called.
+func startRuns(h *server.Server, st *memory.Store, o options, backends map[string]source.Backend) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	r := runner.New(st, h.Engine(), runner.Options{Workers: 4, Poll: 20 * time.Millisecond, Now: o.now, Logger: o.logger,
+		Registry: prometheus.NewRegistry(), Backends: backends})
+	go func() { defer close(done); r.Run(ctx) }()
+	return func() { cancel(); <-done }
 }

@@ -58,11 +58,14 @@ type apiResponse struct {
 func call(t *testing.T, srv *httptest.Server, method, path string, body any, hdr ...string) apiResponse {
 	t.Helper()
 	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
+		raw = []byte(b)
 		rd = strings.NewReader(b)
 	case []byte:
+		raw = b
 		rd = bytes.NewReader(b)
 	default:
 		t.Fatalf("call: unsupported body %T", body)
@@ -86,11 +89,21 @@ func call(t *testing.T, srv *httptest.Server, method, path string, body any, hdr
 	if err != nil {
 		t.Fatal(err)
 	}
-	validateResponse(t, req, resp, data)
+	validateExchange(t, req, raw, resp, data)
 	return apiResponse{Response: resp, Body: data}
 }
 
+// validateResponse checks a response against the contract.
 func validateResponse(t *testing.T, req *http.Request, resp *http.Response, body []byte) {
+	t.Helper()
+	validateExchange(t, req, nil, resp, body)
+}
+
+// validateExchange checks the response against the contract, and the
+// request too when the server accepted it (status < 400): a request the
+// server takes must be one the contract allows, so additionalProperties
+// false and every enum hold for real requests.
+func validateExchange(t *testing.T, req *http.Request, reqBody []byte, resp *http.Response, body []byte) {
 	t.Helper()
 	if resp.StatusCode >= 400 {
 		if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
@@ -109,6 +122,16 @@ func validateResponse(t *testing.T, req *http.Request, resp *http.Response, body
 	}
 	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{ExcludeRequestBody: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	if reqBody != nil && resp.StatusCode < 400 && req.Method != http.MethodGet && req.Method != http.MethodDelete {
+		full := *in
+		full.Options = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+		vr := vreq.Clone(context.Background())
+		vr.Body = io.NopCloser(bytes.NewReader(reqBody))
+		full.Request = vr
+		if err := openapi3filter.ValidateRequest(context.Background(), &full); err != nil {
+			t.Errorf("%s %s was accepted (%d) but openapi.yaml refuses the request: %v\nbody: %.500s", req.Method, req.URL.Path, resp.StatusCode, err, reqBody)
+		}
+	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
 		Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {

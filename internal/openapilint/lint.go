@@ -7,7 +7,10 @@
 //     (bearer, or [] for an anonymous route) and a success response;
 //   - every path parameter has an example;
 //   - an operation with a body documents 400, 413 and 415; a secured one
-//     401; every one 503, unless it never reads the store (x-no-store);
+//     401, and 403 when it needs more than the read scope; one with path
+//     parameters 404 (not PUT, which creates); every one 503, unless it never reads the store (x-no-store);
+//   - every operation says the scope it needs (x-scope: read, judge,
+//     operator, admin, or none for an anonymous one);
 //   - error responses are problem+json, unless marked x-not-a-problem;
 //   - every object schema a request body reaches says whether unknown
 //     fields are allowed (additionalProperties false, a schema, or true
@@ -62,9 +65,11 @@ func Lint(raw []byte) []Problem {
 }
 
 type linter struct {
-	doc      *openapi3.T
-	problems []Problem
-	used     map[string]bool // component refs seen
+	// curParams: the path being linted has path parameters of its own.
+	curParams bool
+	doc       *openapi3.T
+	problems  []Problem
+	used      map[string]bool // component refs seen
 }
 
 func (l *linter) add(at, format string, args ...any) {
@@ -72,8 +77,10 @@ func (l *linter) add(at, format string, args ...any) {
 }
 
 func (l *linter) path(path string, item *openapi3.PathItem) {
+	l.curParams = false
 	for _, p := range item.Parameters {
 		l.param("/paths"+path, p)
+		l.curParams = l.curParams || (p.Value != nil && p.Value.In == openapi3.ParameterInPath)
 	}
 	methods := make([]string, 0)
 	for m := range item.Operations() {
@@ -110,10 +117,15 @@ func (l *linter) operation(path, method string, op *openapi3.Operation, item *op
 	if op.Security == nil {
 		l.add(at, "no security: declare [{bearer: []}], or [] for an anonymous route")
 	}
+	switch op.Extensions["x-scope"] {
+	case "read", "judge", "operator", "admin", "none":
+	default:
+		l.add(at, "no x-scope (read, judge, operator, admin or none)")
+	}
 	for _, p := range op.Parameters {
 		l.param(at, p)
 	}
-	l.responses(at, op)
+	l.responses(at, method, op)
 	if op.RequestBody != nil {
 		l.ref(op.RequestBody.Ref)
 		if rb := op.RequestBody.Value; rb != nil {
@@ -126,7 +138,21 @@ func (l *linter) operation(path, method string, op *openapi3.Operation, item *op
 	}
 }
 
-func (l *linter) responses(at string, op *openapi3.Operation) {
+// pathParams reports whether the operation's path has parameters (the
+// linter sets curParams per path).
+func (l *linter) pathParams(op *openapi3.Operation) bool {
+	if l.curParams {
+		return true
+	}
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInPath {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *linter) responses(at, method string, op *openapi3.Operation) {
 	if op.Responses == nil {
 		l.add(at, "no responses")
 		return
@@ -155,8 +181,16 @@ func (l *linter) responses(at string, op *openapi3.Operation) {
 	if op.RequestBody != nil {
 		need = append(need, "400", "413", "415")
 	}
+	params := l.pathParams(op)
 	if op.Security != nil && len(*op.Security) > 0 {
-		need = append(need, "401")
+		need = append(need, "401") // no token, or a bad one
+		// A scope beyond read can be refused to a token.
+		if scope, _ := op.Extensions["x-scope"].(string); scope != "read" && scope != "none" {
+			need = append(need, "403")
+		}
+	}
+	if params && method != "put" { // PUT creates what the path names
+		need = append(need, "404")
 	}
 	if op.Extensions["x-no-store"] == nil {
 		need = append(need, "503")

@@ -15,6 +15,7 @@ paths:
       operationId: postThing
       summary: make a thing
       security: [{bearer: []}]
+      x-scope: judge
       requestBody:
         required: true
         content:
@@ -24,6 +25,8 @@ paths:
         "200": {description: ok}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
+        "403": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "503": {$ref: "#/components/responses/Problem"}
@@ -47,9 +50,12 @@ func TestRules(t *testing.T) {
 		{"no operationId", "      operationId: postThing\n", "", "no operationId"},
 		{"no summary", "      summary: make a thing\n", "", "no summary"},
 		{"no security", "      security: [{bearer: []}]\n", "", "no security"},
+		{"no x-scope", "      x-scope: judge\n", "", "no x-scope"},
 		{"no example", ", example: t1}", "}", "path parameter without an example"},
 		{"413 missing", `        "413": {$ref: "#/components/responses/Problem"}` + "\n", "", "does not document 413"},
 		{"401 missing", `        "401": {$ref: "#/components/responses/Problem"}` + "\n", "", "does not document 401"},
+		{"403 missing", `        "403": {$ref: "#/components/responses/Problem"}` + "\n", "", "does not document 403"},
+		{"404 missing", `        "404": {$ref: "#/components/responses/Problem"}` + "\n", "", "does not document 404"},
 		{"503 missing", `        "503": {$ref: "#/components/responses/Problem"}` + "\n", "", "does not document 503"},
 		{"lax body", "additionalProperties: false, ", "", "request object without additionalProperties"},
 		{"tolerant without reason", "additionalProperties: false, ", "additionalProperties: true, ", "without an x-tolerant reason"},

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -25,7 +26,7 @@ func (s *Server) integrationRoutes(r chi.Router) {
 		return s.require(scope, s.handle(s.guarded(f)))
 	}
 	rels := deploytool.Releases{Engine: s.engine, Store: s.store}
-	fl := &flagger.Handler{Releases: rels, Env: s.wireEnv()}
+	fl := &flagger.Handler{Releases: rels, Env: s.wireEnv(), StartRun: s.toolRun}
 	r.Post("/flagger/{hook}", h(ScopeJudge, fl.Serve))
 	sp := &spinnaker.Handler{Releases: rels, Env: s.wireEnv()}
 	r.Post("/spinnaker/v1/deployment/starting", h(ScopeJudge, sp.Starting))
@@ -116,4 +117,23 @@ func absURL(r *http.Request, path string) string {
 		scheme = "https"
 	}
 	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
+}
+
+// toolRun starts the scheduled run a deploy tool's protocol asks for; a
+// release that already has a running run keeps it (the tool repeats
+// itself). It returns the run's id ("" when one was running already).
+func (s *Server) toolRun(r *http.Request, releaseID string, spec deploytool.RunSpec) (string, error) {
+	req := RunRequest{Source: spec.Source, Scope: RunScope{Canary: spec.Canary, Baseline: spec.Baseline}}
+	if spec.Interval != "" {
+		req.Interval = &spec.Interval
+	}
+	if spec.Lifetime != "" {
+		req.Lifetime = &spec.Lifetime
+	}
+	run, err := s.startRun(r, releaseID, req)
+	var he *httpError
+	if errors.As(err, &he) && he.slug == "active-run" {
+		return "", nil
+	}
+	return run.ID, err
 }

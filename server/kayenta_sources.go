@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/deploytool"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/source"
 )
@@ -85,30 +84,14 @@ func (k *kayentaSources) source(ctx context.Context, name string) (source.Source
 	return src, nil
 }
 
-var (
-	scopeSplit = regexp.MustCompile(`\s*,\s*|\s+and\s+`)
-	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-)
-
-// parseKayentaScope reads "name=value" terms joined by "," or " and ".
+// parseKayentaScope reads a Kayenta scope's label matchers.
 func parseKayentaScope(s string) (source.Scope, error) {
-	out := source.Scope{}
-	for _, term := range scopeSplit.Split(strings.TrimSpace(s), -1) {
-		name, value, ok := strings.Cut(term, "=")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if unq, found := strings.CutPrefix(value, `"`); found && strings.HasSuffix(unq, `"`) && len(unq) > 0 {
-			value = strings.TrimSuffix(unq, `"`)
-		}
-		if !ok || !labelName.MatchString(name) || value == "" {
-			return nil, fmt.Errorf("%q is not label=value (label matchers joined by \",\" or \" and \")", term)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("label %q is named twice", name)
-		}
-		out[name] = value
+	m, err := deploytool.ParseScope(s)
+	if err != nil {
+		return nil, err
 	}
-	if len(out) > source.MaxScopeLabels {
+	if len(m) > source.MaxScopeLabels {
 		return nil, fmt.Errorf("at most %d labels", source.MaxScopeLabels)
 	}
-	return out, nil
+	return source.Scope(m), nil
 }

@@ -49,35 +49,42 @@ func (s *Server) postRun(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readJSON(r, &req); err != nil {
 		return err
 	}
-	rel, err := s.store.GetRelease(r.Context(), chi.URLParam(r, "id"))
-	if err != nil {
-		return err
-	}
-	pol, err := s.store.GetPolicy(r.Context(), rel.Service)
-	if err != nil {
-		return err
-	}
-	run, err := s.planRun(r, req, pol.Policy)
-	if err != nil {
-		return err
-	}
-	if rel.State != judge.StateBaking {
-		return &httpError{status: http.StatusConflict, slug: "invalid-transition", title: "Not allowed in the current state",
-			detail: "release " + rel.ID + " is " + string(rel.State) + "; only a baking release can be analysed", current: map[string]any{"state": rel.State}}
-	}
-	run.ReleaseID, run.Service, run.CreatedBy = rel.ID, rel.Service, principal(r.Context())
-	created, err := s.store.CreateRun(r.Context(), run, store.AuditEntry{Actor: run.CreatedBy, Action: "run:create", Input: mustJSON(req)})
-	var active *store.ActiveRunError
-	if errors.As(err, &active) {
-		return &httpError{status: http.StatusConflict, slug: "active-run", title: "The release has a running run",
-			detail: err.Error(), current: s.runView(r, active.Active, false)}
-	}
+	created, err := s.startRun(r, chi.URLParam(r, "id"), req)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", absURL(r, "/v1/runs/"+created.ID))
 	writeJSON(w, http.StatusAccepted, s.runView(r, created, false))
 	return nil
+}
+
+// startRun schedules a run of a baking release (POST .../runs, and the
+// deploy tools' protocols that start one themselves).
+func (s *Server) startRun(r *http.Request, releaseID string, req RunRequest) (store.Run, error) {
+	rel, err := s.store.GetRelease(r.Context(), releaseID)
+	if err != nil {
+		return store.Run{}, err
+	}
+	pol, err := s.store.GetPolicy(r.Context(), rel.Service)
+	if err != nil {
+		return store.Run{}, err
+	}
+	run, err := s.planRun(r, req, pol.Policy)
+	if err != nil {
+		return store.Run{}, err
+	}
+	if rel.State != judge.StateBaking {
+		return store.Run{}, &httpError{status: http.StatusConflict, slug: "invalid-transition", title: "Not allowed in the current state",
+			detail: "release " + rel.ID + " is " + string(rel.State) + "; only a baking release can be analysed", current: map[string]any{"state": rel.State}}
+	}
+	run.ReleaseID, run.Service, run.CreatedBy = rel.ID, rel.Service, principal(r.Context())
+	created, err := s.store.CreateRun(r.Context(), run, store.AuditEntry{Actor: run.CreatedBy, Action: "run:create", Input: mustJSON(req)})
+	var active *store.ActiveRunError
+	if errors.As(err, &active) {
+		return store.Run{}, &httpError{status: http.StatusConflict, slug: "active-run", title: "The release has a running run",
+			detail: err.Error(), current: s.runView(r, active.Active, false)}
+	}
+	return created, err
 }
 
 // planRun validates a run request against the policy and its source.

@@ -5,7 +5,8 @@
 //
 //	confirm-rollout           may this canary start? no while the service is frozen,
 //	                          has no policy, or another release is active on the target
-//	pre-rollout               starts the release (idempotent): yes once it exists
+//	pre-rollout               starts the release (idempotent): yes once it exists; with
+//	                          metadata.source, also a scheduled run pulling its windows
 //	rollout                   no when the decision is rollback (Flagger counts a failed
 //	                          check and rolls back past its threshold); yes otherwise
 //	confirm-traffic-increase  yes only while the decision lets the canary go on
@@ -34,6 +35,9 @@ import (
 type Handler struct {
 	Releases deploytool.Releases
 	Env      wire.Env
+	// StartRun schedules a run of a release (nil: pre-rollout starts none);
+	// it returns "" when the release has a running run already.
+	StartRun func(r *http.Request, releaseID string, spec deploytool.RunSpec) (string, error)
 }
 
 // Hooks are the webhook types served, in Flagger's names.
@@ -79,7 +83,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Env.Allow(r, k.Service); err != nil {
 		return err
 	}
-	a, err := h.answer(r.Context(), hook, k, p, h.Env.Actor(r.Context()))
+	a, err := h.answer(r, hook, k, p)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -38,7 +39,8 @@ func keyOf(hook string, p Payload) (deploytool.Key, error) {
 }
 
 // answer runs one hook.
-func (h *Handler) answer(ctx context.Context, hook string, k deploytool.Key, p Payload, actor string) (Answer, error) {
+func (h *Handler) answer(r *http.Request, hook string, k deploytool.Key, p Payload) (Answer, error) {
+	ctx, actor := r.Context(), h.Env.Actor(r.Context())
 	a := Answer{Hook: hook, Service: k.Service, Target: k.Target, Version: k.Version}
 	switch hook {
 	case "confirm-rollout":
@@ -57,7 +59,7 @@ func (h *Handler) answer(ctx context.Context, hook string, k deploytool.Key, p P
 	}
 	a.ReleaseID, a.State = rel.ID, rel.State
 	if hook == "pre-rollout" {
-		return yes(a, "release "+rel.ID+" is "+string(rel.State)), nil
+		return h.preRollout(r, a, rel, p)
 	}
 	d, err := h.Releases.Decision(ctx, rel)
 	if err != nil {

@@ -129,10 +129,35 @@ func copyRelease(r store.Release) store.Release {
 
 func copyAnalysis(a store.Analysis) store.Analysis {
 	a.Result = copyJSON(a.Result)
-	if a.Window.Metrics != nil { // summaries hold no pointers: a slice copy is deep
-		a.Window.Metrics = append([]judge.MetricSummary(nil), a.Window.Metrics...)
-	}
+	a.Window = copyWindow(a.Window)
 	return a
+}
+
+// copyWindow copies a window and its summaries (the per-instance maps
+// too), without the analysis result: what Windows needs, at every
+// analysis, of every earlier window.
+func copyWindow(w judge.Window) judge.Window {
+	if w.Metrics == nil {
+		return w
+	}
+	ms := make([]judge.MetricSummary, len(w.Metrics))
+	for i, m := range w.Metrics {
+		m.Canary.Instances, m.Baseline.Instances = copySides(m.Canary.Instances), copySides(m.Baseline.Instances)
+		ms[i] = m
+	}
+	w.Metrics = ms
+	return w
+}
+
+func copySides(in map[string]judge.SideSummary) map[string]judge.SideSummary {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]judge.SideSummary, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
 }
 
 func copyDecision(d store.DecisionRecord) store.DecisionRecord {

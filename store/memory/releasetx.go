@@ -59,7 +59,7 @@ func (u *unit) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
 	}
 	out := make([]judge.Window, len(all))
 	for i, a := range all {
-		out[i] = copyAnalysis(a).Window
+		out[i] = copyWindow(a.Window)
 	}
 	return out, nil
 }

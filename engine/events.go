@@ -215,6 +215,10 @@ func eventDecision(rel store.Release, ev judge.Event, tr judge.Transition, actor
 		if ev == judge.EventRollbackStarted {
 			d.Message = "the deploy tool reports the rollback to " + rel.BaselineVersion + " under way"
 		}
+		if rel.State == judge.StateBaking {
+			d.Reason = judge.ReasonRolledBackByTool
+			d.Message += " (the tool rolled back on its own while canaryjudge was still judging)"
+		}
 	case judge.EventRollbackFailed:
 		d.Action, d.Reason, d.Message = judge.ActionEscalate, judge.ReasonRollbackFailed, "the deploy tool reports the rollback failed: "+detail
 	case judge.EventRollbackTimeout:

@@ -26,7 +26,7 @@ func countsOf(c Count) (stats.Counts, int) {
 // countStats describes one side of a count metric: its rate as the mean.
 func countStats(c Count, nans int, s stats.Counts) SideStats {
 	st := SideStats{Points: len(c.Total), NaN: nans, Events: num(s.Events), Total: num(s.Total),
-		Rate: num(s.Rate()), Dispersion: num(s.Dispersion), Scale: num(s.Scale), Autocorrelation: num(s.Rho)}
+		Rate: num(s.Rate()), Dispersion: num(s.Dispersion), Scale: num(s.Scale), Autocorrelation: num(s.Rho), lags: s.Resid}
 	st.Mean = st.Rate
 	return st
 }
@@ -34,6 +34,7 @@ func countStats(c Count, nans int, s stats.Counts) SideStats {
 // momentStats describes one side of a plain series with its moments.
 func momentStats(raw, final []float64, nans, outliers int, m stats.Moments) SideStats {
 	st := sideStats(raw, newSample(final), nans, outliers)
+	st.lags = stats.LagSumsOf(final)
 	if m.N > 0 {
 		st.Mean, st.SE, st.NEff, st.Autocorrelation = num(m.Mean), num(m.SE), num(m.NEff), num(m.Rho)
 	}

@@ -25,6 +25,9 @@ const (
 	ReasonBakeComplete          Reason = "bake_complete"
 	ReasonLifetimeComplete      Reason = "lifetime_complete"
 	ReasonUnsettled             Reason = "evidence_unsettled"
+	ReasonSequentialRegression  Reason = "sequential_regression"
+	ReasonSequentialSettled     Reason = "sequential_settled"
+	ReasonSequentialWait        Reason = "sequential_wait"
 	ReasonMarginal              Reason = "marginal"
 	ReasonFailingWindow         Reason = "failing_window"
 	ReasonConsecutiveFailures   Reason = "consecutive_failures"
@@ -44,6 +47,7 @@ const (
 	ReasonRollbackFailed        Reason = "rollback_failed"
 	ReasonRollbackCompleted     Reason = "rollback_completed"
 	ReasonPromotedByTool        Reason = "promoted_by_tool"
+	ReasonRolledBackByTool      Reason = "rolled_back_by_tool"
 	ReasonOverride              Reason = "override"
 )
 
@@ -84,25 +88,26 @@ type Decision struct {
 
 // Evidence is the numbers a decision rests on.
 type Evidence struct {
-	Verdict             Verdict         `json:"verdict,omitempty"`
-	Score               *float64        `json:"score,omitempty"`
-	Windows             int             `json:"windows"`
-	MaxWindows          int             `json:"max_windows,omitempty"`
-	LifetimeOver        bool            `json:"lifetime_over,omitempty"`
-	Window              *Span           `json:"window,omitempty"`
-	ConsecutiveFailures int             `json:"consecutive_failures"`
-	ConsecutiveNoData   int             `json:"consecutive_nodata"`
-	FailingMetrics      []string        `json:"failing_metrics,omitempty"`
-	Streaks             map[string]int  `json:"streaks,omitempty"` // failing metric -> consecutive windows it failed
-	Pooled              *PooledEvidence `json:"pooled,omitempty"`
-	CeilingBreaches     []string        `json:"ceiling_breaches,omitempty"`
-	BaselineBreaches    []string        `json:"baseline_breaches,omitempty"`
-	BakeElapsed         string          `json:"bake_elapsed,omitempty"`
-	SourceError         string          `json:"source_error,omitempty"`
-	Candidate           *Candidate      `json:"candidate,omitempty"` // what the analysis alone asked for, when a guard changed it
-	Guard               map[string]any  `json:"guard,omitempty"`     // the guard's numbers (cap counts, freeze, migrations)
-	Event               string          `json:"event,omitempty"`
-	Detail              string          `json:"detail,omitempty"`
+	Verdict             Verdict          `json:"verdict,omitempty"`
+	Score               *float64         `json:"score,omitempty"`
+	Windows             int              `json:"windows"`
+	MaxWindows          int              `json:"max_windows,omitempty"`
+	LifetimeOver        bool             `json:"lifetime_over,omitempty"`
+	Window              *Span            `json:"window,omitempty"`
+	ConsecutiveFailures int              `json:"consecutive_failures"`
+	ConsecutiveNoData   int              `json:"consecutive_nodata"`
+	FailingMetrics      []string         `json:"failing_metrics,omitempty"`
+	Streaks             map[string]int   `json:"streaks,omitempty"` // failing metric -> consecutive windows it failed
+	Pooled              *PooledEvidence  `json:"pooled,omitempty"`
+	Sequence            []MetricSequence `json:"sequence,omitempty"` // mode sequential: each metric's confidence sequence now
+	CeilingBreaches     []string         `json:"ceiling_breaches,omitempty"`
+	BaselineBreaches    []string         `json:"baseline_breaches,omitempty"`
+	BakeElapsed         string           `json:"bake_elapsed,omitempty"`
+	SourceError         string           `json:"source_error,omitempty"`
+	Candidate           *Candidate       `json:"candidate,omitempty"` // what the analysis alone asked for, when a guard changed it
+	Guard               map[string]any   `json:"guard,omitempty"`     // the guard's numbers (cap counts, freeze, migrations)
+	Event               string           `json:"event,omitempty"`
+	Detail              string           `json:"detail,omitempty"`
 }
 
 // Span is a window's start and end.

@@ -60,13 +60,16 @@ func JudgeSides(p Policy, canary, baseline Side) (Result, error) {
 	}
 	for _, m := range p.Metrics {
 		var mr MetricResult
+		cI, bI := canary.Instances[m.Name], baseline.Instances[m.Name]
 		switch {
 		case p.Mode == ModeKayenta:
-			mr = judgeKayenta(p, m, canary.Series[m.Name], baseline.Series[m.Name])
+			mr = judgeKayenta(p, m, canary.plain(m.Name), baseline.plain(m.Name))
+		case cI.Len() >= 2 && bI.Len() >= 2:
+			mr = judgeReplicates(p, m, cI, bI)
 		case m.Kind == KindCount:
-			mr = judgeCounts(p, m, canary.Counts[m.Name], baseline.Counts[m.Name])
+			mr = judgeCounts(p, m, canary.count(m.Name), baseline.count(m.Name))
 		default:
-			mr = judgeDefault(p, m, canary.Series[m.Name], baseline.Series[m.Name])
+			mr = judgeDefault(p, m, canary.plain(m.Name), baseline.plain(m.Name))
 		}
 		res.Metrics = append(res.Metrics, mr)
 		if mr.Ceiling != nil && mr.Ceiling.CanaryBreached {

@@ -87,6 +87,9 @@ func (m Metric) validateKind(v *ValidationError, path string, mode Mode) {
 	if mode == ModeKayenta && m.EffectSize.Floor != 0 {
 		v.Add(path+"effect_size.floor", "is not used in kayenta mode")
 	}
+	if mode == ModeSequential && m.EffectSize.Measure == MeasureCLES {
+		v.Add(path+"effect_size.measure", "cles has no confidence sequence; use mean_ratio, mean_diff or (counts) rate_ratio in mode sequential")
+	}
 }
 
 func (m Metric) validateOutliers(v *ValidationError, path string) {

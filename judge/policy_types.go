@@ -16,7 +16,18 @@ const (
 	ModeDefault Mode = "default"
 	// ModeKayenta reproduces Netflix's NetflixACAJudge-v1.0.
 	ModeKayenta Mode = "kayenta"
+	// ModeSequential judges windows as the default mode does, but decides
+	// on anytime-valid confidence sequences over all windows of a release:
+	// check as often as you like, roll back in minutes, promote early.
+	ModeSequential Mode = "sequential"
 )
+
+// SequentialOptions tune the sequential mode.
+type SequentialOptions struct {
+	// NoEarlyPromote keeps a release baking until its lifetime ends even
+	// when every sequence lies within its allowance.
+	NoEarlyPromote bool `json:"no_early_promote,omitempty"`
+}
 
 // Direction says which change of a metric is bad.
 type Direction string
@@ -67,8 +78,10 @@ type Policy struct {
 	// Kayenta holds the NetflixACAJudge classifier constants (kayenta mode).
 	Kayenta KayentaOptions `json:"kayenta"`
 	Windows Windows        `json:"windows"`
-	Guards  GuardPolicy    `json:"guards"`
-	Notify  []Sink         `json:"notify,omitempty"`
+	// Sequential tunes mode sequential.
+	Sequential SequentialOptions `json:"sequential,omitzero"`
+	Guards     GuardPolicy       `json:"guards"`
+	Notify     []Sink            `json:"notify,omitempty"`
 }
 
 // Thresholds map a score (0-100) to a verdict.

@@ -38,8 +38,11 @@ func (p Policy) validate(v *ValidationError, prefix string) {
 	if p.Version < 0 {
 		v.Add(f("version"), "must not be negative")
 	}
-	if p.Mode != ModeDefault && p.Mode != ModeKayenta {
-		v.Add(f("mode"), "must be one of default, kayenta")
+	if p.Mode != ModeDefault && p.Mode != ModeKayenta && p.Mode != ModeSequential {
+		v.Add(f("mode"), "must be one of default, kayenta, sequential")
+	}
+	if p.Mode != ModeSequential && p.Sequential != (SequentialOptions{}) {
+		v.Add(f("sequential"), "is only used by mode sequential")
 	}
 	checkRange(v, f("thresholds.pass"), p.Thresholds.Pass, 0, 100)
 	checkRange(v, f("thresholds.marginal"), p.Thresholds.Marginal, 0, 100)

@@ -51,6 +51,14 @@ type SideSummary struct {
 	Events float64 `json:"events,omitempty"`
 	Total  float64 `json:"total,omitempty"`
 	Scale  float64 `json:"scale,omitempty"`
+	// Instances: a side judged by its instances keeps each one's numbers.
+	Instances map[string]SideSummary `json:"instances,omitempty"`
+	// SS and Lags are the window's sum of squared deviations and lag-1..3
+	// products (of the points, or of the counts' Pearson residuals): with
+	// them a release's windows estimate one variance and autocorrelation
+	// together (mode sequential).
+	SS   float64    `json:"ss,omitempty"`
+	Lags [3]float64 `json:"lags,omitzero"`
 }
 
 // Summaries returns what later windows need of this result: one entry per
@@ -79,7 +87,8 @@ func summarize(s SideStats, n int) SideSummary {
 		}
 		return *p
 	}
-	return SideSummary{N: n, Mean: v(s.Mean), SE: v(s.SE), NEff: v(s.NEff), Events: v(s.Events), Total: v(s.Total), Scale: v(s.Scale)}
+	return SideSummary{N: n, Mean: v(s.Mean), SE: v(s.SE), NEff: v(s.NEff), Events: v(s.Events), Total: v(s.Total), Scale: v(s.Scale),
+		Instances: s.PerInstance, SS: s.lags.SS, Lags: s.lags.Lags}
 }
 
 // pooledAlpha is the error rate of each pooled look.
@@ -207,6 +216,11 @@ func poolSummaries(m Metric, sums []MetricSummary) evidence {
 	for _, s := range sums {
 		c, b = append(c, s.Canary), append(b, s.Baseline)
 	}
+	if cm, ok := poolReplicates(m, c); ok {
+		if bm, ok := poolReplicates(m, b); ok {
+			return evidence{c: cm, b: bm}
+		}
+	}
 	if m.Kind == KindCount {
 		return evidence{count: true, cc: poolCounts(c), bc: poolCounts(b)}
 	}
@@ -252,7 +266,7 @@ func adversity(m Metric, s MetricSummary) float64 {
 	e := m.EffectSize
 	up, dn := e.AllowedIncrease, e.AllowedDecrease
 	var mc, mb, vc, vb float64
-	if m.Kind == KindCount {
+	if m.Kind == KindCount && s.Canary.Instances == nil {
 		c, b := poolCounts([]SideSummary{s.Canary}), poolCounts([]SideSummary{s.Baseline})
 		mc, mb = (c.Events+0.5)/max(c.Total, 1), (b.Events+0.5)/max(b.Total, 1)
 		vc, vb = mc/max(c.Total, 1), mb/max(b.Total, 1)

@@ -58,14 +58,20 @@ func Propose(in AnalysisInput) Decision {
 		ev.FailingMetrics = failingMetrics(r)
 		ev.Streaks = streaks(all, ev.FailingMetrics)
 	}
-	pooled := Pooled(p, all)
-	ev.Pooled = pooledEvidence(pooled)
+	var pooled *PooledResult
+	if p.Mode != ModeSequential {
+		pooled = Pooled(p, all)
+		ev.Pooled = pooledEvidence(pooled)
+	}
 	d := Decision{Evidence: ev}
 	if cur.missing() {
 		return proposeMissing(d, w, cur)
 	}
 	if len(ev.CeilingBreaches) > 0 {
 		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v", ev.CeilingBreaches))
+	}
+	if p.Mode == ModeSequential {
+		return proposeSequential(d, p, all, elapsed)
 	}
 	if r, msg := sustained(p, all, ev.Streaks); r != "" {
 		return d.with(ActionRollback, r, msg)

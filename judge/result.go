@@ -1,6 +1,10 @@
 package judge
 
-import "math"
+import (
+	"math"
+
+	"github.com/canaryjudge/canaryjudge/judge/stats"
+)
 
 // Verdict is the judgement of one analysis window.
 type Verdict string
@@ -152,6 +156,14 @@ type SideStats struct {
 	Rate            *float64 `json:"rate,omitempty"`
 	Dispersion      *float64 `json:"dispersion,omitempty"`
 	Scale           *float64 `json:"scale,omitempty"`
+	// Instances is how many instances (replicates) the side was judged
+	// by, Spread the sd of their estimates, PerInstance each one's numbers.
+	Instances   int                    `json:"instances,omitempty"`
+	Spread      *float64               `json:"spread,omitempty"`
+	PerInstance map[string]SideSummary `json:"per_instance,omitempty"`
+	// lags: the series' (or Pearson residuals') lag sums, kept for the
+	// window's summary (sequential pooling), not shown.
+	lags stats.LagSums
 }
 
 // GroupResult is one group's score. Score is null when no metric of the

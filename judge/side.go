@@ -23,10 +23,33 @@ type Count struct {
 type Side struct {
 	Series Samples
 	Counts map[string]Count
+	// Instances holds metrics sent per instance ({"instances": {...}}):
+	// metric name -> its instances. See instances.go.
+	Instances map[string]Instances
 }
 
 // Empty reports whether the side carries no metric at all.
-func (s Side) Empty() bool { return len(s.Series) == 0 && len(s.Counts) == 0 }
+func (s Side) Empty() bool { return len(s.Series) == 0 && len(s.Counts) == 0 && len(s.Instances) == 0 }
+
+// plain returns metric name's plain series, its instances joined if it was
+// sent per instance.
+func (s Side) plain(name string) []float64 {
+	if in, ok := s.Instances[name]; ok {
+		xs, _ := in.flatten()
+		return xs
+	}
+	return s.Series[name]
+}
+
+// count returns metric name's counts, its instances joined if it was sent
+// per instance.
+func (s Side) count(name string) Count {
+	if in, ok := s.Instances[name]; ok {
+		_, c := in.flatten()
+		return c
+	}
+	return s.Counts[name]
+}
 
 // MarshalJSON writes both kinds of metric in one object.
 func (s Side) MarshalJSON() ([]byte, error) {
@@ -36,6 +59,9 @@ func (s Side) MarshalJSON() ([]byte, error) {
 	}
 	for k, c := range s.Counts {
 		out[k] = map[string][]*float64{"events": nullable(c.Events), "total": nullable(c.Total)}
+	}
+	for k, in := range s.Instances {
+		out[k] = in
 	}
 	return json.Marshal(out)
 }
@@ -79,6 +105,15 @@ func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
 	for _, name := range names {
 		at := joinPath(path, name)
 		val := bytes.TrimSpace(obj[name])
+		if len(val) > 0 && val[0] == '{' && hasKey(val, "instances") {
+			if in, ok := parseInstances(v, val, at); ok {
+				if out.Instances == nil {
+					out.Instances = map[string]Instances{}
+				}
+				out.Instances[name] = in
+			}
+			continue
+		}
 		if len(val) > 0 && val[0] == '{' {
 			if c, ok := parseCount(v, val, at); ok {
 				out.Counts[name] = c
@@ -90,6 +125,16 @@ func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
 		}
 	}
 	return out
+}
+
+// hasKey reports whether a JSON object has key k at its top level.
+func hasKey(raw json.RawMessage, k string) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return false
+	}
+	_, ok := obj[k]
+	return ok
 }
 
 func joinPath(path, k string) string {
@@ -174,6 +219,20 @@ func validateSide(v *ValidationError, p Policy, side string, s Side) {
 			v.Add(field, `is a count metric: send {"events": [...], "total": [...]}, not a plain series`)
 		default:
 			checkPoints(v, field, s.Series[name], kind)
+		}
+	}
+	for _, name := range sortedKeys(s.Instances) {
+		field := side + "." + name
+		kind, known := kinds[name]
+		_, dupS := s.Series[name]
+		_, dupC := s.Counts[name]
+		switch {
+		case !known:
+			v.Add(field, "no metric of that name in the policy")
+		case dupS || dupC:
+			v.Add(field, "sent both per instance and as a whole")
+		default:
+			validateInstances(v, field, kind, s.Instances[name])
 		}
 	}
 	for _, name := range sortedKeys(s.Counts) {

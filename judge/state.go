@@ -68,12 +68,17 @@ func (e *ErrTransition) Error() string {
 // listed is refused with ErrTransition.
 var transitions = map[State]map[Event]Transition{
 	StateBaking: {
-		EventAnalysis:    {To: StateBaking},
-		EventPromoted:    {To: StatePromoted},
-		EventNoAnalysis:  {To: StateHalted, Page: true},
-		OverridePromote:  {To: StatePromoted},
-		OverrideRollback: {To: StateRollingBack},
-		OverrideHalt:     {To: StateHalted, Page: true},
+		EventAnalysis: {To: StateBaking},
+		EventPromoted: {To: StatePromoted},
+		// The deploy tool rolled back on its own (Flagger's own analysis,
+		// a Spinnaker failure): accepted, recorded; the rollback's
+		// deadline then applies as to any other.
+		EventRollbackStarted:   {To: StateRollingBack},
+		EventRollbackCompleted: {To: StateRolledBack},
+		EventNoAnalysis:        {To: StateHalted, Page: true},
+		OverridePromote:        {To: StatePromoted},
+		OverrideRollback:       {To: StateRollingBack},
+		OverrideHalt:           {To: StateHalted, Page: true},
 	},
 	StateRollingBack: {
 		EventRollbackStarted:   {To: StateRollingBack, Duplicate: true},

@@ -16,6 +16,8 @@ func TestStateMachine(t *testing.T) {
 		{StateBaking, EventAnalysis}:               StateBaking,
 		{StateBaking, EventPromoted}:               StatePromoted,
 		{StateBaking, EventNoAnalysis}:             StateHalted,
+		{StateBaking, EventRollbackStarted}:        StateRollingBack, // the tool rolled back on its own
+		{StateBaking, EventRollbackCompleted}:      StateRolledBack,
 		{StateBaking, OverridePromote}:             StatePromoted,
 		{StateBaking, OverrideRollback}:            StateRollingBack,
 		{StateBaking, OverrideHalt}:                StateHalted,

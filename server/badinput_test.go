@@ -43,7 +43,7 @@ func TestBadInputEverywhereLeavesNoRows(t *testing.T) {
 		{"POST", "/v1/releases/" + rid + "/analyses", `{}`, 400, "canary"},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1]},"source_error":"x"}`, 400, "source_error"},
 		{"POST", "/v1/releases/" + rid + "/events", `{"type":"exploded"}`, 400, "type"},
-		{"POST", "/v1/releases/" + rid + "/events", `{"type":"rollback_completed"}`, 409, ""},
+		{"POST", "/v1/releases/" + rid + "/events", `{"type":"rollback_failed"}`, 409, ""},
 		{"POST", "/v1/releases/" + rid + "/override", `{"action":"promote"}`, 400, "reason"},
 		{"POST", "/v1/releases/rel_missing/override", `{"action":"halt","reason":"because"}`, 404, ""},
 		{"PUT", "/v1/freezes/everything", `{"reason":"nope"}`, 400, "scope"},

@@ -120,3 +120,44 @@ func TestCountMetricsOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// Mode sequential over HTTP, with per-instance data: every decision
+// carries each metric's confidence sequence, the instances' spread is
+// reported, and the same window rules (window times) apply.
+func TestSequentialWithInstancesOverHTTP(t *testing.T) {
+	bothStores(t, func(t *testing.T, st store.Full) {
+		s := newStack(t, st, nil)
+		setupService(t, s, "seq", `{"mode":"sequential","metrics":[{"name":"latency","kind":"latency","group":"l","direction":"increase",
+			"effect_size":{"allowed_increase":1.2}}],"windows":{"interval":"1m","min_windows":2,"min_bake":"2m","max_windows":30}}`)
+		rel := createRelease(t, s, "seq", "eu", "")
+		t1 := s.clock.Now().Add(-time.Hour)
+		pods := func(seed uint64, level float64) map[string]any {
+			out := map[string][]float64{}
+			for i, l := range []float64{1, 1.03, 0.98} {
+				xs := make([]float64, 12)
+				for j := range xs {
+					xs[j] = 0.2 * level * l * (1 + 0.01*float64((int(seed)+i*7+j*3)%5-2))
+				}
+				out[fmt.Sprintf("pod-%d", i)] = xs
+			}
+			return map[string]any{"latency": map[string]any{"instances": out}}
+		}
+		var o outcome
+		for w := 0; w < 10; w++ {
+			body, _ := json.Marshal(map[string]any{"canary": pods(uint64(w), 1), "baseline": pods(uint64(w+3), 1),
+				"window": map[string]string{"start": t1.Add(time.Duration(w) * time.Minute).Format(time.RFC3339), "end": t1.Add(time.Duration(w+1) * time.Minute).Format(time.RFC3339)}})
+			o = analyze(t, s, rel.ID, string(body))
+			if o.Decision.Action != "wait" {
+				break
+			}
+		}
+		seq, _ := o.Decision.Evidence["sequence"].([]any)
+		if o.Decision.Action != "promote" || o.Decision.Reason != "sequential_settled" || len(seq) != 1 {
+			t.Fatalf("%s/%s %s %v", o.Decision.Action, o.Decision.Reason, o.Decision.Message, o.Decision.Evidence)
+		}
+		m := seq[0].(map[string]any)
+		if m["name"] != "latency" || m["lower"] == nil || m["upper"] == nil || m["spread"] == nil {
+			t.Errorf("sequence %v", m)
+		}
+	})
+}

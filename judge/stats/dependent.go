@@ -207,29 +207,33 @@ const MaxPhi = 0.9
 // the AR(1)-plus-noise model above: f = 1 + 2 sum_{k=1}^{n-1} (1 - k/n)
 // r1 phi^(k-1), at least 1. Fewer than 6 points, or r1 <= 0, give 1.
 func Inflation(xs []float64) float64 {
-	n := len(xs)
-	if n < 6 {
+	if len(xs) < 6 {
 		return 1
 	}
 	r := acf(xs, 3)
-	r1 := AdjustedRho(r[1], n)
+	return InflationFromACF(r[1], r[2], r[3], len(xs), len(xs))
+}
+
+// InflationFromACF is Inflation for a mean of n points given lag-1..3
+// sample autocorrelations estimated from m points (m > n when they were
+// estimated on several windows together).
+func InflationFromACF(a1, a2, a3 float64, m, n int) float64 {
+	if m < 6 || n < 2 {
+		return 1
+	}
+	r := [4]float64{1, a1, a2, a3}
+	r1 := AdjustedRho(r[1], m)
 	if r1 <= 0 {
 		return 1
 	}
 	phi := r1
 	if d := r[1] + r[2]; d > 0 {
-		phi = max(r1, min(MaxPhi, (r[2]+r[3])/d+1.0/float64(n)))
+		phi = max(r1, min(MaxPhi, (r[2]+r[3])/d+1.0/float64(m)))
 	}
+	// sum_{k=1}^{n-1} (1 - k/n) r1 phi^(k-1), in closed form (O(1) for a
+	// day of points): (r1/phi) [phi/(1-phi) - phi (1 - phi^n)/(n (1-phi)^2)].
 	nf := float64(n)
-	s := 0.0
-	pk := r1
-	for k := 1; k < n; k++ {
-		s += (1 - float64(k)/nf) * pk
-		pk *= phi
-		if pk == 0 {
-			break
-		}
-	}
+	s := r1 / phi * (phi/(1-phi) - phi*(1-math.Pow(phi, nf))/(nf*(1-phi)*(1-phi)))
 	return max(1, 1+2*s)
 }
 
@@ -258,4 +262,34 @@ func acf(xs []float64, K int) []float64 {
 		out[k] = s / c0
 	}
 	return out
+}
+
+// LagSums are the sums a pooled autocorrelation needs of one series: the
+// sum of squared deviations from its mean and the sums of products of
+// deviations at lags 1 to 3.
+type LagSums struct {
+	SS   float64
+	Lags [3]float64
+}
+
+// LagSumsOf computes them for xs.
+func LagSumsOf(xs []float64) LagSums {
+	var l LagSums
+	n := len(xs)
+	if n == 0 {
+		return l
+	}
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(n)
+	for i, x := range xs {
+		d := x - m
+		l.SS += d * d
+		for k := 1; k <= 3 && i+k < n; k++ {
+			l.Lags[k-1] += d * (xs[i+k] - m)
+		}
+	}
+	return l
 }

@@ -37,6 +37,9 @@ type Counts struct {
 	Rho        float64 // autocorrelation of the Pearson residuals used
 	Scale      float64 // effective counts are Events/Scale out of Total/Scale
 	Q          float64 // 1 - rate (at least half an event's worth): the binomial part of Scale
+	// Resid are the lag sums of the Pearson residuals (for pooling the
+	// dispersion and autocorrelation over several windows).
+	Resid LagSums
 }
 
 // Rate is Events/Total; NaN without traffic.
@@ -73,6 +76,7 @@ func CountsOf(events, total []float64) Counts {
 		}
 		c.Dispersion = max(1, x2/float64(len(res)-1))
 		c.Rho = AdjustedRho(Lag1(res), len(res))
+		c.Resid = LagSumsOf(res)
 		extra = c.Dispersion * Inflation(res)
 	}
 	c.Scale = extra * q

@@ -30,13 +30,9 @@ func (h *Handler) report(ctx context.Context, a Answer, k deploytool.Key, phase,
 	switch {
 	case phase == PhaseSucceeded:
 		ev = judge.EventPromoted
-	case phase == PhaseFailed && rel.State == judge.StateBaking:
-		// The state machine has no rollback that canaryjudge did not
-		// order; the release stays baking (and is escalated if it gets no
-		// more analyses).
-		return yes(a, "Flagger failed the canary on its own checks; the release stays "+string(rel.State)+
-			" until an operator overrides it"), nil
 	case phase == PhaseFailed:
+		// From baking too: Flagger failed the canary on its own checks and
+		// rolled it back; the release records rolled_back_by_tool.
 		ev = judge.EventRollbackCompleted
 	default:
 		return yes(a, "phase "+phase+" noted; nothing to record"), nil

@@ -1,0 +1,108 @@
+package judge
+
+import (
+	"sort"
+
+	"github.com/canaryjudge/canaryjudge/judge/stats"
+)
+
+// judgeReplicates judges a metric sent per instance with at least two
+// instances on both sides: each instance is one replicate (see
+// instances.go). Ceilings apply to each side as a whole.
+func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
+	rc, rb := replicates(m, c), replicates(m, b)
+	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES {
+		return judgeFlattened(p, m, c, b)
+	}
+	mr := newMetricResult(m)
+	cm, cs := replicateMoments(rc)
+	bm, bs := replicateMoments(rb)
+	mr.Canary, mr.Baseline = replicateStats(c, rc, cm, cs), replicateStats(b, rb, bm, bs)
+	mr.N, mr.M = len(rc), len(rb)
+	if m.Ceiling != nil {
+		if m.Kind == KindCount {
+			_, cc := c.flatten()
+			_, bc := b.flatten()
+			ca, _ := countsOf(cc)
+			ba, _ := countsOf(bc)
+			mr.Ceiling = rateCeiling(m, ca, ba, p.Alpha)
+		} else {
+			cx, _ := c.flatten()
+			bx, _ := b.flatten()
+			cleanC, _, _, _ := preprocess(cx, m)
+			cleanB, _, _, _ := preprocess(bx, m)
+			mr.Ceiling = checkCeiling(m, cleanC, cleanB)
+		}
+	}
+	t := testEffect(evidence{c: cm, b: bm}, m, p.Alpha)
+	t.method = "replicates_" + t.method
+	return applyCeiling(classifyEffect(mr, m, t), m)
+}
+
+// judgeFlattened judges a metric's instances joined into one series.
+func judgeFlattened(p Policy, m Metric, c, b Instances) MetricResult {
+	cx, cc := c.flatten()
+	bx, bc := b.flatten()
+	if m.Kind == KindCount {
+		return judgeCounts(p, m, cc, bc)
+	}
+	return judgeDefault(p, m, cx, bx)
+}
+
+// replicateStats describes a side judged by its instances: the mean of the
+// instances' estimates, its standard error, how many instances and the
+// spread between them; per-instance summaries are kept for pooling.
+func replicateStats(in Instances, rs []replicate, mo stats.Moments, spread float64) SideStats {
+	st := SideStats{Instances: len(rs), Spread: num(spread), Mean: num(mo.Mean), SE: num(mo.SE), NEff: num(mo.NEff)}
+	for _, name := range in.names() {
+		if xs, ok := in.Series[name]; ok {
+			st.Points += len(xs)
+		} else {
+			st.Points += len(in.Counts[name].Total)
+		}
+	}
+	st.PerInstance = make(map[string]SideSummary, len(rs))
+	for _, r := range rs {
+		st.PerInstance[r.name] = r.summary
+	}
+	return st
+}
+
+// poolReplicates combines a replicate metric's windows instance by
+// instance (an instance's offset persists across windows, so it must not
+// average away) and returns each side's replicate moments.
+func poolReplicates(m Metric, sides []SideSummary) (stats.Moments, bool) {
+	byName := map[string][]SideSummary{}
+	for _, s := range sides {
+		for name, is := range s.Instances {
+			byName[name] = append(byName[name], is)
+		}
+	}
+	if len(byName) < 2 {
+		return stats.Moments{}, false
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	rs := make([]replicate, 0, len(names))
+	for _, n := range names {
+		ss := byName[n]
+		if m.Kind == KindCount {
+			c := poolCounts(ss)
+			if c.Total <= 0 {
+				continue
+			}
+			rs = append(rs, replicate{name: n, est: c.Events / c.Total, v: (c.Events + 0.5) / (c.Total * c.Total)})
+			continue
+		}
+		mo := poolMoments(ss)
+		rs = append(rs, replicate{name: n, est: mo.Mean, v: mo.SE * mo.SE})
+	}
+	if len(rs) < 2 {
+		return stats.Moments{}, false
+	}
+	mo, _ := replicateMoments(rs)
+	return mo, true
+}

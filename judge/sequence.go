@@ -1,0 +1,326 @@
+package judge
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/canaryjudge/canaryjudge/judge/stats"
+)
+
+// Mode sequential: one anytime-valid confidence sequence per metric over
+// all windows of a release so far (judge/stats/sequence.go).
+//
+//   - Error budget: the policy's alpha holds across all metrics and all
+//     looks. It is split evenly: each of the 2*M bounds (lower and upper,
+//     M metrics) is wrong at some look with probability at most
+//     alpha/(2M); so a false rollback (a lower bound above the allowance
+//     when the truth is within it) and a false early promote each happen
+//     with probability at most alpha/2 per release, however often it is
+//     checked.
+//   - Plain series: the windows' means are combined (point-weighted, each
+//     window's standard error honest about autocorrelation), on the log
+//     scale for ratio measures; the normal-mixture sequence is widened by
+//     the ratio of Student's t to the normal quantile at the Welch degrees
+//     of freedom, so early looks with few points stay honest.
+//   - Counts: the Beta-binomial mixture sequence (Lindon and Malek) for the
+//     canary's share of all events, on effective counts; exact at low
+//     counts, and it maps to the rate ratio.
+//   - Instances as replicates: each side's estimate is the mean of its
+//     instances' (each combined over the windows first), its standard
+//     error from their spread with k-1 degrees of freedom. The spread does
+//     not shrink with time, so the sequence cannot narrow past it: an
+//     offset between instances is never mistaken for a regression.
+//   - The mixture is tuned at the first look so that the sequence is
+//     tightest after min_windows looks, where fast rollbacks and early
+//     promotes are decided: rho = I* / (2 log(1/a) + log(1 + 2 log(1/a))),
+//     I* being min_windows times the first look's information (Howard et
+//     al.'s choice of rho for a target time); the Beta prior's
+//     concentration likewise, in effective events.
+
+// MetricSequence is one metric's confidence sequence after the windows so
+// far, on the measure's scale (a null bound is unbounded).
+type MetricSequence struct {
+	Name     string   `json:"name"`
+	Measure  string   `json:"measure"`
+	Windows  int      `json:"windows"`
+	Estimate *float64 `json:"estimate"`
+	Lower    *float64 `json:"lower"` // the sequence over every window so far
+	Upper    *float64 `json:"upper"`
+	// RollbackLower and RollbackUpper are the sequence without the single
+	// most adverse window: what a rollback is decided on.
+	RollbackLower *float64 `json:"rollback_lower,omitempty"`
+	RollbackUpper *float64 `json:"rollback_upper,omitempty"`
+	Alpha         float64  `json:"alpha"` // each bound, over all looks
+	// Spread is the instances' spread (canary, baseline) when the metric
+	// was judged by instances.
+	Spread []float64 `json:"spread,omitempty"`
+	// Beyond is "increase" or "decrease" when the whole sequence lies beyond
+	// the allowance in a bad direction; Within when it lies within.
+	Beyond string `json:"beyond,omitempty"`
+	Within bool   `json:"within"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Sequences computes every metric's sequence from the release's windows.
+func Sequences(p Policy, ws []Window) []MetricSequence {
+	p = p.withDefaults()
+	a := p.Alpha / float64(2*max(len(p.Metrics), 1))
+	out := make([]MetricSequence, 0, len(p.Metrics))
+	for _, m := range p.Metrics {
+		out = append(out, sequenceOf(p, m, summariesOf(m, ws), a))
+	}
+	return out
+}
+
+func sequenceOf(p Policy, m Metric, sums []MetricSummary, a float64) MetricSequence {
+	sq := MetricSequence{Name: m.Name, Measure: m.EffectSize.Measure, Windows: len(sums), Alpha: a}
+	if len(sums) == 0 {
+		sq.Note = "no window with data on both sides yet"
+		return sq
+	}
+	all := seqTestOf(p, m, sums, sums[:1], a)
+	// The rollback side leaves out the single most adverse window, as the
+	// default mode's pooled evidence does: one anomalous window (a spike) is
+	// noise. Leaving data out only makes a rollback rarer, so the sequence
+	// stays valid for it; the promote side keeps every window.
+	rb := seqTest{lo: math.Inf(-1), hi: math.Inf(1), diffLo: math.Inf(-1), diffHi: math.Inf(1)}
+	if len(sums) >= 2 {
+		rb = seqTestOf(p, m, trimWorst(m, sums), sums[:1], a)
+	}
+	if len(sums[0].Canary.Instances) >= 2 && len(sums[0].Baseline.Instances) >= 2 {
+		ev := poolSummaries(m, sums)
+		sq.Spread = []float64{ev.c.SD, ev.b.SD}
+	}
+	e := m.EffectSize
+	up := rb.lo > e.AllowedIncrease && rb.diffLo > e.Floor
+	down := rb.hi < e.AllowedDecrease && rb.diffHi < -e.Floor
+	if e.Measure == MeasureMeanDiff {
+		up, down = rb.lo > e.AllowedIncrease, rb.hi < -e.AllowedDecrease
+	}
+	switch {
+	case up && m.Direction != DirDecrease:
+		sq.Beyond = "increase"
+	case down && m.Direction != DirIncrease:
+		sq.Beyond = "decrease"
+	}
+	sq.Within = all.note == "" && withinAllowance(m, all)
+	sq.Estimate, sq.Lower, sq.Upper, sq.Note = num(all.est), num(all.lo), num(all.hi), all.note
+	if len(sums) >= 2 {
+		sq.RollbackLower, sq.RollbackUpper = num(rb.lo), num(rb.hi)
+	}
+	return sq
+}
+
+// seqTestOf is the sequence over the given windows, its mixture tuned on
+// the first window.
+func seqTestOf(p Policy, m Metric, sums, first []MetricSummary, a float64) seqTest {
+	looks := float64(max(p.Windows.MinWindows, 1))
+	if ev := poolSummaries(m, sums); !ev.count {
+		if len(sums[0].Canary.Instances) < 2 {
+			ev = pooledParams(m, sums)
+		}
+		f := poolSummaries(m, first)
+		return meanSequence(m, ev.c, ev.b, f.c, f.b, looks, a)
+	}
+	ev := pooledParams(m, sums)
+	return countSequence(m, ev.cc, ev.bc, poolSummaries(m, first), looks, a)
+}
+
+// pooledParams combines windows with one variance (or dispersion) and one
+// autocorrelation estimated from all of them together: a release's windows
+// share their noise, and a one-minute window alone is too short to
+// estimate it well. Each window keeps its own mean (or rate).
+func pooledParams(m Metric, sums []MetricSummary) evidence {
+	var c, b []SideSummary
+	for _, s := range sums {
+		c, b = append(c, s.Canary), append(b, s.Baseline)
+	}
+	if m.Kind == KindCount {
+		return evidence{count: true, cc: pooledCounts(c), bc: pooledCounts(b)}
+	}
+	return evidence{c: pooledMoments(c), b: pooledMoments(b)}
+}
+
+// acfOf is the pooled variance (or dispersion) and lag-1..3
+// autocorrelations of several windows' lag sums, and the windows' mean
+// length: each window is centred on its own mean, so the autocorrelations
+// carry the bias of a series that long (corrected by InflationFromACF),
+// not of all the points together.
+func acfOf(ss []SideSummary) (v float64, r [3]float64, length int) {
+	sum, dof, points := 0.0, 0, 0
+	var lags [3]float64
+	for _, s := range ss {
+		sum += s.SS
+		dof += max(s.N-1, 0)
+		points += s.N
+		for k := range lags {
+			lags[k] += s.Lags[k]
+		}
+	}
+	length = points / max(len(ss), 1)
+	if sum > 0 {
+		for k := range r {
+			r[k] = lags[k] / sum
+		}
+	}
+	if dof > 0 {
+		v = sum / float64(dof)
+	}
+	// Deviations from each window's own mean understate the variance of
+	// autocorrelated points: E[SS] = sigma^2 (n - f(n)), not (n - 1).
+	if f := stats.InflationFromACF(r[0], r[1], r[2], length, length); length > 1 && f < float64(length)-1 {
+		v *= float64(length-1) / (float64(length) - f)
+	}
+	return v, r, length
+}
+
+func pooledMoments(ss []SideSummary) stats.Moments {
+	v, r, length := acfOf(ss)
+	n, sum := 0, 0.0
+	for _, s := range ss {
+		n += s.N
+		sum += float64(s.N) * s.Mean
+	}
+	mo := stats.Moments{N: n, Mean: sum / float64(max(n, 1)), SD: math.Sqrt(v)}
+	se2 := 0.0
+	for _, s := range ss {
+		if s.N == 0 {
+			continue
+		}
+		f := stats.InflationFromACF(r[0], r[1], r[2], length, s.N)
+		w := float64(s.N) / float64(n)
+		se2 += w * w * v * f / float64(s.N)
+		mo.NEff += float64(s.N) / f
+	}
+	mo.SE = math.Sqrt(se2)
+	return mo
+}
+
+func pooledCounts(ss []SideSummary) stats.Counts {
+	v, r, length := acfOf(ss)
+	disp := max(1, v)
+	c := stats.Counts{Dispersion: disp, Scale: 1}
+	for _, s := range ss {
+		if s.Total <= 0 {
+			continue
+		}
+		p := s.Events / s.Total
+		q := max(1-p, 0.5/s.Total)
+		scale := q
+		if p > 0 && s.N >= 2 {
+			scale = disp * stats.InflationFromACF(r[0], r[1], r[2], length, s.N) * q
+		}
+		c.Events += s.Events / scale
+		c.Total += s.Total / scale
+		c.Points += s.N
+	}
+	return c
+}
+
+// seqTest is a sequence on the measure's scale, with the difference's
+// sequence for the floor.
+type seqTest struct {
+	est, lo, hi    float64
+	diffLo, diffHi float64
+	note           string
+}
+
+func withinAllowance(m Metric, t seqTest) bool {
+	e := m.EffectSize
+	if e.Measure == MeasureMeanDiff {
+		return (m.Direction == DirDecrease || t.hi <= e.AllowedIncrease) && (m.Direction == DirIncrease || t.lo >= -e.AllowedDecrease)
+	}
+	upOK := t.hi <= e.AllowedIncrease || t.diffHi <= e.Floor
+	downOK := t.lo >= e.AllowedDecrease || t.diffLo >= -e.Floor
+	return (m.Direction == DirDecrease || upOK) && (m.Direction == DirIncrease || downOK)
+}
+
+// meanSequence: the normal-mixture sequence of a difference of means, or
+// of the log ratio of means (delta method) for ratio measures.
+func meanSequence(m Metric, c, b, c1, b1 stats.Moments, looks, a float64) seqTest {
+	diff := stats.NewContrast(c, b, 1)
+	first := stats.NewContrast(c1, b1, 1)
+	hw := func(se, se1 float64, df float64) float64 {
+		if !(se > 0) {
+			return 0
+		}
+		rho := looks / (se1 * se1) / tuning(a)
+		if !(se1 > 0) {
+			rho = looks / (se * se) / tuning(a)
+		}
+		k := stats.TQuantile(1-a, df) / stats.TQuantile(1-a, math.Inf(1))
+		return stats.NormalMixtureHalfWidth(1/(se*se), rho, a) * k
+	}
+	h := hw(diff.SE, first.SE, diff.DF)
+	t := seqTest{diffLo: diff.Estimate - h, diffHi: diff.Estimate + h}
+	if m.EffectSize.Measure == MeasureMeanDiff {
+		t.est, t.lo, t.hi = diff.Estimate, t.diffLo, t.diffHi
+		return t
+	}
+	if !(c.Mean > 0 && b.Mean > 0 && c1.Mean > 0 && b1.Mean > 0) {
+		t.est, t.lo, t.hi = safeMeanRatio(c.Mean, b.Mean), math.Inf(-1), math.Inf(1)
+		t.note = "a ratio needs positive means on both sides"
+		return t
+	}
+	se := math.Sqrt(c.SE*c.SE/(c.Mean*c.Mean) + b.SE*b.SE/(b.Mean*b.Mean))
+	se1 := math.Sqrt(c1.SE*c1.SE/(c1.Mean*c1.Mean) + b1.SE*b1.SE/(b1.Mean*b1.Mean))
+	l := math.Log(c.Mean / b.Mean)
+	hl := hw(se, se1, diff.DF)
+	t.est, t.lo, t.hi = c.Mean/b.Mean, math.Exp(l-hl), math.Exp(l+hl)
+	return t
+}
+
+// countSequence: the Beta-binomial mixture sequence for the canary's share
+// of all (effective) events, mapped to the rate ratio; the floor uses a
+// normal-mixture sequence on the rate difference.
+func countSequence(m Metric, c, b stats.Counts, first evidence, looks, a float64) seqTest {
+	xc, nc := c.Effective()
+	xb, nb := b.Effective()
+	t := seqTest{est: 1, lo: 0, hi: math.Inf(1), diffLo: math.Inf(-1), diffHi: math.Inf(1)}
+	if nc <= 0 || nb <= 0 {
+		t.note = "no traffic"
+		return t
+	}
+	p0 := nc / (nc + nb)
+	fx, _ := first.cc.Effective()
+	fb, _ := first.bc.Effective()
+	conc := max(looks*(fx+fb)/tuning(a), 1)
+	lo, hi := stats.BetaBinomialCS(xc, xc+xb, conc*p0, conc*(1-p0), a)
+	odds := func(p float64) float64 { return p / (1 - p) * nb / nc }
+	t.lo, t.hi = odds(lo), odds(hi)
+	if xc+xb > 0 {
+		t.est = (xc / nc) / (xb / nb)
+	}
+	pc, pb := (xc+0.5)/nc, (xb+0.5)/nb
+	se := math.Sqrt(pc/nc + pb/nb)
+	fse := math.Sqrt((fx+0.5)/(first.cc.Total*first.cc.Total+1e-300) + (fb+0.5)/(first.bc.Total*first.bc.Total+1e-300))
+	h := stats.NormalMixtureHalfWidth(1/(se*se), looks/(fse*fse)/tuning(a), a)
+	d := xc/nc - xb/nb
+	t.diffLo, t.diffHi = d-h, d+h
+	return t
+}
+
+func (s MetricSequence) String() string {
+	return fmt.Sprintf("%s %s [%s, %s]", s.Name, fnumPtr(s.Estimate), boundPtr(s.Lower, "-inf"), boundPtr(s.Upper, "+inf"))
+}
+
+func fnumPtr(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return fnum(*p)
+}
+
+func boundPtr(p *float64, inf string) string {
+	if p == nil {
+		return inf
+	}
+	return fnum(*p)
+}
+
+// tuning is the divisor that makes a mixture tightest at its target
+// information: 2 log(1/a) + log(1 + 2 log(1/a)).
+func tuning(a float64) float64 {
+	l := 2 * math.Log(1/a)
+	return l + math.Log1p(l)
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
@@ -118,12 +117,7 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 			out = append(out, copyRun(r))
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Run) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
+	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
 	return limited(out, q.Limit), nil
 }
 

@@ -75,11 +75,7 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 	}
 	r = normRun(r)
 	r.Service, r.State, r.Done, r.Claim, r.LeaseOwner, r.LeaseUntil = rel.Service, store.RunRunning, 0, 0, "", nil
-	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
-	if audit.At.IsZero() {
-		audit.At = r.CreatedAt
-	}
-	e, err := normAudit(audit)
+	e, err := runAudit(audit, r, r.CreatedAt)
 	if err != nil {
 		return store.Run{}, err
 	}
@@ -119,6 +115,16 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 	}
 	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
 	return limited(out, q.Limit), nil
+}
+
+// runAudit is audit about run r: its release and service, dated at when
+// the caller gave no time.
+func runAudit(audit store.AuditEntry, r store.Run, at time.Time) (store.AuditEntry, error) {
+	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
+	if audit.At.IsZero() {
+		audit.At = at
+	}
+	return normAudit(audit)
 }
 
 func runMatches(r store.Run, q store.RunQuery) bool {
@@ -168,11 +174,7 @@ func (s *Store) CancelRun(ctx context.Context, id, reason string, now time.Time,
 		return copyRun(r), fmt.Errorf("run %s is %s, not RUNNING: %w", id, r.State, store.ErrConflict)
 	}
 	r.State, r.Reason, r.UpdatedAt, r.LeaseOwner, r.LeaseUntil = store.RunCanceled, reason, ts(now), "", nil
-	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
-	if audit.At.IsZero() {
-		audit.At = r.UpdatedAt
-	}
-	e, err := normAudit(audit)
+	e, err := runAudit(audit, r, r.UpdatedAt)
 	if err != nil {
 		return store.Run{}, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
 	"github.com/canaryjudge/canaryjudge/internal/promtest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 )
 
 // orcaStage is a webhook stage as orca's WebhookStage.StageData reads it.
@@ -143,7 +144,7 @@ func statusURL(t *testing.T, stage orcaStage, r orcaResponse) string {
 // what orca checks: a single status value, a String progress. Each poll
 // moves the server's clock on a minute (orca polls every 15 s; windows are
 // 5 minutes), until the data ends; the loop is bounded.
-func monitor(t *testing.T, stage orcaStage, status string, clk *clock, until time.Time) (string, map[string]any) {
+func monitor(t *testing.T, stage orcaStage, status string, clk *testclock.Clock, until time.Time) (string, map[string]any) {
 	t.Helper()
 	statuses := map[string]string{}
 	for kind, list := range map[string]string{"SUCCEEDED": stage.SuccessStatuses, "TERMINAL": stage.TerminalStatuses, "CANCELED": stage.CanceledStatuses} {
@@ -167,7 +168,7 @@ func monitor(t *testing.T, stage orcaStage, status string, clk *clock, until tim
 			return kind, r.body
 		}
 		if clk.Now().Before(until) {
-			clk.Add(time.Minute)
+			clk.Advance(time.Minute)
 		}
 		<-tick.C
 	}
@@ -218,7 +219,7 @@ func TestWebhookStagePipeline(t *testing.T) {
 		"bad":     {"TERMINAL", "rollback", "roll back", "rolling_back"},
 	} {
 		t.Run(app, func(t *testing.T) {
-			clk := &clock{t: t0}
+			clk := testclock.New(t0)
 			cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now), canaryjudgetest.WithAdminToken(token))
 			cj.MustDo(t, 201, "PUT", "/v1/sources/prometheus", `{"type":"prometheus","config":{"url":"`+prom.URL+`","step":"15s"}}`)
 			cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)

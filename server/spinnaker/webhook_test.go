@@ -192,19 +192,7 @@ func enabled(stage orcaStage, action string) bool {
 // TERMINAL with rollback and takes the rollback branch.
 func TestWebhookStagePipeline(t *testing.T) {
 	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
-	base := promtest.Track{Track: "baseline", RPS: 50, ErrorRatio: 0.005, LatencyMedian: 0.1, CPU: 0.5, CheckoutRPS: 5, CheckoutSuccess: 0.97}
-	var tracks []promtest.Track
-	for _, app := range []string{"healthy", "bad"} {
-		b := base
-		b.App = app
-		c := b
-		c.Track, c.RPS, c.LatencyMedian, c.CPU = "canary", 48, 0.102, 0.51
-		if app == "bad" {
-			c.ErrorRatio, c.LatencyMedian = 5*b.ErrorRatio, 1.4*b.LatencyMedian
-		}
-		tracks = append(tracks, b, c)
-	}
-	prom := promtest.Start(t, promtest.Data{Start: t0, End: t0.Add(70 * time.Minute), Scrape: 15 * time.Second, Tracks: tracks, Seed: 11})
+	prom := promtest.Start(t, promtest.Canaries(t0, "bad", "healthy", "bad"))
 	raw, err := os.ReadFile("../../source/prometheus/testdata/policy.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -91,10 +91,9 @@ func (s *Store) GetRun(ctx context.Context, id string) (store.Run, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
-	r, ok := s.runs[id]
-	if !ok {
-		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	r, err := s.runLocked(id)
+	if err != nil {
+		return store.Run{}, err
 	}
 	return copyRun(r), nil
 }
@@ -115,6 +114,16 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 	}
 	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
 	return limited(out, q.Limit), nil
+}
+
+// runLocked returns run id; the caller holds s.mu.
+func (s *Store) runLocked(id string) (store.Run, error) {
+	s.runsInit()
+	r, ok := s.runs[id]
+	if !ok {
+		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	}
+	return r, nil
 }
 
 // runAudit is audit about run r: its release and service, dated at when
@@ -165,10 +174,9 @@ func (s *Store) CancelRun(ctx context.Context, id, reason string, now time.Time,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
-	r, ok := s.runs[id]
-	if !ok {
-		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	r, err := s.runLocked(id)
+	if err != nil {
+		return store.Run{}, err
 	}
 	if r.State != store.RunRunning {
 		return copyRun(r), fmt.Errorf("run %s is %s, not RUNNING: %w", id, r.State, store.ErrConflict)

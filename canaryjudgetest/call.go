@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/canaryjudge/canaryjudge/internal/httpjson"
 )
 
 // Response is one answer of the server.
@@ -45,15 +47,9 @@ func (s *Server) Do(t testing.TB, method, path string, body any) Response {
 	if body != nil {
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, s.URL+path, rd)
+	req, err := httpjson.NewRequest(t.Context(), method, s.URL+path, s.token, rd)
 	if err != nil {
 		t.Fatalf("canaryjudgetest: %s %s: %v", method, path, err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if s.token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

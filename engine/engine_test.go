@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -18,20 +18,12 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // fixture is an engine over the memory store with one service's policy
 // (interval 5m, so stale after 15m unless the policy says otherwise).
 type fixture struct {
 	e     *engine.Engine
 	st    *memory.Store
-	clock *clock
+	clock *testclock.Clock
 	seen  *int64 // highest outbox id queued() returned
 }
 
@@ -48,8 +40,8 @@ func newFixture(t *testing.T, staleAfter time.Duration) fixture {
 	if _, err := st.PutPolicy(context.Background(), "shop", p, 0, "test", t0); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: t0}
-	return fixture{e: engine.New(st, engine.Options{Now: c.now}), st: st, clock: c, seen: new(int64)}
+	c := testclock.New(t0)
+	return fixture{e: engine.New(st, engine.Options{Now: c.Now}), st: st, clock: c, seen: new(int64)}
 }
 
 func (f fixture) create(t *testing.T, target string) store.Release {
@@ -142,7 +134,7 @@ func TestAnalysisDeadline(t *testing.T) {
 	if r.AnalysisDeadline == nil || !r.AnalysisDeadline.Equal(t0.Add(15*time.Minute)) {
 		t.Fatalf("deadline at create = %v, want t0+15m", r.AnalysisDeadline)
 	}
-	f.clock.advance(4 * time.Minute)
+	f.clock.Advance(4 * time.Minute)
 	o, err := f.e.Analyze(ctx, r.ID, engine.AnalysisRequest{SourceError: "prometheus: timeout"}, "t", nil)
 	if err != nil || o.Release.AnalysisDeadline == nil || !o.Release.AnalysisDeadline.Equal(t0.Add(19*time.Minute)) {
 		t.Fatalf("deadline after an analysis = %+v, %v; want t0+19m", o.Release.AnalysisDeadline, err)
@@ -170,11 +162,11 @@ func TestSweepHaltsStuckAndStale(t *testing.T) {
 	if _, err := f.e.Override(ctx, stuck.ID, engine.OverrideRequest{Action: "rollback", Reason: "bad canary"}, "t", nil); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(14 * time.Minute)
+	f.clock.Advance(14 * time.Minute)
 	if _, err := f.e.Analyze(ctx, fresh.ID, engine.AnalysisRequest{SourceError: "timeout"}, "t", nil); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(2 * time.Minute) // 16m: stale's deadline (15m) and stuck's rollback timeout (10m) passed
+	f.clock.Advance(2 * time.Minute) // 16m: stale's deadline (15m) and stuck's rollback timeout (10m) passed
 	n, err := f.e.Sweep(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("Sweep = %d, %v; want 2", n, err)

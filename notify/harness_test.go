@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -91,24 +92,6 @@ func entry(t *testing.T, st store.Full, id int64) outbox.Entry {
 	return all[0]
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // request is one request a test server received.
 type request struct {
 	Path   string
@@ -151,9 +134,9 @@ func (r *recorder) requests() []request {
 
 // testDispatcher returns a dispatcher on a fixed clock with Rand 0.5, BaseBackoff
 // 1s, MaxBackoff 1m, MaxAttempts 5 and a fresh registry, logging to the test.
-func testDispatcher(t *testing.T, ob Outbox, edit func(*Options)) (*Dispatcher, *clock, *prometheus.Registry) {
+func testDispatcher(t *testing.T, ob Outbox, edit func(*Options)) (*Dispatcher, *testclock.Clock, *prometheus.Registry) {
 	t.Helper()
-	c := &clock{t: t0}
+	c := testclock.New(t0)
 	reg := prometheus.NewRegistry()
 	opts := Options{
 		Now:         c.Now,

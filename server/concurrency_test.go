@@ -68,22 +68,7 @@ func TestSweeperTwoServersPageOnce(t *testing.T) {
 		}
 	}
 	a.clock.Advance(11 * time.Minute) // past the 10m rollback timeout (the clock is shared)
-	var wg sync.WaitGroup
-	handled := make([]int, 2)
-	for i, s := range []stack{a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				k, err := s.h.Sweep(context.Background())
-				if err != nil {
-					t.Error(err)
-				}
-				handled[i] += k
-			}
-		}()
-	}
-	wg.Wait()
+	handled := sweepRace(t, a, b)
 	pool := st1.Pool()
 	stuck := count(t, pool, `SELECT count(*) FROM releases WHERE state = 'rolling_back'`)
 	halted := count(t, pool, `SELECT count(*) FROM decisions WHERE reason = 'rollback_stuck'`)
@@ -93,6 +78,27 @@ func TestSweeperTwoServersPageOnce(t *testing.T) {
 		t.Fatalf("stuck left %d, halted %d (handled %v), pages %d, max pages per release %d; want 0, n, n, 1",
 			stuck, halted, handled, pages, perRelease)
 	}
+}
+
+// sweepRace has every stack sweep three times, all at once, and returns
+// how many releases each one's sweeps handled.
+func sweepRace(t *testing.T, stacks ...stack) []int {
+	t.Helper()
+	var wg sync.WaitGroup
+	handled := make([]int, len(stacks))
+	for i, s := range stacks {
+		wg.Go(func() {
+			for range 3 {
+				k, err := s.h.Sweep(context.Background())
+				if err != nil {
+					t.Error(err)
+				}
+				handled[i] += k
+			}
+		})
+	}
+	wg.Wait()
+	return handled
 }
 
 // TestFreezeMidFlight: once PUT freeze has answered, every later decision

@@ -47,6 +47,41 @@ func decodeCursor(r *http.Request) (string, bool) {
 	return string(b), err == nil
 }
 
+// timeCursor is the cursor of a list ordered by creation time then id,
+// newest first: the last row's time and id.
+func timeCursor(at time.Time, id string) string {
+	return encodeCursor(fmt.Sprintf("%d:%s", at.UnixNano(), id))
+}
+
+// afterTimeCursor reads a timeCursor from the request: the keyset to
+// continue after, or nil when there is none; a cursor this server did not
+// make is reported on v.
+func afterTimeCursor(r *http.Request, v *judge.ValidationError) (*time.Time, string) {
+	c, ok := decodeCursor(r)
+	if !ok && r.URL.Query().Get("cursor") == "" {
+		return nil, ""
+	}
+	ns, id, found := strings.Cut(c, ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || !found || err != nil || id == "" {
+		v.Add("cursor", "is not a cursor returned by this endpoint")
+		return nil, ""
+	}
+	at := time.Unix(0, n).UTC()
+	return &at, id
+}
+
+// trimPage cuts rows, read with a limit of limit+1, to one page and starts
+// the answer: next_cursor (made from the page's last row) when more follow.
+func trimPage[T any](rows []T, limit int, cursor func(last T) string) ([]T, map[string]any) {
+	resp := map[string]any{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		resp["next_cursor"] = cursor(rows[limit-1])
+	}
+	return rows, resp
+}
+
 // getReleases lists releases newest first (GET /v1/releases): on-call's
 // "what is halted right now" is ?state=halted.
 func (s *Server) getReleases(w http.ResponseWriter, r *http.Request) error {
@@ -63,16 +98,7 @@ func (s *Server) getReleases(w http.ResponseWriter, r *http.Request) error {
 		v.Add("state", fmt.Sprintf("must be one of %v", judge.States))
 	}
 	limit := pageLimit(r, v)
-	if c, ok := decodeCursor(r); ok || qv.Get("cursor") != "" {
-		ns, id, found := strings.Cut(c, ":")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if !ok || !found || err != nil || id == "" {
-			v.Add("cursor", "is not a cursor returned by this endpoint")
-		} else {
-			at := time.Unix(0, n).UTC()
-			q.AfterAt, q.AfterID = &at, id
-		}
-	}
+	q.AfterAt, q.AfterID = afterTimeCursor(r, v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -86,12 +112,7 @@ func (s *Server) getReleases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		resp["next_cursor"] = encodeCursor(fmt.Sprintf("%d:%s", last.CreatedAt.UnixNano(), last.ID))
-	}
+	rows, resp := trimPage(rows, limit, func(last store.Release) string { return timeCursor(last.CreatedAt, last.ID) })
 	resp["releases"] = rows
 	writeJSON(w, http.StatusOK, resp)
 	return nil
@@ -116,11 +137,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q store.Audit
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp["next_cursor"] = encodeCursor(strconv.FormatInt(rows[limit-1].ID, 10))
-	}
+	rows, resp := trimPage(rows, limit, func(last store.AuditEntry) string { return encodeCursor(strconv.FormatInt(last.ID, 10)) })
 	resp["entries"] = rows
 	writeJSON(w, http.StatusOK, resp)
 	return nil

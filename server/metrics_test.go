@@ -14,6 +14,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/internal/demo"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
@@ -28,7 +29,7 @@ type replica struct {
 	d   *notify.Dispatcher
 }
 
-func newReplica(t *testing.T, st store.Full, c *clock) replica {
+func newReplica(t *testing.T, st store.Full, c *testclock.Clock) replica {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	h := server.New(server.Config{OpenAPI: canaryjudge.OpenAPI}, server.Deps{Store: st, Registry: reg, Now: c.Now,

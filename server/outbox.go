@@ -35,7 +35,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func outboxQuery(r *http.Request) (outbox.Query, error) {
-	q := outbox.Query{Limit: 50}
+	q := outbox.Query{}
 	v := &judge.ValidationError{}
 	vals := r.URL.Query()
 	if st := vals.Get("state"); st != "" && !slices.Contains(outbox.States, st) {
@@ -48,14 +48,7 @@ func outboxQuery(r *http.Request) (outbox.Query, error) {
 	} else {
 		q.Service = svc
 	}
-	if raw := vals.Get("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be an integer from 1 to 500")
-		} else {
-			q.Limit = n
-		}
-	}
+	q.Limit = pageLimit(r, v)
 	if raw := vals.Get("cursor"); raw != "" {
 		b, err := base64.RawURLEncoding.DecodeString(raw)
 		id, err2 := strconv.ParseInt(string(b), 10, 64)

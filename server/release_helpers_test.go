@@ -6,37 +6,27 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// clock is a settable time source shared by a test and its servers.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func newClock() *testclock.Clock { return testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)) }
 
 // stack is one server (of possibly several) over a store, with its clock.
 type stack struct {
 	srv   *httptest.Server
 	h     *server.Server
-	clock *clock
+	clock *testclock.Clock
 }
 
-func newStack(t testing.TB, st store.Full, c *clock) stack {
+func newStack(t testing.TB, st store.Full, c *testclock.Clock) stack {
 	t.Helper()
 	if c == nil {
 		c = newClock()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -128,16 +127,7 @@ func (s *Server) getRuns(w http.ResponseWriter, r *http.Request) error {
 		v.Add("state", "must be one of RUNNING, SUCCEEDED, TERMINAL, CANCELED")
 	}
 	limit := pageLimit(r, v)
-	if c, ok := decodeCursor(r); ok || qv.Get("cursor") != "" {
-		ns, id, found := strings.Cut(c, ":")
-		n, err := strconv.ParseInt(ns, 10, 64)
-		if !ok || !found || err != nil || id == "" {
-			v.Add("cursor", "is not a cursor returned by this endpoint")
-		} else {
-			at := time.Unix(0, n).UTC()
-			q.AfterAt, q.AfterID = &at, id
-		}
-	}
+	q.AfterAt, q.AfterID = afterTimeCursor(r, v)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -146,12 +136,7 @@ func (s *Server) getRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		resp["next_cursor"] = encodeCursor(fmt.Sprintf("%d:%s", last.CreatedAt.UnixNano(), last.ID))
-	}
+	rows, resp := trimPage(rows, limit, func(last store.Run) string { return timeCursor(last.CreatedAt, last.ID) })
 	views := make([]RunView, len(rows))
 	for i, run := range rows {
 		views[i] = s.runView(r, run, false)

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,20 +62,7 @@ func TestStaleSweepTwoReplicasPageOnce(t *testing.T) {
 		createRelease(t, a, "quiet", fmt.Sprintf("t%d", i), "")
 	}
 	a.clock.Advance(16 * time.Minute) // shared clock
-	var wg sync.WaitGroup
-	handled := make([]int, 2)
-	for i, s := range []stack{a, b} {
-		wg.Go(func() {
-			for range 3 {
-				k, err := s.h.Sweep(context.Background())
-				if err != nil {
-					t.Error(err)
-				}
-				handled[i] += k
-			}
-		})
-	}
-	wg.Wait()
+	handled := sweepRace(t, a, b)
 	pool := st.Pool()
 	halted := count(t, pool, `SELECT count(*) FROM decisions WHERE reason = 'no_analysis'`)
 	paged := count(t, pool, `SELECT count(*) FROM outbox WHERE kind = 'page'`)

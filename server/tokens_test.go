@@ -10,6 +10,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -19,7 +20,7 @@ const bootSecret = "boot-secret-boot-secret-boot-secret-0001"
 var admin = []string{"Authorization", "Bearer " + bootSecret}
 
 // authServer is a server with auth on and a bootstrap admin token.
-func authServer(t *testing.T, st store.Full, c *clock) *httptest.Server {
+func authServer(t *testing.T, st store.Full, c *testclock.Clock) *httptest.Server {
 	t.Helper()
 	if c == nil {
 		c = newClock()

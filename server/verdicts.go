@@ -43,7 +43,7 @@ func (s *Server) getVerdicts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func verdictQuery(r *http.Request, svc string) (store.VerdictQuery, error) {
-	q := store.VerdictQuery{Service: svc, Limit: 50}
+	q := store.VerdictQuery{Service: svc}
 	v := &judge.ValidationError{}
 	vals := r.URL.Query()
 	for _, name := range []string{"since", "until"} {
@@ -62,14 +62,7 @@ func verdictQuery(r *http.Request, svc string) (store.VerdictQuery, error) {
 			q.Until = &t
 		}
 	}
-	if raw := vals.Get("limit"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be an integer from 1 to 500")
-		} else {
-			q.Limit = n
-		}
-	}
+	q.Limit = pageLimit(r, v)
 	if raw := vals.Get("cursor"); raw != "" {
 		b, err := base64.RawURLEncoding.DecodeString(raw)
 		ns, id, ok := strings.Cut(string(b), ":")

@@ -9,8 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -89,12 +90,7 @@ func ValidateScope(v *judge.ValidationError, path string, s Scope) {
 	case len(s) > MaxScopeLabels:
 		v.Add(path, fmt.Sprintf("must have at most %d labels (has %d)", MaxScopeLabels, len(s)))
 	}
-	names := make([]string, 0, len(s))
-	for k := range s {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(s)) {
 		val := s[k]
 		switch {
 		case !labelNameRE.MatchString(k):

@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest/tc"
+	"github.com/canaryjudge/canaryjudge/internal/dockertest"
 )
 
 // No registry is reachable here: Ryuk's image cannot be pulled, so the
@@ -34,7 +33,7 @@ func TestMain(m *testing.M) {
 func image(t *testing.T) string {
 	t.Helper()
 	requireDocker(t)
-	return script(t, "scripts/image.sh", "canaryjudge:tc-test")
+	return dockertest.Script(t, "scripts/image.sh", "canaryjudge:tc-test")
 }
 
 func TestRunMemoryStoreJudgesARelease(t *testing.T) {
@@ -50,7 +49,7 @@ func TestRunMemoryStoreJudgesARelease(t *testing.T) {
 // by one container is there for the next one started on the same database.
 func TestRunPostgresKeepsReleasesAcrossContainers(t *testing.T) {
 	img := image(t)
-	pgImage := script(t, "scripts/pgimage.sh")
+	pgImage := dockertest.Script(t, "scripts/pgimage.sh")
 	ctx := t.Context()
 	nw, err := network.New(ctx)
 	if err != nil {
@@ -122,23 +121,4 @@ func requireDocker(t *testing.T) {
 		t.Fatalf("CI=true and no Docker engine answers: %v: %s", err, out)
 	}
 	t.Skipf("no Docker engine answers: %v: %s", err, out)
-}
-
-// script runs one of canaryjudge's scripts and returns its last line.
-func script(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(root, name)}, args...)...)
-	cmd.Dir, cmd.Stderr = root, os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v: %s", name, err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1]
 }

@@ -3,9 +3,9 @@ package grafana
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -112,7 +112,7 @@ func walk(v any, rels, cols, aliases *[]string) {
 				*aliases = append(*aliases, name)
 			}
 		}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walk(x[k], rels, cols, aliases)
 		}
 	case []any:
@@ -120,15 +120,6 @@ func walk(v any, rels, cols, aliases *[]string) {
 			walk(e, rels, cols, aliases)
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // exported lists the metric names a registry exposes (histograms with

@@ -1,8 +1,6 @@
 package clienttest
 
 import (
-	"math"
-	"math/rand/v2"
 	"strconv"
 	"testing"
 
@@ -11,38 +9,21 @@ import (
 	log "github.com/sirupsen/logrus"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
-	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
-
-const kayentaPolicy = `{"mode":"kayenta","thresholds":{"pass":90,"marginal":75},
- "groups":{"latency":60,"errors":40},
- "metrics":[{"name":"latency_p99","group":"latency","direction":"increase"},
-            {"name":"error_ratio","group":"errors","direction":"increase","nan_strategy":"replace"}]}`
-
-// side is 60 points of lognormal latency around 120 ms times lat and an
-// error ratio around errs.
-func side(seed uint64, lat, errs float64) judge.Side {
-	r := rand.New(rand.NewPCG(seed, 11))
-	l, e := make([]float64, 60), make([]float64, 60)
-	for i := range l {
-		l[i] = math.Round(120*lat*math.Exp(0.15*r.NormFloat64())*100) / 100
-		e[i] = math.Max(0, errs*(1+0.3*r.NormFloat64()))
-	}
-	return judge.Side{Series: judge.Samples{"latency_p99": l, "error_ratio": e}}
-}
 
 // The Argo Rollouts analysis loop through the Kayenta-compatible API, with
 // Argo's own kayenta provider and the documented AnalysisTemplate: config
 // lookup and start (Run), polls until complete (Resume), then the score
 // against the template's thresholds, for every measurement of the metric.
 func TestArgoKayentaProvider(t *testing.T) {
-	src := canaryjudgetest.StaticSource{"rollouts-pod-template-hash=stable": side(1, 1, 0.002)}
+	src := canaryjudgetest.StaticSource{"rollouts-pod-template-hash=stable": tooltest.KayentaSide(1, 1, 0.002)}
 	for i := range 3 {
-		src["rollouts-pod-template-hash=healthy"+strconv.Itoa(i)] = side(uint64(10+i), 1, 0.002)
-		src["rollouts-pod-template-hash=bad"+strconv.Itoa(i)] = side(uint64(20+i), 1.5, 0.01)
+		src["rollouts-pod-template-hash=healthy"+strconv.Itoa(i)] = tooltest.KayentaSide(uint64(10+i), 1, 0.002)
+		src["rollouts-pod-template-hash=bad"+strconv.Itoa(i)] = tooltest.KayentaSide(uint64(20+i), 1.5, 0.01)
 	}
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(src))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 
 	for _, tc := range []struct {
 		canary string

@@ -2,7 +2,6 @@ package clienttest
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,46 +10,20 @@ import (
 	log "github.com/sirupsen/logrus"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
 
-const decisionPolicy = `{"metrics":[{"name":"error_ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05,
-  "effect_size":{"measure":"mean_diff","allowed_increase":0.005}}],
- "windows":{"interval":"1m","min_windows":2,"min_bake":"2m","consecutive_failures":2,"consecutive_nodata":3},
- "guards":{"rollback_cap":{"per_service":5,"fleet":10,"window":"1h"},"rollback_timeout":"10m","migrations":"expand_only"}}`
-
 const adminToken = "clienttest-admin-token-0123456789abcdef"
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-// window posts one analysis of error ratios around canary and baseline.
-func window(t *testing.T, cj *canaryjudgetest.Server, id string, canary, baseline float64) {
-	t.Helper()
-	series := func(level float64) []float64 {
-		out := make([]float64, 20)
-		for i := range out {
-			out[i] = level * (1 + 0.1*float64(i%5-2))
-		}
-		return out
-	}
-	cj.MustDo(t, 200, "POST", "/v1/releases/"+id+"/analyses", map[string]any{
-		"canary": map[string][]float64{"error_ratio": series(canary)}, "baseline": map[string][]float64{"error_ratio": series(baseline)}})
-}
 
 // Argo's web metric provider with the two documented templates, on a
 // server with authentication on (the token goes in the documented header):
 // each decision gives the documented phase.
 func TestArgoWebProviderOnTheDecision(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now), canaryjudgetest.WithAdminToken(adminToken))
 	for _, svc := range []string{"wait", "promote", "rollback", "escalate"} {
-		cj.MustDo(t, 201, "PUT", "/v1/services/"+svc+"/policy", decisionPolicy)
+		cj.MustDo(t, 201, "PUT", "/v1/services/"+svc+"/policy", tooltest.Policy)
 	}
 	ids := map[string]string{}
 	for _, svc := range []string{"wait", "promote", "rollback", "escalate"} {
@@ -58,12 +31,12 @@ func TestArgoWebProviderOnTheDecision(t *testing.T) {
 		cj.MustDo(t, 201, "POST", "/v1/releases", map[string]string{"service": svc, "version": "v2", "baseline_version": "v1"}).Decode(t, &rel)
 		ids[svc] = rel.ID
 	}
-	window(t, cj, ids["wait"], 0.001, 0.001)
-	window(t, cj, ids["rollback"], 0.09, 0.001) // past the critical ceiling
-	window(t, cj, ids["escalate"], 0.09, 0.09)  // the baseline is unhealthy too
+	tooltest.Window(t, cj, ids["wait"], 0.001, 0.001)
+	tooltest.Window(t, cj, ids["rollback"], 0.09, 0.001) // past the critical ceiling
+	tooltest.Window(t, cj, ids["escalate"], 0.09, 0.09)  // the baseline is unhealthy too
 	for range 2 {
-		clk.Add(time.Minute)
-		window(t, cj, ids["promote"], 0.001, 0.001)
+		clk.Advance(time.Minute)
+		tooltest.Window(t, cj, ids["promote"], 0.001, 0.001)
 	}
 
 	P := struct{ ok, fail, inc v1alpha1.AnalysisPhase }{v1alpha1.AnalysisPhaseSuccessful, v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseInconclusive}

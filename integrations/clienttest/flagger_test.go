@@ -8,6 +8,8 @@ import (
 	"github.com/fluxcd/flagger/pkg/controller"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
 
 // flagger is the documented Canary with its webhooks pointed at base,
@@ -76,11 +78,11 @@ const (
 // Flagger's webhook calls, in the order Flagger makes them, get yes or no
 // as the release's decision says; its events record the outcome.
 func TestFlaggerWebhooks(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now))
 	f := newFlagger(t, cj, cj.URL+"/flagger/", "spec-v2")
 	f.expect(flaggerv1.ConfirmRolloutHook, progressing, false) // no policy yet
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", decisionPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 
 	// A healthy canary.
 	f.expect(flaggerv1.ConfirmRolloutHook, progressing, true)
@@ -91,8 +93,8 @@ func TestFlaggerWebhooks(t *testing.T) {
 		f.expect(flaggerv1.ConfirmTrafficIncreaseHook, progressing, true)
 		f.expect(flaggerv1.ConfirmPromotionHook, progressing, false) // still baking
 		f.expect(flaggerv1.RollbackHook, progressing, false)
-		clk.Add(time.Minute)
-		window(t, cj, id, 0.001, 0.001)
+		clk.Advance(time.Minute)
+		tooltest.Window(t, cj, id, 0.001, 0.001)
 	}
 	f.expect(flaggerv1.ConfirmPromotionHook, progressing, true)
 	f.expect(flaggerv1.EventHook, promoting, true)
@@ -109,7 +111,7 @@ func TestFlaggerWebhooks(t *testing.T) {
 	if version3 == version || id3 == id {
 		t.Fatalf("a new spec must be a new release: %s/%s vs %s/%s", id3, version3, id, version)
 	}
-	window(t, cj, id3, 0.09, 0.001)
+	tooltest.Window(t, cj, id3, 0.09, 0.001)
 	g.expect(flaggerv1.RolloutHook, progressing, false)
 	g.expect(flaggerv1.ConfirmTrafficIncreaseHook, progressing, false)
 	g.expect(flaggerv1.ConfirmPromotionHook, progressing, false)
@@ -132,11 +134,11 @@ func TestFlaggerWebhooks(t *testing.T) {
 // (rollout yes, traffic increase, promotion and rollback no).
 func TestFlaggerEscalateHolds(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", decisionPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	f := newFlagger(t, cj, cj.URL+"/flagger/", "spec-v2")
 	f.expect(flaggerv1.PreRolloutHook, progressing, true)
 	id, _, _ := f.release()
-	window(t, cj, id, 0.09, 0.09)
+	tooltest.Window(t, cj, id, 0.09, 0.09)
 	f.expect(flaggerv1.RolloutHook, progressing, true)
 	f.expect(flaggerv1.ConfirmTrafficIncreaseHook, progressing, false)
 	f.expect(flaggerv1.ConfirmPromotionHook, progressing, false)
@@ -146,7 +148,7 @@ func TestFlaggerEscalateHolds(t *testing.T) {
 // With authentication on, the token goes in the webhook URL's path.
 func TestFlaggerTokenInPath(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithAdminToken(adminToken))
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", decisionPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	newFlagger(t, cj, cj.URL+"/flagger/", "spec-v2").expect(flaggerv1.PreRolloutHook, progressing, false) // 401
 	newFlagger(t, cj, cj.URL+"/flagger/token/"+adminToken+"/", "spec-v2").expect(flaggerv1.PreRolloutHook, progressing, true)
 }

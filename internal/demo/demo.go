@@ -7,13 +7,14 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 	"net/http"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/internal/httpjson"
 )
 
 // Client talks to one server.
@@ -26,39 +27,16 @@ type Client struct {
 // Do sends body (nil or JSON-encodable) and decodes a 2xx answer into out
 // (when not nil); any other status is an error carrying the body.
 func (c Client) Do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	resp, err := hc.Do(req)
+	status, data, err := httpjson.Call(ctx, hc, method, c.URL+path, c.Token, body, math.MaxInt64)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	if status/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s", method, path, status, data)
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

@@ -58,14 +58,13 @@ func dkQuiet(args ...string) {
 	_ = exec.CommandContext(ctx, "docker", args...).Run()
 }
 
-// script runs one of the repository's scripts and returns its last line
-// (the image tag).
-func script(t *testing.T, name string, args ...string) string {
+// Script runs one of the repository's scripts (name is relative to the
+// repository root, e.g. scripts/image.sh) and returns its last line (the
+// image tag). The root is the nearest directory above the test's own that
+// holds name, so the test may live in any package, nested modules too.
+func Script(t testing.TB, name string, args ...string) string {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(root, name)}, args...)...)
@@ -76,6 +75,26 @@ func script(t *testing.T, name string, args ...string) string {
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return lines[len(lines)-1]
+}
+
+// repoRoot is the nearest directory, from the working directory up, that
+// holds the file name.
+func repoRoot(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			t.Fatalf("no %s in any directory above the test's", name)
+		}
+		dir = up
+	}
 }
 
 // ipOn returns a container's address on a network.

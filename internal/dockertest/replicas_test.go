@@ -110,8 +110,8 @@ func TestReplicaCutOffFromDatabase(t *testing.T) {
 	const image = "canaryjudge:replicatest"
 	t.Cleanup(func() { dkQuiet("rmi", image) }) // rebuilt every run: leave no dangling layers (runs last)
 	removeOnCleanup(t, []string{db, front}, &a, &b, &pg)
-	pgImage := script(t, "scripts/pgimage.sh") // kept: built once per PostgreSQL version
-	script(t, "scripts/image.sh", image)
+	pgImage := Script(t, "scripts/pgimage.sh") // kept: built once per PostgreSQL version
+	Script(t, "scripts/image.sh", image)
 	dk(t, "network", "create", "--internal", db)
 	dk(t, "network", "create", front)
 	dk(t, "run", "-d", "--name", pg, "--network", db, pgImage)

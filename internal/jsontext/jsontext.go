@@ -166,19 +166,9 @@ func (w *walker) object(p *path) {
 		}
 		w.i++
 		w.value(&path{parent: p, key: k.text})
-		if w.space(); w.bad || w.i >= len(w.b) {
-			w.bad = true
+		if !w.next('}') {
 			return
 		}
-		if w.b[w.i] == '}' {
-			w.i++
-			return
-		}
-		if w.b[w.i] != ',' {
-			w.bad = true
-			return
-		}
-		w.i++
 	}
 }
 
@@ -193,20 +183,29 @@ func (w *walker) array(p *path) {
 			return
 		}
 		w.value(elem)
-		if w.space(); w.bad || w.i >= len(w.b) {
-			w.bad = true
+		if !w.next(']') {
 			return
 		}
-		if w.b[w.i] == ']' {
-			w.i++
-			return
-		}
-		if w.b[w.i] != ',' {
-			w.bad = true
-			return
-		}
-		w.i++
 	}
+}
+
+// next reads what follows a member or an element: a comma (true: another
+// comes) or the closing byte (false: done); anything else makes w bad.
+func (w *walker) next(closing byte) bool {
+	if w.space(); w.bad || w.i >= len(w.b) {
+		w.bad = true
+		return false
+	}
+	switch w.b[w.i] {
+	case closing:
+		w.i++
+		return false
+	case ',':
+		w.i++
+		return true
+	}
+	w.bad = true
+	return false
 }
 
 func (w *walker) checkLen(p *path, n, limit int, what string) {

@@ -2,29 +2,13 @@ package flagger_test
 
 import (
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
-
-const policy = `{"metrics":[{"name":"error_ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05,
-  "effect_size":{"measure":"mean_diff","allowed_increase":0.005}}],
- "windows":{"interval":"1m","min_windows":2,"min_bake":"2m","consecutive_failures":2,"consecutive_nodata":3},
- "guards":{"rollback_cap":{"per_service":5,"fleet":10,"window":"1h"},"rollback_timeout":"10m","migrations":"expand_only"}}`
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type answer struct {
 	Answer, Hook, Service, Target, Version, State, Action, Reason, Message string
@@ -55,21 +39,8 @@ func expect(t *testing.T, cj *canaryjudgetest.Server, name, checksum, phase stri
 	return a
 }
 
-func analysis(t *testing.T, cj *canaryjudgetest.Server, id string, canaryErr, baseErr float64) {
-	t.Helper()
-	series := func(level float64) []float64 {
-		out := make([]float64, 20)
-		for i := range out {
-			out[i] = level * (1 + 0.1*float64(i%5-2))
-		}
-		return out
-	}
-	cj.MustDo(t, 200, "POST", "/v1/releases/"+id+"/analyses", map[string]any{
-		"canary": map[string][]float64{"error_ratio": series(canaryErr)}, "baseline": map[string][]float64{"error_ratio": series(baseErr)}})
-}
-
-func newServer(t *testing.T) (*canaryjudgetest.Server, *clock) {
-	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+func newServer(t *testing.T) (*canaryjudgetest.Server, *testclock.Clock) {
+	c := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	return canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(c.Now)), c
 }
 
@@ -89,7 +60,7 @@ func TestNoPolicyNoRollout(t *testing.T) {
 // the rollback, and Flagger's Failed event completes it, once.
 func TestBadCanaryRollsBack(t *testing.T) {
 	cj, _ := newServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	expect(t, cj, "confirm-rollout", "v2sum", "Progressing", 200)
 	a := expect(t, cj, "pre-rollout", "v2sum", "Progressing", 200)
 	if again := expect(t, cj, "pre-rollout", "v2sum", "Progressing", 200); again.ReleaseID != a.ReleaseID || a.ReleaseID == "" {
@@ -106,7 +77,7 @@ func TestBadCanaryRollsBack(t *testing.T) {
 	expect(t, cj, "confirm-promotion", "v2sum", "Progressing", 412)
 	expect(t, cj, "rollback", "v2sum", "Progressing", 412)
 
-	analysis(t, cj, a.ReleaseID, 0.09, 0.001) // past the critical ceiling
+	tooltest.Window(t, cj, a.ReleaseID, 0.09, 0.001) // past the critical ceiling
 	if a := expect(t, cj, "rollout", "v2sum", "Progressing", 412); a.Action != "rollback" || a.Reason == "" {
 		t.Fatalf("rollout after a failing window: %+v", a)
 	}
@@ -128,12 +99,12 @@ func TestBadCanaryRollsBack(t *testing.T) {
 // promote; Succeeded records it; the next canary's baseline is this one.
 func TestHealthyCanaryPromotes(t *testing.T) {
 	cj, clk := newServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	a := expect(t, cj, "pre-rollout", "v2sum", "Progressing", 200)
 	for i := 0; i < 2; i++ { // min_windows 2, min_bake 2m
 		expect(t, cj, "confirm-promotion", "v2sum", "Progressing", 412)
-		clk.Add(time.Minute)
-		analysis(t, cj, a.ReleaseID, 0.001, 0.001)
+		clk.Advance(time.Minute)
+		tooltest.Window(t, cj, a.ReleaseID, 0.001, 0.001)
 		expect(t, cj, "rollout", "v2sum", "Progressing", 200)
 	}
 	if a := expect(t, cj, "confirm-promotion", "v2sum", "Progressing", 200); a.Action != "promote" {
@@ -165,9 +136,9 @@ func TestHealthyCanaryPromotes(t *testing.T) {
 // Flagger's own threshold does not roll back behind the human's back.
 func TestEscalateHoldsTheCanary(t *testing.T) {
 	cj, _ := newServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	a := expect(t, cj, "pre-rollout", "v2sum", "Progressing", 200)
-	analysis(t, cj, a.ReleaseID, 0.09, 0.09)
+	tooltest.Window(t, cj, a.ReleaseID, 0.09, 0.09)
 	if a := expect(t, cj, "rollout", "v2sum", "Progressing", 200); a.Action != "escalate" {
 		t.Fatalf("rollout: %+v, want escalate", a)
 	}
@@ -178,7 +149,7 @@ func TestEscalateHoldsTheCanary(t *testing.T) {
 
 func TestFreezeStopsRollouts(t *testing.T) {
 	cj, _ := newServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	cj.MustDo(t, 200, "PUT", "/v1/freezes/service:podinfo", `{"reason":"holiday"}`)
 	if a := expect(t, cj, "confirm-rollout", "v2sum", "Progressing", 412); a.Message != "frozen (service:podinfo): holiday" {
 		t.Fatalf("message %q", a.Message)
@@ -189,7 +160,7 @@ func TestFreezeStopsRollouts(t *testing.T) {
 // are accepted; bad payloads are 400s naming the field.
 func TestPayloads(t *testing.T) {
 	cj, _ := newServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	if got, a := hook(t, cj, "pre-rollout", "v2", "Progressing", map[string]string{"service": "checkout", "target": "eu-1"}); got != 200 || a.Service != "checkout" || a.Target != "eu-1" {
 		t.Fatalf("metadata mapping: %d %+v", got, a)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
 
 // FuzzWebhook: whatever Flagger (or anyone) sends, the answer is a yes, a
@@ -19,7 +20,7 @@ func FuzzWebhook(f *testing.F) {
 		f.Add("event", s)
 	}
 	cj := canaryjudgetest.NewServer(f)
-	cj.MustDo(f, 201, "PUT", "/v1/services/podinfo/policy", policy)
+	cj.MustDo(f, 201, "PUT", "/v1/services/podinfo/policy", tooltest.Policy)
 	f.Fuzz(func(t *testing.T, hook, body string) {
 		if len(hook) > 40 || len(hook) == 0 {
 			return

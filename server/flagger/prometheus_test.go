@@ -9,6 +9,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
 	"github.com/canaryjudge/canaryjudge/internal/promtest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 )
 
 // With metadata.source, pre-rollout starts a scheduled run over a real
@@ -41,7 +42,7 @@ func TestPreRolloutStartsARun(t *testing.T) {
 	}
 	for name, want := range map[string]string{"podinfo": "promote", "checkout": "rollback"} {
 		t.Run(name, func(t *testing.T) {
-			clk := &clock{t: t0}
+			clk := testclock.New(t0)
 			cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now))
 			cj.MustDo(t, 201, "PUT", "/v1/sources/prom", `{"type":"prometheus","config":{"url":"`+prom.URL+`","step":"15s"}}`)
 			cj.MustDo(t, 201, "PUT", "/v1/services/"+name+"/policy", pol)
@@ -95,7 +96,7 @@ func TestPreRolloutStartsARun(t *testing.T) {
 					t.Fatalf("%s: rollout %d, confirm-promotion %d: %+v", name, rollout, promoted, a)
 				}
 				if clk.Now().Before(t0.Add(65 * time.Minute)) {
-					clk.Add(time.Minute)
+					clk.Advance(time.Minute)
 				}
 				<-tick.C
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
 
 // FuzzExecute: any body gets an execution id or a 400, never a 500, and
@@ -16,7 +17,7 @@ func FuzzExecute(f *testing.F) {
 	f.Add(`{"scopes":null,"thresholds":{"pass":1e400}}`)
 	f.Add(`{"scopes":{"x":{"controlScope":null,"experimentScope":{}}},"siteLocal":{"a":[1,2]}}`)
 	cj := canaryjudgetest.NewServer(f, canaryjudgetest.WithKayentaSource(source()))
-	cj.MustDo(f, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(f, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	f.Fuzz(func(t *testing.T, b string) {
 		r := cj.Do(t, "POST", "/kayenta/canary/checkout"+query, b)
 		switch r.Status {

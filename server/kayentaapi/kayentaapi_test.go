@@ -4,42 +4,24 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
-	"math"
-	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
 
-const kayentaPolicy = `{"mode":"kayenta","thresholds":{"pass":90,"marginal":75},
- "groups":{"latency":60,"errors":40},
- "metrics":[{"name":"latency_p99","group":"latency","direction":"increase"},
-            {"name":"error_ratio","group":"errors","direction":"increase","nan_strategy":"replace"}]}`
-
-// side is 60 points of lognormal latency around 120 ms times lat, and an
-// error ratio around errs.
-func side(seed uint64, lat, errs float64) judge.Side {
-	r := rand.New(rand.NewPCG(seed, 11))
-	l, e := make([]float64, 60), make([]float64, 60)
-	for i := range l {
-		l[i] = math.Round(120*lat*math.Exp(0.15*r.NormFloat64())*100) / 100
-		e[i] = math.Max(0, errs*(1+0.3*r.NormFloat64()))
-	}
-	return judge.Side{Series: judge.Samples{"latency_p99": l, "error_ratio": e}}
-}
-
 func source() canaryjudgetest.StaticSource {
 	return canaryjudgetest.StaticSource{
-		"version=stable":  side(1, 1, 0.002),
-		"version=healthy": side(2, 1, 0.002),
-		"version=bad":     side(3, 1.5, 0.01),
+		"version=stable":  tooltest.KayentaSide(1, 1, 0.002),
+		"version=healthy": tooltest.KayentaSide(2, 1, 0.002),
+		"version=bad":     tooltest.KayentaSide(3, 1.5, 0.01),
 	}
 }
 
@@ -92,7 +74,7 @@ func execute(t *testing.T, cj *canaryjudgetest.Server, config, experiment string
 
 func TestHealthyAndBadCanaries(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(source()))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 
 	good := execute(t, cj, "checkout", "version=healthy")
 	if !good.Complete || good.Status != "succeeded" || good.Result == nil {
@@ -122,7 +104,7 @@ func TestHealthyAndBadCanaries(t *testing.T) {
 func TestScoreIsTheJudgesScore(t *testing.T) {
 	src := source()
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(src))
-	rec := cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	rec := cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	var stored struct{ Policy judge.Policy }
 	rec.Decode(t, &stored)
 	want, err := judge.JudgeSides(stored.Policy, src["version=bad"], src["version=stable"])
@@ -136,8 +118,8 @@ func TestScoreIsTheJudgesScore(t *testing.T) {
 
 func TestConfigs(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(source()))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
-	cj.MustDo(t, 201, "PUT", "/v1/services/search/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/search/policy", tooltest.KayentaPolicy)
 	cj.MustDo(t, 201, "PUT", "/v1/services/web/policy", `{"metrics":[{"name":"m","group":"g","direction":"increase"}]}`)
 	var all []kayentaapi.CanaryConfigSummary
 	cj.MustDo(t, 200, "GET", "/kayenta/canaryConfig", nil).Decode(t, &all)
@@ -164,7 +146,7 @@ func TestConfigs(t *testing.T) {
 // says why; the POST itself succeeds (Kayenta's clients poll for this).
 func TestSourceErrorIsTerminal(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(source()))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	st := execute(t, cj, "checkout", "version=missing")
 	if !st.Complete || st.Status != "terminal" || st.Result != nil || st.Exception == nil || !strings.Contains(st.Exception.Message, "version=missing") {
 		t.Fatalf("source error: %+v", st)
@@ -175,7 +157,7 @@ func TestSourceErrorIsTerminal(t *testing.T) {
 // says so; a server with no source at all answers 501.
 func TestNoMetricSource(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	st := execute(t, cj, "checkout", "version=healthy")
 	if st.Status != "terminal" || st.Exception == nil || !strings.Contains(st.Exception.Message, `metric source "prom"`) {
 		t.Fatalf("an unknown metricsAccountName: %+v", st)
@@ -184,7 +166,7 @@ func TestNoMetricSource(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	bare := canaryjudgetest.Remote(srv.URL, "")
-	bare.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	bare.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	if r := bare.Do(t, "POST", "/kayenta/canary/checkout"+query, body("version=healthy")); r.Status != 501 {
 		t.Fatalf("no source at all: %d %s", r.Status, r.Body)
 	}
@@ -192,7 +174,7 @@ func TestNoMetricSource(t *testing.T) {
 
 func TestBadRequests(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(source()))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	scope := `{"scope":"version=stable","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:10:00Z"}`
 	for req, field := range map[string]string{
 		`{"scopes":{}}`: "scopes",
@@ -228,7 +210,7 @@ func TestTokenInThePath(t *testing.T) {
 	var logs bytes.Buffer
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithAdminToken(secret), canaryjudgetest.WithKayentaSource(source()),
 		canaryjudgetest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", kayentaPolicy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	anon := canaryjudgetest.Remote(cj.URL, "")
 	if r := anon.Do(t, "GET", "/kayenta/canaryConfig", nil); r.Status != 401 {
 		t.Fatalf("no token: %d", r.Status)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
 
 // FuzzMonitor: any body gets a directive or a 400, never a 500.
@@ -19,7 +20,7 @@ func FuzzMonitor(f *testing.F) {
 	}
 	f.Add(`{"application":"checkout","newServerGroup":"v2","parameters":{"service":7}}`)
 	cj := canaryjudgetest.NewServer(f)
-	cj.MustDo(f, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(f, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	f.Fuzz(func(t *testing.T, b string) {
 		for _, ep := range []string{"starting", "evaluateHealth", "completed"} {
 			r := cj.Do(t, "POST", "/spinnaker/v1/deployment/"+ep, b)

@@ -3,26 +3,13 @@ package spinnaker_test
 import (
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
+	"github.com/canaryjudge/canaryjudge/internal/tooltest"
 )
-
-const policy = `{"metrics":[{"name":"error_ratio","group":"errors","direction":"increase","critical":true,"ceiling":0.05,
-  "effect_size":{"measure":"mean_diff","allowed_increase":0.005}}],
- "windows":{"interval":"1m","min_windows":2,"min_bake":"2m","consecutive_failures":2,"consecutive_nodata":3},
- "guards":{"rollback_cap":{"per_service":5,"fleet":10,"window":"1h"},"rollback_timeout":"10m","migrations":"expand_only"}}`
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type response struct {
 	NextStep      struct{ Directive string }
@@ -57,27 +44,14 @@ func expect(t *testing.T, got response, directive string) {
 	}
 }
 
-func window(t *testing.T, cj *canaryjudgetest.Server, id string, canary, baseline float64) {
-	t.Helper()
-	series := func(level float64) []float64 {
-		out := make([]float64, 20)
-		for i := range out {
-			out[i] = level * (1 + 0.1*float64(i%5-2))
-		}
-		return out
-	}
-	cj.MustDo(t, 200, "POST", "/v1/releases/"+id+"/analyses", map[string]any{
-		"canary": map[string][]float64{"error_ratio": series(canary)}, "baseline": map[string][]float64{"error_ratio": series(baseline)}})
-}
-
 // A healthy deploy: starting starts the release (new over old server
 // group), evaluateHealth waits while baking, continues once a window
 // passed, completes on promote; completed records the promotion.
 func TestMonitoredDeployHealthy(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now))
 	expect(t, orca(t, cj, "starting", "starting.json"), "abort") // no policy
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	start := orca(t, cj, "starting", "starting.json")
 	expect(t, start, "continue")
 	if again := orca(t, cj, "starting", "starting.json"); again.ReleaseID != start.ReleaseID {
@@ -91,11 +65,11 @@ func TestMonitoredDeployHealthy(t *testing.T) {
 		t.Fatalf("release %+v", r)
 	}
 	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json"), "wait") // no analysis yet
-	clk.Add(time.Minute)
-	window(t, cj, start.ReleaseID, 0.001, 0.001)
+	clk.Advance(time.Minute)
+	tooltest.Window(t, cj, start.ReleaseID, 0.001, 0.001)
 	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", `"currentProgress": 10`, `"currentProgress": 50`), "continue")
-	clk.Add(time.Minute)
-	window(t, cj, start.ReleaseID, 0.001, 0.001)
+	clk.Advance(time.Minute)
+	tooltest.Window(t, cj, start.ReleaseID, 0.001, 0.001)
 	if got := orca(t, cj, "evaluateHealth", "evaluateHealth.json"); got.NextStep.Directive != "complete" || got.Action != "promote" {
 		t.Fatalf("after the bake: %+v", got)
 	}
@@ -112,9 +86,9 @@ func TestMonitoredDeployHealthy(t *testing.T) {
 // A bad deploy aborts; orca's rollback completes the release.
 func TestMonitoredDeployBad(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	start := orca(t, cj, "starting", "starting.json")
-	window(t, cj, start.ReleaseID, 0.09, 0.001)
+	tooltest.Window(t, cj, start.ReleaseID, 0.09, 0.001)
 	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
 	expect(t, got, "abort")
 	if got.Reason != "critical_ceiling" || !strings.Contains(got.StatusReasons[0].Message, "rollback") {
@@ -131,9 +105,9 @@ func TestMonitoredDeployBad(t *testing.T) {
 // Escalate is wait plus a page, with the reason shown.
 func TestMonitoredDeployEscalate(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	start := orca(t, cj, "starting", "starting.json")
-	window(t, cj, start.ReleaseID, 0.09, 0.09) // the baseline breaches its ceiling too
+	tooltest.Window(t, cj, start.ReleaseID, 0.09, 0.09) // the baseline breaches its ceiling too
 	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
 	expect(t, got, "wait")
 	if got.Action != "escalate" || !strings.Contains(got.StatusReasons[0].Message, "paged") || !strings.Contains(got.StatusReasons[0].Message, got.Reason) {
@@ -148,7 +122,7 @@ func TestMonitoredDeployEscalate(t *testing.T) {
 
 func TestMonitoredDeployEdges(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
-	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
 	expect(t, orca(t, cj, "starting", "starting-first-deploy.json"), "continue")
 	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", "v042", "v099"), "continue") // never started
 	cj.MustDo(t, 200, "PUT", "/v1/freezes/service:checkout", `{"reason":"peak season"}`)

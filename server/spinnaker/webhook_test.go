@@ -16,6 +16,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/canaryjudgetest"
 	"github.com/canaryjudge/canaryjudge/internal/promtest"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 )
 
 // orcaStage is a webhook stage as orca's WebhookStage.StageData reads it.
@@ -143,7 +144,7 @@ func statusURL(t *testing.T, stage orcaStage, r orcaResponse) string {
 // what orca checks: a single status value, a String progress. Each poll
 // moves the server's clock on a minute (orca polls every 15 s; windows are
 // 5 minutes), until the data ends; the loop is bounded.
-func monitor(t *testing.T, stage orcaStage, status string, clk *clock, until time.Time) (string, map[string]any) {
+func monitor(t *testing.T, stage orcaStage, status string, clk *testclock.Clock, until time.Time) (string, map[string]any) {
 	t.Helper()
 	statuses := map[string]string{}
 	for kind, list := range map[string]string{"SUCCEEDED": stage.SuccessStatuses, "TERMINAL": stage.TerminalStatuses, "CANCELED": stage.CanceledStatuses} {
@@ -167,7 +168,7 @@ func monitor(t *testing.T, stage orcaStage, status string, clk *clock, until tim
 			return kind, r.body
 		}
 		if clk.Now().Before(until) {
-			clk.Add(time.Minute)
+			clk.Advance(time.Minute)
 		}
 		<-tick.C
 	}
@@ -191,19 +192,7 @@ func enabled(stage orcaStage, action string) bool {
 // TERMINAL with rollback and takes the rollback branch.
 func TestWebhookStagePipeline(t *testing.T) {
 	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
-	base := promtest.Track{Track: "baseline", RPS: 50, ErrorRatio: 0.005, LatencyMedian: 0.1, CPU: 0.5, CheckoutRPS: 5, CheckoutSuccess: 0.97}
-	var tracks []promtest.Track
-	for _, app := range []string{"healthy", "bad"} {
-		b := base
-		b.App = app
-		c := b
-		c.Track, c.RPS, c.LatencyMedian, c.CPU = "canary", 48, 0.102, 0.51
-		if app == "bad" {
-			c.ErrorRatio, c.LatencyMedian = 5*b.ErrorRatio, 1.4*b.LatencyMedian
-		}
-		tracks = append(tracks, b, c)
-	}
-	prom := promtest.Start(t, promtest.Data{Start: t0, End: t0.Add(70 * time.Minute), Scrape: 15 * time.Second, Tracks: tracks, Seed: 11})
+	prom := promtest.Start(t, promtest.Canaries(t0, "bad", "healthy", "bad"))
 	raw, err := os.ReadFile("../../source/prometheus/testdata/policy.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +207,7 @@ func TestWebhookStagePipeline(t *testing.T) {
 		"bad":     {"TERMINAL", "rollback", "roll back", "rolling_back"},
 	} {
 		t.Run(app, func(t *testing.T) {
-			clk := &clock{t: t0}
+			clk := testclock.New(t0)
 			cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now), canaryjudgetest.WithAdminToken(token))
 			cj.MustDo(t, 201, "PUT", "/v1/sources/prometheus", `{"type":"prometheus","config":{"url":"`+prom.URL+`","step":"15s"}}`)
 			cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)

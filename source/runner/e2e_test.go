@@ -19,19 +19,7 @@ import (
 //   - weird: healthy, but its app label holds `"`, `}` and `\`.
 func e2eData() (promtest.Data, time.Time) {
 	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
-	base := promtest.Track{Track: "baseline", RPS: 50, ErrorRatio: 0.005, LatencyMedian: 0.1, CPU: 0.5, CheckoutRPS: 5, CheckoutSuccess: 0.97}
-	var tracks []promtest.Track
-	for _, app := range []string{"healthy", "bad", weirdApp} {
-		b := base
-		b.App = app
-		c := b
-		c.Track, c.RPS, c.LatencyMedian, c.CPU = "canary", 48, 0.102, 0.51
-		if app == "bad" {
-			c.ErrorRatio, c.LatencyMedian = 5*b.ErrorRatio, 1.4*b.LatencyMedian
-		}
-		tracks = append(tracks, b, c)
-	}
-	return promtest.Data{Start: t0, End: t0.Add(70 * time.Minute), Scrape: 15 * time.Second, Tracks: tracks, Seed: 11}, t0
+	return promtest.Canaries(t0, "bad", "healthy", "bad", weirdApp), t0
 }
 
 const weirdApp = `we"ird}\app`

@@ -1,9 +1,10 @@
 package memory
 
 import (
-	"cmp"
 	"context"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -55,13 +56,21 @@ func (s *Store) ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store
 			out = append(out, copyRelease(r))
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Release) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+	newestFirst(out, func(r store.Release) (time.Time, string) { return r.CreatedAt, r.ID })
+	return limited(out, q.Limit), nil
+}
+
+// newestFirst orders rows as PostgreSQL's keyset lists do: created_at,
+// then id, descending; ids compare byte by byte (COLLATE "C").
+func newestFirst[T any](rows []T, key func(T) (time.Time, string)) {
+	slices.SortFunc(rows, func(a, b T) int {
+		at, aid := key(a)
+		bt, bid := key(b)
+		if c := bt.Compare(at); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.ID, a.ID)
+		return strings.Compare(bid, aid)
 	})
-	return limited(out, q.Limit), nil
 }
 
 func matches(r store.Release, q store.ReleaseQuery) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
@@ -76,11 +75,7 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 	}
 	r = normRun(r)
 	r.Service, r.State, r.Done, r.Claim, r.LeaseOwner, r.LeaseUntil = rel.Service, store.RunRunning, 0, 0, "", nil
-	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
-	if audit.At.IsZero() {
-		audit.At = r.CreatedAt
-	}
-	e, err := normAudit(audit)
+	e, err := runAudit(audit, r, r.CreatedAt)
 	if err != nil {
 		return store.Run{}, err
 	}
@@ -96,10 +91,9 @@ func (s *Store) GetRun(ctx context.Context, id string) (store.Run, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
-	r, ok := s.runs[id]
-	if !ok {
-		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	r, err := s.runLocked(id)
+	if err != nil {
+		return store.Run{}, err
 	}
 	return copyRun(r), nil
 }
@@ -118,13 +112,28 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 			out = append(out, copyRun(r))
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Run) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
+	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
 	return limited(out, q.Limit), nil
+}
+
+// runLocked returns run id; the caller holds s.mu.
+func (s *Store) runLocked(id string) (store.Run, error) {
+	s.runsInit()
+	r, ok := s.runs[id]
+	if !ok {
+		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// runAudit is audit about run r: its release and service, dated at when
+// the caller gave no time.
+func runAudit(audit store.AuditEntry, r store.Run, at time.Time) (store.AuditEntry, error) {
+	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
+	if audit.At.IsZero() {
+		audit.At = at
+	}
+	return normAudit(audit)
 }
 
 func runMatches(r store.Run, q store.RunQuery) bool {
@@ -165,20 +174,15 @@ func (s *Store) CancelRun(ctx context.Context, id, reason string, now time.Time,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
-	r, ok := s.runs[id]
-	if !ok {
-		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+	r, err := s.runLocked(id)
+	if err != nil {
+		return store.Run{}, err
 	}
 	if r.State != store.RunRunning {
 		return copyRun(r), fmt.Errorf("run %s is %s, not RUNNING: %w", id, r.State, store.ErrConflict)
 	}
 	r.State, r.Reason, r.UpdatedAt, r.LeaseOwner, r.LeaseUntil = store.RunCanceled, reason, ts(now), "", nil
-	audit.ReleaseID, audit.Service = r.ReleaseID, r.Service
-	if audit.At.IsZero() {
-		audit.At = r.UpdatedAt
-	}
-	e, err := normAudit(audit)
+	e, err := runAudit(audit, r, r.UpdatedAt)
 	if err != nil {
 		return store.Run{}, err
 	}

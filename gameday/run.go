@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"sync"
 	"time"
 
@@ -134,19 +133,6 @@ func stream(name string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte("gameday:" + name))
 	return h.Sum64()
-}
-
-// lifetime is how many windows a release of p can have.
-func lifetime(p judge.Policy) int {
-	w := p.Windows
-	n := w.MaxWindows
-	if w.MaxBake.Duration > 0 && w.Interval.Duration > 0 {
-		b := int(math.Ceil(float64(w.MaxBake.Duration) / float64(w.Interval.Duration)))
-		if n == 0 || b < n {
-			n = b
-		}
-	}
-	return max(n, 1)
 }
 
 func fail(step, expected string, err error) Check {

@@ -106,7 +106,7 @@ func (b *builder) healthy() Scenario {
 		Fault: "none: canary and baseline differ only by noise and instance offsets",
 		Steps: []Step{NewRelease{Gen: b.gen("healthy_offsets")},
 			Windows{Expect: Expect{Action: judge.ActionPromote, Reasons: Promoted, State: judge.StatePromoted,
-				From: mw, By: lifetime(b.base)}, Head: true}},
+				From: mw, By: b.base.Windows.Lifetime()}, Head: true}},
 		Notes: Notes{Info: 1}}
 }
 
@@ -126,7 +126,7 @@ func (b *builder) spike() Scenario {
 		sc.Steps = []Step{NewRelease{Gen: b.gen("spike")},
 			Windows{Expect: Expect{Action: judge.ActionWait, Reasons: []judge.Reason{judge.ReasonFailingWindow, judge.ReasonMarginal},
 				State: judge.StateBaking, From: 2, By: 2}},
-			Windows{Expect: Expect{Action: judge.ActionPromote, Reasons: Promoted, State: judge.StatePromoted, By: lifetime(b.base)}, Head: true}}
+			Windows{Expect: Expect{Action: judge.ActionPromote, Reasons: Promoted, State: judge.StatePromoted, By: b.base.Windows.Lifetime()}, Head: true}}
 	}
 	return sc
 }

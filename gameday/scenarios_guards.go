@@ -123,7 +123,7 @@ func (b *builder) overrideResolve() Scenario {
 				Expect: Expect{Action: judge.ActionEscalate, Reasons: []judge.Reason{judge.ReasonOverride}, State: judge.StateHalted}},
 			Override{Action: "resolve", Reason: "game day: looked, all is well",
 				Expect: Expect{Action: judge.ActionWait, Reasons: []judge.Reason{judge.ReasonOverride}, State: judge.StateBaking}, Head: true},
-			Windows{Expect: Expect{Action: judge.ActionPromote, Reasons: Promoted, State: judge.StatePromoted, By: lifetime(b.base)}}}}
+			Windows{Expect: Expect{Action: judge.ActionPromote, Reasons: Promoted, State: judge.StatePromoted, By: b.base.Windows.Lifetime()}}}}
 }
 
 func (b *builder) stale() Scenario {

@@ -91,7 +91,7 @@ func (s Windows) run(ctx context.Context, r *run) (Check, bool) {
 	c := Check{Step: s.Plan(), Expected: s.Expect.String()}
 	limit := s.Expect.By
 	if limit == 0 {
-		limit = lifetime(r.policy) + 1
+		limit = r.policy.Windows.Lifetime() + 1
 	}
 	var d judge.Decision
 	var badWait string

@@ -40,6 +40,19 @@ func (w Windows) StaleAfterOrDefault() time.Duration {
 	return DefaultStaleIntervals * w.Interval.Duration
 }
 
+// Lifetime is the most windows a release can have: MaxWindows or
+// MaxBake / Interval (rounded up), whichever ends first; at least 1.
+func (w Windows) Lifetime() int {
+	n := w.MaxWindows
+	if w.MaxBake.Duration > 0 && w.Interval.Duration > 0 {
+		b := int((w.MaxBake.Duration + w.Interval.Duration - 1) / w.Interval.Duration)
+		if n == 0 || b < n {
+			n = b
+		}
+	}
+	return max(n, 1)
+}
+
 // DefaultPolicy returns a policy with every default filled in and no
 // metrics. It is the starting point ParsePolicy decodes onto; on its own it
 // does not validate, because a policy must name at least one metric.

@@ -212,3 +212,23 @@ func problems(ve *ValidationError) string {
 	}
 	return b.String()
 }
+
+func TestWindowsLifetime(t *testing.T) {
+	mins := func(m int) Duration { return Duration{time.Duration(m) * time.Minute} }
+	cases := []struct {
+		w    Windows
+		want int
+	}{
+		{Windows{Interval: mins(5), MaxWindows: 12}, 12},
+		{Windows{Interval: mins(5), MaxBake: mins(60)}, 12},
+		{Windows{Interval: mins(5), MaxBake: mins(61)}, 13}, // a partial window still counts
+		{Windows{Interval: mins(5), MaxWindows: 6, MaxBake: mins(60)}, 6},
+		{Windows{Interval: mins(5), MaxWindows: 20, MaxBake: mins(60)}, 12},
+		{Windows{Interval: mins(5)}, 1},
+	}
+	for _, c := range cases {
+		if got := c.w.Lifetime(); got != c.want {
+			t.Errorf("%+v: Lifetime() = %d, want %d", c.w, got, c.want)
+		}
+	}
+}

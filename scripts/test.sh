@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: installs missing test
 # dependencies, then `go test -race -count=1 ./...` (verbose into a log),
-# then the simulation table (sim's TestSimulationTable, built without -race:
+# then the simulation tables and the sequences' coverage (sim, built without -race:
 # under the race detector it would take minutes), printing package
 # results, failures, skips and a closing count.
 # Extra arguments go to `go test` (e.g. scripts/test.sh -run TestX).
@@ -13,7 +13,7 @@ log=$(mktemp -t canaryjudge-test.XXXXXX.log)
 go test -race -count=1 -v "$@" ./... >"$log" 2>&1
 status=$?
 if [ "$#" -eq 0 ]; then
-  go test -count=1 -v -run '^TestSimulationTable$' ./sim/ >>"$log" 2>&1 || status=1
+  go test -count=1 -v -timeout 30m -run '^(TestSimulationTable|TestSequentialAgainstDefault|TestSequenceCoverage)$' ./sim/ >>"$log" 2>&1 || status=1
 fi
 # Modules of their own (so the main module does not depend on Docker's
 # client or Kubernetes): the testcontainers module and the real-client tests.

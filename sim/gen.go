@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -62,26 +63,46 @@ func allowanceRel(m judge.Metric, level float64) float64 {
 	return e.AllowedIncrease - 1
 }
 
-// sideGen generates one side of one release.
+// sideGen generates one side of one release: one instance with its level
+// offsets, or (inst) several instances each with its own.
 type sideGen struct {
 	rng    *rand.Rand
 	noise  Noise
-	offset map[string]float64 // metric -> level multiplier
+	points int                // per window
+	offset map[string]float64 // metric -> level multiplier (one instance)
+	inst   []map[string]float64
 }
 
 // window generates one window starting at t (since the release began),
-// with factor[metric] multiplying the metric's bad-direction level.
+// with factor[metric] multiplying the metric's bad-direction level. Several
+// instances are sent per instance, or pooled (counts summed and series
+// averaged point by point, as a query over all pods would) when the noise
+// says Pooled.
 func (g sideGen) window(p judge.Policy, t time.Duration, factor map[string]float64) judge.Side {
+	if len(g.inst) < 2 {
+		return g.one(p, t, factor, g.offset, 1)
+	}
+	parts := make([]judge.Side, len(g.inst))
+	for i, off := range g.inst {
+		parts[i] = g.one(p, t, factor, off, 1/float64(len(g.inst)))
+	}
+	if g.noise.Pooled {
+		return mergeSides(parts)
+	}
+	return perInstance(parts)
+}
+
+func (g sideGen) one(p judge.Policy, t time.Duration, factor, offset map[string]float64, share float64) judge.Side {
 	s := judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
 	for _, m := range p.Metrics {
 		f := factor[m.Name]
 		if f == 0 {
 			f = 1
 		}
-		lvl := g.offset[m.Name] * f
+		lvl := offset[m.Name] * f
 		switch roleOf(m) {
 		case roleErrors, roleKPI:
-			c := g.counts(m, t, lvl)
+			c := g.counts(m, t, lvl, share)
 			if m.Kind == judge.KindCount {
 				s.Counts[m.Name] = c
 			} else {
@@ -94,6 +115,57 @@ func (g sideGen) window(p judge.Policy, t time.Duration, factor map[string]float
 		}
 	}
 	return s
+}
+
+// perInstance sends each metric per instance ("pod-0", "pod-1", ...).
+func perInstance(parts []judge.Side) judge.Side {
+	out := judge.Side{Instances: map[string]judge.Instances{}}
+	for i, part := range parts {
+		pod := fmt.Sprintf("pod-%d", i)
+		for name, xs := range part.Series {
+			in := out.Instances[name]
+			if in.Series == nil {
+				in.Series = map[string][]float64{}
+			}
+			in.Series[pod] = xs
+			out.Instances[name] = in
+		}
+		for name, c := range part.Counts {
+			in := out.Instances[name]
+			if in.Counts == nil {
+				in.Counts = map[string]judge.Count{}
+			}
+			in.Counts[pod] = c
+			out.Instances[name] = in
+		}
+	}
+	return out
+}
+
+// mergeSides pools instances point by point: counts add up, series
+// average.
+func mergeSides(parts []judge.Side) judge.Side {
+	out := judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
+	for name := range parts[0].Series {
+		avg := make([]float64, len(parts[0].Series[name]))
+		for _, part := range parts {
+			for i, x := range part.Series[name] {
+				avg[i] += x / float64(len(parts))
+			}
+		}
+		out.Series[name] = avg
+	}
+	for name, c0 := range parts[0].Counts {
+		sum := judge.Count{Events: make([]float64, len(c0.Total)), Total: make([]float64, len(c0.Total))}
+		for _, part := range parts {
+			for i := range sum.Total {
+				sum.Events[i] += part.Counts[name].Events[i]
+				sum.Total[i] += part.Counts[name].Total[i]
+			}
+		}
+		out.Counts[name] = sum
+	}
+	return out
 }
 
 // ar1 returns n standard-normal AR(1) innovations-scaled points (unit
@@ -110,13 +182,13 @@ func (g sideGen) ar1(n int) []float64 {
 	return out
 }
 
-func (g sideGen) counts(m judge.Metric, t time.Duration, lvl float64) judge.Count {
+func (g sideGen) counts(m judge.Metric, t time.Duration, lvl, share float64) judge.Count {
 	n := g.noise
-	eps := g.ar1(n.Points)
-	c := judge.Count{Events: make([]float64, n.Points), Total: make([]float64, n.Points)}
+	eps := g.ar1(g.points)
+	c := judge.Count{Events: make([]float64, g.points), Total: make([]float64, g.points)}
 	for i := range c.Total {
 		at := t + time.Duration(i)*n.Step
-		lambda := n.RPS * n.Step.Seconds() * n.load(at)
+		lambda := n.RPS * share * n.Step.Seconds() * n.load(at)
 		burst := math.Exp(n.Burst*eps[i] - n.Burst*n.Burst/2)
 		var rate float64
 		if roleOf(m) == roleKPI {
@@ -147,8 +219,8 @@ func ratios(c judge.Count) []float64 {
 
 func (g sideGen) latency(t time.Duration, lvl float64) []float64 {
 	n := g.noise
-	eps := g.ar1(n.Points)
-	out := make([]float64, n.Points)
+	eps := g.ar1(g.points)
+	out := make([]float64, g.points)
 	for i := range out {
 		load := n.load(t + time.Duration(i)*n.Step)
 		out[i] = n.Latency * lvl * (1 + 0.2*(load-1)) * math.Exp(n.LatencySigma*eps[i])
@@ -158,8 +230,8 @@ func (g sideGen) latency(t time.Duration, lvl float64) []float64 {
 
 func (g sideGen) gauge(lvl float64) []float64 {
 	n := g.noise
-	eps := g.ar1(n.Points)
-	out := make([]float64, n.Points)
+	eps := g.ar1(g.points)
+	out := make([]float64, g.points)
 	for i := range out {
 		out[i] = n.GaugeMean*lvl + n.GaugeSD*eps[i]
 	}

@@ -11,9 +11,11 @@ import (
 
 // Noise is what real canary data looks like. Every field is a flag of
 // `canaryjudge simulate`; the defaults are a busy checkout service sampled
-// every 10 s.
+// every 5 s (60 points in a 5-minute window, 12 in a 1-minute one).
 type Noise struct {
-	Points int           // points per side per window
+	// Points per side per window; 0 means the window's length over Step
+	// (at least 12).
+	Points int
 	Step   time.Duration // time between points
 	// Phi is the AR(1) coefficient of the noise inside a window: each point
 	// follows the one before it.
@@ -43,15 +45,23 @@ type Noise struct {
 	// little latency, rise and fall on both sides together.
 	Diurnal       float64
 	DiurnalPeriod time.Duration
+	// Instances per side (1: a side is one series). With 2 or more, each
+	// instance has its own level offset, of sd InstanceOffset in the same
+	// unit as Offset, and the side's traffic is shared between them; the
+	// data is sent per instance, or pooled point by point when Pooled.
+	Instances      int
+	InstanceOffset float64
+	Pooled         bool
 }
 
 // DefaultNoise is the simulator's default noise.
 func DefaultNoise() Noise {
 	return Noise{
-		Points: 60, Step: 10 * time.Second, Phi: 0.5, Offset: 1.0 / 3,
-		RPS: 500, ErrorRate: 0.005, Burst: 0.2, SuccessRate: 0.95, KPIRatio: 0.1,
+		Points: 0, Step: 5 * time.Second, Phi: 0.5, Offset: 1.0 / 3,
+		RPS: 1000, ErrorRate: 0.005, Burst: 0.2, SuccessRate: 0.95, KPIRatio: 0.1,
 		Latency: 0.25, LatencySigma: 0.08, GaugeMean: 40, GaugeSD: 4,
 		Diurnal: 0, DiurnalPeriod: 4 * time.Hour,
+		Instances: 1, InstanceOffset: 1.0 / 3,
 	}
 }
 

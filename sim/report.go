@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -13,6 +14,7 @@ import (
 
 // Row is one scenario's line of the table.
 type Row struct {
+	Policy    string `json:"policy,omitempty"` // label, when several policies are compared
 	Scenario  string `json:"scenario"`
 	Kind      Kind   `json:"kind"`
 	About     string `json:"about"`
@@ -30,6 +32,8 @@ type Row struct {
 	Within       int            `json:"within,omitempty"`
 	MedianWin    float64        `json:"median_windows"`
 	P90Win       float64        `json:"p90_windows"`
+	MedianMin    float64        `json:"median_minutes"` // windows to decision times the policy's interval
+	P90Min       float64        `json:"p90_minutes"`
 	UndecidedPct float64        `json:"undecided_rate"`
 	Reasons      map[string]int `json:"reasons"`
 	Target       Target         `json:"target"`
@@ -39,7 +43,7 @@ type Row struct {
 	Misses []Outcome `json:"misses,omitempty"`
 }
 
-func tabulate(sc Scenario, outs []Outcome) Row {
+func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 	r := Row{Scenario: sc.Name, Kind: sc.Kind, About: sc.About, Releases: len(outs), Within: sc.Within, Target: sc.Target, Reasons: map[string]int{}}
 	hits := 0
 	var wins []float64
@@ -61,7 +65,7 @@ func tabulate(sc Scenario, outs []Outcome) Row {
 				hits++
 			}
 		case Regression:
-			if o.Action == judge.ActionRollback && (sc.Within == 0 || o.Windows <= sc.Within) {
+			if o.Action == judge.ActionRollback && sc.inTime(o.Windows, interval) {
 				hits++
 			}
 		case Unhealthy:
@@ -70,7 +74,7 @@ func tabulate(sc Scenario, outs []Outcome) Row {
 			}
 		}
 		wins = append(wins, float64(o.Windows))
-		if !expected(sc, o) && len(r.Misses) < 5 {
+		if !expected(sc, o, interval) && len(r.Misses) < 5 {
 			r.Misses = append(r.Misses, o)
 		}
 	}
@@ -83,6 +87,7 @@ func tabulate(sc Scenario, outs []Outcome) Row {
 	r.UndecidedPct = float64(r.Undecided) / float64(n)
 	slices.Sort(wins)
 	r.MedianWin, r.P90Win = quantile(wins, 0.5), quantile(wins, 0.9)
+	r.MedianMin, r.P90Min = r.MedianWin*interval.Minutes(), r.P90Win*interval.Minutes()
 	switch sc.Kind {
 	case Healthy:
 		r.Pass = (sc.Target.MaxRollback == 0 || r.Rate <= sc.Target.MaxRollback) &&
@@ -113,20 +118,46 @@ func quantile(sorted []float64, q float64) float64 {
 	return sorted[i]
 }
 
-// WriteTable prints the rows as a Markdown table.
+// WriteTable prints the rows as a Markdown table (with a policy column
+// when rows carry policy labels).
 func WriteTable(w io.Writer, rows []Row) {
-	fmt.Fprintln(w, "| scenario | kind | releases | promote | rollback | escalate | undecided | measured (95 % CI) | target | windows to decision (median / p90) | |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|---|---|---|")
-	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %d | %s | %s | %g / %g | %s |\n", r.Scenario, r.Kind, r.Releases,
-			r.Promote, r.Rollback, r.Escalate, r.Undecided, measured(r), targetText(r), r.MedianWin, r.P90Win, passText(r.Pass))
+	label := len(rows) > 0 && rows[0].Policy != ""
+	head, rule := "| scenario |", "|---|"
+	if label {
+		head, rule = "| scenario | policy |", "|---|---|"
 	}
+	fmt.Fprintln(w, head+" kind | releases | promote | rollback | escalate | undecided | measured (95 % CI) | target | to decision, windows (median / p90) | minutes (median / p90) | |")
+	fmt.Fprintln(w, rule+"---|---:|---:|---:|---:|---:|---|---|---|---|---|")
+	for _, r := range rows {
+		name := "| " + r.Scenario + " |"
+		if label {
+			name += " " + r.Policy + " |"
+		}
+		fmt.Fprintf(w, "%s %s | %d | %d | %d | %d | %d | %s | %s | %g / %g | %g / %g | %s |\n", name, r.Kind, r.Releases,
+			r.Promote, r.Rollback, r.Escalate, r.Undecided, measured(r), targetText(r), r.MedianWin, r.P90Win, r.MedianMin, r.P90Min, passText(r.Pass))
+	}
+}
+
+// Interleave pairs the rows of two runs scenario by scenario, labelled.
+func Interleave(a []Row, la string, b []Row, lb string) []Row {
+	out := make([]Row, 0, len(a)+len(b))
+	for i := range a {
+		a[i].Policy = la
+		out = append(out, a[i])
+		for j := range b {
+			if b[j].Scenario == a[i].Scenario {
+				b[j].Policy = lb
+				out = append(out, b[j])
+			}
+		}
+	}
+	return out
 }
 
 func measured(r Row) string {
 	what := map[Kind]string{Healthy: "rolled back", Regression: "rolled back", Unhealthy: "escalated"}[r.Kind]
 	if r.Kind == Regression && r.Within > 0 {
-		what += fmt.Sprintf(" within %d", r.Within)
+		what += fmt.Sprintf(" within %d min", r.Within*int(WindowUnit.Minutes()))
 	}
 	s := fmt.Sprintf("%s %s [%s, %s]", what, pct(r.Rate), pct(r.Lower), pct(r.Upper))
 	if r.Kind == Healthy {
@@ -159,12 +190,12 @@ func passText(ok bool) string {
 }
 
 // expected reports whether a release ended as its scenario should.
-func expected(sc Scenario, o Outcome) bool {
+func expected(sc Scenario, o Outcome, interval time.Duration) bool {
 	switch sc.Kind {
 	case Healthy:
 		return o.Action == judge.ActionPromote
 	case Regression:
-		return o.Action == judge.ActionRollback && (sc.Within == 0 || o.Windows <= sc.Within)
+		return o.Action == judge.ActionRollback && sc.inTime(o.Windows, interval)
 	}
 	return o.Action == judge.ActionEscalate
 }

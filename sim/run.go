@@ -57,7 +57,7 @@ func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o O
 	}
 	rows := make([]Row, 0, len(scs))
 	for i, sc := range scs {
-		service := fmt.Sprintf("sim-%d-%s", i, sanitize(sc.Name))
+		service := fmt.Sprintf("sim%d-%d-%s", runs.Add(1), i, sanitize(sc.Name))
 		if err := d.PutPolicy(ctx, service, p); err != nil {
 			return nil, fmt.Errorf("%s: put policy: %w", sc.Name, err)
 		}
@@ -69,10 +69,14 @@ func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o O
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
-		rows = append(rows, tabulate(sc, outs))
+		rows = append(rows, tabulate(sc, outs, p.Windows.Interval.Duration))
 	}
 	return rows, nil
 }
+
+// runs numbers simulations so that several on one driver never share a
+// service (and its one active release per target).
+var runs atomic.Int64
 
 // streamOf derives a scenario's random stream from its name, so a
 // scenario's releases do not depend on which other scenarios run.
@@ -142,7 +146,7 @@ func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target s
 		return Outcome{}, err
 	}
 	gen := NewRelease(p, sc, rng)
-	limit := lifetimeWindows(p) + 1
+	limit := p.Windows.Lifetime() + 1
 	for w := 1; w <= limit; w++ {
 		dec, err := d.Analyze(ctx, id, gen.Window(w))
 		if err != nil {
@@ -166,9 +170,22 @@ type Release struct {
 
 // NewRelease draws a release's offsets from rng.
 func NewRelease(p judge.Policy, sc Scenario, rng *rand.Rand) *Release {
-	return &Release{p: p, sc: sc,
-		canary:   sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)},
-		baseline: sideGen{rng: rng, noise: sc.Noise, offset: offsets(p, sc.Noise, rng)}}
+	points := sc.Noise.Points
+	if points <= 0 { // the window's length over the step, at least 12 (short test windows still judge)
+		points = max(12, int(p.Windows.Interval.Duration/sc.Noise.Step))
+	}
+	side := func() sideGen {
+		g := sideGen{rng: rng, noise: sc.Noise, points: points, offset: offsets(p, sc.Noise, rng)}
+		if k := sc.Noise.Instances; k >= 2 {
+			n := sc.Noise
+			n.Offset = n.InstanceOffset
+			for range k {
+				g.inst = append(g.inst, offsets(p, n, rng))
+			}
+		}
+		return g
+	}
+	return &Release{p: p, sc: sc, canary: side(), baseline: side()}
 }
 
 // Window is the analysis request of window w (1-based).
@@ -189,17 +206,4 @@ func offsets(p judge.Policy, n Noise, rng *rand.Rand) map[string]float64 {
 		out[m.Name] = math.Exp(offsetSD(m, n) * rng.NormFloat64())
 	}
 	return out
-}
-
-// lifetimeWindows is how many windows a release can have.
-func lifetimeWindows(p judge.Policy) int {
-	w := p.Windows
-	n := w.MaxWindows
-	if w.MaxBake.Duration > 0 && w.Interval.Duration > 0 {
-		b := int(math.Ceil(float64(w.MaxBake.Duration) / float64(w.Interval.Duration)))
-		if n == 0 || b < n {
-			n = b
-		}
-	}
-	return max(n, 1)
 }

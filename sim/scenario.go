@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 )
@@ -27,7 +28,9 @@ type Scenario struct {
 	// (1-based) to To (0 = to the end).
 	Canary   []Effect `json:"canary,omitempty"`
 	Baseline []Effect `json:"baseline,omitempty"`
-	// Within is how many windows a regression may take (0 = the lifetime).
+	// Within is how many 5-minute windows a regression may take (0 = the
+	// lifetime): a deadline in time, WithinTime, so that a policy with
+	// shorter windows gets the same time, not the same count.
 	Within int `json:"within,omitempty"`
 	// Target is the rate the issue demands: the most false rollbacks (or
 	// undecided) for healthy scenarios, the least detection otherwise.
@@ -93,16 +96,24 @@ func Scenarios(p judge.Policy, n Noise) []Scenario {
 	ar := n
 	ar.Phi = 0.8
 	low := n
-	low.RPS = 0.5
+	low.RPS = 1
 	diurnal := n
 	diurnal.Diurnal = 0.5
 	healthy := Target{MaxRollback: 0.005, MaxUndecided: 0.01}
+	inst := n
+	inst.Instances, inst.InstanceOffset = 3, 1
+	pooled := inst
+	pooled.Pooled = true
 	out := []Scenario{
 		{Name: "healthy_iid", Kind: Healthy, About: "independent points, no instance offsets", Noise: iid, Target: healthy},
 		{Name: "healthy_ar08", Kind: Healthy, About: "AR(1) phi 0.8 and instance offsets", Noise: ar, Target: healthy},
 		{Name: "healthy_offsets", Kind: Healthy, About: fmt.Sprintf("AR(1) phi %g and instance offsets", n.Phi), Noise: n, Target: healthy},
 		{Name: "healthy_low_traffic", Kind: Healthy, About: fmt.Sprintf("%g requests per second per side", low.RPS), Noise: low, Target: healthy},
 		{Name: "healthy_diurnal", Kind: Healthy, About: "load +/-50 % over 4 h on both sides", Noise: diurnal, Target: healthy},
+		{Name: "instances_judged_per_instance", Kind: Healthy, Noise: inst, Target: healthy,
+			About: "3 instances per side, each offset with sd allowance/sqrt 2 (3x what one pair tolerates), sent per instance"},
+		{Name: "instances_pooled", Kind: Healthy, Noise: pooled, Target: Target{},
+			About: "the same instances pooled into one series per side (no target: shown for comparison)"},
 	}
 	if errs.Name != "" {
 		out = append(out,
@@ -166,4 +177,15 @@ func levelOf(m judge.Metric, n Noise) float64 {
 // offsetSD is the sd of one side's log level offset for m.
 func offsetSD(m judge.Metric, n Noise) float64 {
 	return n.Offset * allowanceLog(m, levelOf(m, n)) / math.Sqrt2
+}
+
+// WindowUnit is the window length Within is counted in.
+const WindowUnit = 5 * time.Minute
+
+// WithinTime is the scenario's deadline (0 = none).
+func (s Scenario) WithinTime() time.Duration { return time.Duration(s.Within) * WindowUnit }
+
+// inTime reports whether a release decided within the scenario's deadline.
+func (s Scenario) inTime(windows int, interval time.Duration) bool {
+	return s.Within == 0 || time.Duration(windows)*interval <= s.WithinTime()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	server := fs.String("server", "", "run through a canaryjudge server at this URL instead of in process")
 	token := fs.String("token", "", "bearer token for --server (default $CANARYJUDGE_TOKEN)")
 	replay := fs.String("replay", "", "run recorded windows from this JSON-lines file instead of generated releases")
+	against := fs.String("against", "", "a second policy file: run both on the same releases and print them side by side")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "releases simulated at once")
 	var only stringList
 	fs.Var(&only, "scenario", "run only this scenario (repeat for several); default all")
@@ -65,8 +67,11 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("simulate: no scenario named %s (run without --scenario to see them all)", strings.Join(only, ", "))
 		}
 	}
-	prog := progress(e)
-	rows, err := sim.Simulate(ctx, d, p, scs, sim.Options{Seed: *seed, Healthy: *healthy, Regressions: *regressions, Workers: *workers, Progress: prog})
+	o := sim.Options{Seed: *seed, Healthy: *healthy, Regressions: *regressions, Workers: *workers, Progress: progress(e)}
+	rows, err := sim.Simulate(ctx, d, p, scs, o)
+	if err == nil && *against != "" {
+		rows, err = compareWith(ctx, e, d, *against, *policyPath, *n, only, rows, o)
+	}
 	fmt.Fprint(e.stderr, "\r\033[K")
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
@@ -78,6 +83,25 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	}
 	sim.WriteTable(e.stdout, rows)
 	return nil
+}
+
+// compareWith runs the second policy on the same scenarios (the same
+// seeds, so the same data where the policies' windows match) and pairs
+// the rows.
+func compareWith(ctx context.Context, e *env, d sim.Driver, path, firstPath string, n sim.Noise, only []string, first []sim.Row, o sim.Options) ([]sim.Row, error) {
+	q, err := readPolicy(e, path)
+	if err != nil {
+		return nil, err
+	}
+	scs := sim.Scenarios(q, n)
+	if len(only) > 0 {
+		scs = slices.DeleteFunc(scs, func(s sim.Scenario) bool { return !slices.Contains(only, s.Name) })
+	}
+	second, err := sim.Simulate(ctx, d, q, scs, o)
+	if err != nil {
+		return nil, err
+	}
+	return sim.Interleave(first, filepath.Base(firstPath), second, filepath.Base(path)), nil
 }
 
 // progress draws one status line on stderr while scenarios run.

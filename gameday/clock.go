@@ -3,8 +3,9 @@ package gameday
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 )
 
 // Clock is how server time passes for a scenario.
@@ -59,41 +60,14 @@ func (c RealClock) Bound() time.Duration {
 	return c.Wait
 }
 
-// fakeClock is the embedded server's clock: it moves only when the game
-// day moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advanceTo(t time.Time) {
-	c.mu.Lock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // embeddedClock moves the fake clock and runs the sweeper itself.
 type embeddedClock struct {
-	clock *fakeClock
+	clock *testclock.Clock
 	sweep func(context.Context) (int, error)
 }
 
 func (c embeddedClock) Reach(ctx context.Context, t time.Time) error {
-	c.clock.advanceTo(t)
+	c.clock.AdvanceTo(t)
 	return nil
 }
 
@@ -101,7 +75,7 @@ func (c embeddedClock) Reach(ctx context.Context, t time.Time) error {
 // nothing more to do (a stuck release is halted and paged once).
 func (c embeddedClock) Pass(ctx context.Context, d time.Duration, done func(context.Context) (bool, error)) (time.Duration, error) {
 	step := d + time.Second
-	c.clock.add(step)
+	c.clock.Advance(step)
 	for range 2 {
 		if _, err := c.sweep(ctx); err != nil {
 			return step, fmt.Errorf("sweep: %w", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/sim"
@@ -32,7 +33,7 @@ type EmbeddedOptions struct {
 type Embedded struct {
 	URL   string
 	Clock Clock
-	clock *fakeClock
+	clock *testclock.Clock
 	http  *http.Server
 	stop  func()
 }
@@ -47,7 +48,7 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	st := memory.New()
-	clk := &fakeClock{now: EmbeddedStart}
+	clk := testclock.New(EmbeddedStart)
 	srv := server.New(server.Config{OpenAPI: o.OpenAPI, Version: o.Version},
 		server.Deps{Store: st, Logger: o.Logger, Now: clk.Now, Classifier: o.Classifier})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,10 +2,9 @@ package sim
 
 import (
 	"context"
-	"sync"
-	"time"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store/memory"
 )
@@ -14,37 +13,22 @@ import (
 type Local struct {
 	st  *memory.Store
 	eng *engine.Engine
-	mu  sync.Mutex
-	now time.Time
+	// clock reads as far in the future as any window sent so far reaches,
+	// so a window is never "in the future" (windows are stamped, never
+	// waited for).
+	clock *testclock.Clock
 }
 
-// NewLocal returns an in-process driver. Its clock is the end of the
-// latest window it was given (windows are stamped, never waited for).
+// NewLocal returns an in-process driver on the memory store.
 func NewLocal() *Local {
-	l := &Local{st: memory.New(), now: T0}
-	l.eng = engine.New(l.st, engine.Options{Now: l.clock})
+	l := &Local{st: memory.New(), clock: testclock.New(T0)}
+	l.eng = engine.New(l.st, engine.Options{Now: l.clock.Now})
 	return l
-}
-
-// clock answers "now" as far in the future as any window sent so far
-// reaches, so a window is never "in the future".
-func (l *Local) clock() time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.now
-}
-
-func (l *Local) advance(t time.Time) {
-	l.mu.Lock()
-	if t.After(l.now) {
-		l.now = t
-	}
-	l.mu.Unlock()
 }
 
 // PutPolicy stores p for service.
 func (l *Local) PutPolicy(ctx context.Context, service string, p judge.Policy) error {
-	_, err := l.st.PutPolicy(ctx, service, p, 0, "simulate", l.clock())
+	_, err := l.st.PutPolicy(ctx, service, p, 0, "simulate", l.clock.Now())
 	return err
 }
 
@@ -57,7 +41,7 @@ func (l *Local) CreateRelease(ctx context.Context, service, target string) (stri
 // Analyze judges one window.
 func (l *Local) Analyze(ctx context.Context, id string, req engine.AnalysisRequest) (judge.Decision, error) {
 	if req.Window != nil {
-		l.advance(req.Window.End)
+		l.clock.AdvanceTo(req.Window.End)
 	}
 	out, err := l.eng.Analyze(ctx, id, req, "simulate", nil)
 	return out.Decision, err

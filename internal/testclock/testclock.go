@@ -1,6 +1,6 @@
-// Package testclock is a settable clock for tests: the servers, engines and
-// dispatchers under test read Now from several goroutines while the test
-// moves time forward.
+// Package testclock is a settable clock for tests, the simulator and the
+// embedded game day: the servers, engines and dispatchers they drive read
+// Now from several goroutines while the caller moves synthetic time forward.
 package testclock
 
 import (
@@ -22,3 +22,13 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// AdvanceTo moves the clock to t if t is later than its time; it never
+// moves the clock back.
+func (c *Clock) AdvanceTo(t time.Time) {
+	c.mu.Lock()
+	if t.After(c.t) {
+		c.t = t
+	}
+	c.mu.Unlock()
+}

@@ -28,3 +28,14 @@ func TestAdvanceWhileRead(t *testing.T) {
 		t.Fatalf("after 100 advances of 1s: %v, want %v", got, t0.Add(100*time.Second))
 	}
 }
+
+// AdvanceTo moves forward only: an earlier time leaves the clock where it is.
+func TestAdvanceToNeverMovesBack(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	c := New(t0)
+	c.AdvanceTo(t0.Add(time.Minute))
+	c.AdvanceTo(t0.Add(30 * time.Second))
+	if got := c.Now(); !got.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("Now() = %v, want %v", got, t0.Add(time.Minute))
+	}
+}

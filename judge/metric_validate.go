@@ -2,6 +2,7 @@ package judge
 
 import (
 	"fmt"
+	"regexp"
 )
 
 // validate appends the problems of one metric (defaults already applied).
@@ -26,6 +27,9 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 		v.Add(path+"total_query", "is only used by kind count (query gives the events, total_query the totals)")
 	case m.TotalQuery != "" && m.Query == "":
 		v.Add(path+"query", "is required with total_query (query gives the events, total_query the totals)")
+	}
+	if m.InstanceLabel != "" && !labelNameRE.MatchString(m.InstanceLabel) {
+		v.Add(path+"instance_label", "must be a label name: [a-zA-Z_][a-zA-Z0-9_]*, at most 128 characters")
 	}
 	switch m.Direction {
 	case DirIncrease, DirDecrease, DirEither:
@@ -55,6 +59,9 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 		v.Add(path+"ceiling_stat", "must be one of mean, median, max")
 	}
 }
+
+// labelNameRE is a Prometheus label name (bounded in length).
+var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,127}$`)
 
 // MinSamplesFloor is the smallest min_samples the default mode accepts.
 const MinSamplesFloor = 3

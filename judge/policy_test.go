@@ -122,6 +122,10 @@ metrics:
 			"metrics[0].effect_size.allowed_increase: must be at least 1 for mean_ratio",
 			"metrics[0].effect_size.allowed_decrease: must be at most 1 for mean_ratio",
 		}},
+		{"instance label is a label name", `
+metrics: [{name: a, group: g, direction: increase, instance_label: "pod-name"}]`, []string{
+			"metrics[0].instance_label: must be a label name",
+		}},
 		{"too few samples for a variance", `
 metrics: [{name: a, group: g, direction: increase, min_samples: 2}]`, []string{
 			"metrics[0].min_samples: must be an integer between 3 and",

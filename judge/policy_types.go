@@ -117,9 +117,13 @@ type Metric struct {
 	Query string `json:"query,omitempty"`
 	// TotalQuery is a count metric's second query, for its totals (Query
 	// then gives its events); scheduled runs pull both.
-	TotalQuery string    `json:"total_query,omitempty"`
-	Direction  Direction `json:"direction"`
-	Critical   bool      `json:"critical,omitempty"`
+	TotalQuery string `json:"total_query,omitempty"`
+	// InstanceLabel makes scheduled runs keep one series per value of
+	// this label (e.g. pod): the query returns one series per instance
+	// (sum by (pod) (...)) and each is judged as a replicate (instances.go).
+	InstanceLabel string    `json:"instance_label,omitempty"`
+	Direction     Direction `json:"direction"`
+	Critical      bool      `json:"critical,omitempty"`
 	// RollbackTrigger: a regression of this metric rolls the canary back
 	// on its own (after windows.consecutive_failures windows), even when
 	// its weight alone cannot fail the score. Critical metrics always are.

@@ -17,9 +17,11 @@ import (
 	"time"
 )
 
-// Track is one side of one service: the series carry app and track labels.
+// Track is one side of one service: the series carry app and track
+// labels, and a pod label when Pod is set (one instance of the side).
 type Track struct {
 	App, Track string
+	Pod        string
 	RPS        float64 // requests per second
 	ErrorRatio float64 // share of requests with code 500
 	// LatencyMedian is the median request latency in seconds; latencies
@@ -158,6 +160,9 @@ func (d Data) writeFamilies(w io.Writer, times []time.Time, samples [][]sample) 
 		lines     func(tr Track, s sample, ts string)
 	}
 	ls := func(tr Track, extra string) string {
+		if tr.Pod != "" {
+			extra = fmt.Sprintf(`,pod="%s"%s`, esc(tr.Pod), extra)
+		}
 		return fmt.Sprintf(`app="%s",track="%s"%s`, esc(tr.App), esc(tr.Track), extra)
 	}
 	fams := []fam{

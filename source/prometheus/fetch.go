@@ -30,6 +30,9 @@ type job struct {
 	part   string
 	asked  source.Asked
 	series *model.SampleStream // nil: no data
+	// byInst holds a per-instance metric's series by instance name
+	// (metric.InstanceLabel set); nil: no data.
+	byInst map[string]*model.SampleStream
 	reqs   int
 	err    error
 }
@@ -83,7 +86,7 @@ func partSuffix(p string) string {
 }
 
 func newSide() judge.Side {
-	return judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
+	return judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}, Instances: map[string]judge.Instances{}}
 }
 
 // plan lists the queries of a window in a stable order.
@@ -141,6 +144,10 @@ func (s *Source) take(j *job, m model.Matrix) {
 		return
 	}
 	j.asked.Series = len(m)
+	if j.metric.InstanceLabel != "" {
+		takeInstances(j, m)
+		return
+	}
 	switch len(m) {
 	case 0:
 		j.asked.Problem = "empty result: no series matched"
@@ -173,9 +180,15 @@ func jobsOf(jobs []*job, metric, side string) map[string]*job {
 
 // assemble puts one metric's data for one side into sd.
 func assemble(sd judge.Side, m judge.Metric, js map[string]*job) {
+	if m.InstanceLabel != "" {
+		assembleInstances(sd, m, js)
+		return
+	}
 	if m.Kind != judge.KindCount {
 		if j := js[""]; j != nil && j.series != nil {
-			sd.Series[m.Name] = values(j)
+			inf := 0
+			sd.Series[m.Name] = values(j.series, &inf)
+			noteInf(j, inf)
 		}
 		return
 	}
@@ -183,19 +196,27 @@ func assemble(sd judge.Side, m judge.Metric, js map[string]*job) {
 	if tot == nil || tot.series == nil {
 		return // no totals: nothing to judge on this side
 	}
-	byTime := map[model.Time]float64{}
-	if ev.series != nil {
-		for _, p := range ev.series.Values {
-			byTime[p.Timestamp] = clean(float64(p.Value))
-		}
-	} else {
+	if ev.series == nil {
 		ev.asked.Problem = "empty result: no series matched; counted as 0 events at every point of the totals"
 	}
-	c := judge.Count{Events: make([]float64, 0, len(tot.series.Values)), Total: make([]float64, 0, len(tot.series.Values))}
-	for _, p := range tot.series.Values {
+	sd.Counts[m.Name] = pairCounts(ev.series, tot.series)
+}
+
+// pairCounts pairs events with totals by timestamp, at the totals' points:
+// no events series at all is 0 events at every point; an events series
+// without a point where the totals have one is a missing point there.
+func pairCounts(events, totals *model.SampleStream) judge.Count {
+	byTime := map[model.Time]float64{}
+	if events != nil {
+		for _, p := range events.Values {
+			byTime[p.Timestamp] = clean(float64(p.Value))
+		}
+	}
+	c := judge.Count{Events: make([]float64, 0, len(totals.Values)), Total: make([]float64, 0, len(totals.Values))}
+	for _, p := range totals.Values {
 		e, ok := byTime[p.Timestamp]
 		switch {
-		case ev.series == nil:
+		case events == nil:
 			e = 0
 		case !ok:
 			e = math.NaN() // events missing at this point: a missing point
@@ -203,24 +224,28 @@ func assemble(sd judge.Side, m judge.Metric, js map[string]*job) {
 		c.Events = append(c.Events, e)
 		c.Total = append(c.Total, clean(float64(p.Value)))
 	}
-	sd.Counts[m.Name] = c
+	return c
 }
 
 // values returns a series' values in time order; ±Inf (e.g. a quantile
-// in the +Inf bucket) becomes a missing point.
-func values(j *job) []float64 {
-	xs := make([]float64, len(j.series.Values))
-	inf := 0
-	for i, p := range j.series.Values {
+// in the +Inf bucket) becomes a missing point, counted in *inf.
+func values(ss *model.SampleStream, inf *int) []float64 {
+	xs := make([]float64, len(ss.Values))
+	for i, p := range ss.Values {
 		xs[i] = clean(float64(p.Value))
 		if math.IsInf(float64(p.Value), 0) {
-			inf++
+			*inf++
 		}
 	}
+	return xs
+}
+
+// noteInf says in the job's Asked entry how many infinite values became
+// missing points.
+func noteInf(j *job, inf int) {
 	if inf > 0 {
 		j.asked.Problem = fmt.Sprintf("%d infinite values counted as missing points", inf)
 	}
-	return xs
 }
 
 func clean(x float64) float64 {

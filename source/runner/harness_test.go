@@ -130,7 +130,13 @@ func (s *stack) mustDo(t testing.TB, method, path string, body any, want int, ou
 // and creates a baking release; it returns the release id.
 func (s *stack) release(t testing.TB, service, url string) string {
 	t.Helper()
-	pol, err := os.ReadFile("../prometheus/testdata/policy.yaml")
+	return s.releaseWith(t, service, url, "../prometheus/testdata/policy.yaml")
+}
+
+// releaseWith is release with the policy file at path.
+func (s *stack) releaseWith(t testing.TB, service, url, path string) string {
+	t.Helper()
+	pol, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,9 +80,14 @@ func (s *Server) startRun(r *http.Request, releaseID string, req RunRequest) (st
 	run.ReleaseID, run.Service, run.CreatedBy = rel.ID, rel.Service, principal(r.Context())
 	created, err := s.store.CreateRun(r.Context(), run, store.AuditEntry{Actor: run.CreatedBy, Action: "run:create", Input: mustJSON(req)})
 	var active *store.ActiveRunError
-	if errors.As(err, &active) {
+	switch {
+	case errors.As(err, &active):
 		return store.Run{}, &httpError{status: http.StatusConflict, slug: "active-run", title: "The release has a running run",
 			detail: err.Error(), current: s.runView(r, active.Active, false)}
+	case errors.Is(err, store.ErrNotFound):
+		// The release was found above and releases are never deleted:
+		// the source was deleted meanwhile.
+		return store.Run{}, badRequest("source", "no source named "+req.Source+" (it was just deleted); configure it with PUT /v1/sources/"+req.Source)
 	}
 	return created, err
 }
@@ -107,6 +112,8 @@ func (s *Server) planRun(r *http.Request, req RunRequest, p judge.Policy) (store
 	now := s.now().UTC()
 	run := store.Run{ID: newRunID(), Source: req.Source, Scope: store.Scopes{Canary: req.Scope.Canary, Baseline: req.Scope.Baseline},
 		Interval: duration(v, "interval", req.Interval, p.Windows.Interval.Duration), CreatedAt: now, UpdatedAt: now}
+	_, static := s.staticSources[req.Source]
+	run.StoredSource = !static
 	run.Lookback = duration(v, "lookback", req.Lookback, run.Interval.Duration)
 	run.Delay = duration(v, "delay", req.Delay, 0)
 	maxWindows := p.Windows.MaxWindows

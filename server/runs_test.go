@@ -141,3 +141,53 @@ func TestRunsAPI(t *testing.T) {
 		t.Fatalf("query without scope: %d %s", r.StatusCode, r.Body)
 	}
 }
+
+// DELETE /v1/sources/{name}: refused while a running run pulls from it
+// (409 naming the run), then deleted once the run ends; a source from the
+// server's file cannot be deleted over the API.
+func TestDeleteSourceAPI(t *testing.T) {
+	srv, st, rel := runServer(t)
+	call(t, srv, "PUT", "/v1/sources/prom", `{"type":"prometheus","config":{"url":"http://prom:9090"}}`)
+	r := call(t, srv, "POST", "/v1/releases/"+rel+"/runs", goodRun)
+	var run struct{ ID string }
+	_ = json.Unmarshal(r.Body, &run)
+	if r.StatusCode != 202 {
+		t.Fatalf("run: %d %s", r.StatusCode, r.Body)
+	}
+	r = call(t, srv, "DELETE", "/v1/sources/prom", nil)
+	var p struct {
+		Type    string
+		Current struct{ Runs []string }
+	}
+	_ = json.Unmarshal(r.Body, &p)
+	if r.StatusCode != 409 || !strings.HasSuffix(p.Type, "source-in-use") || len(p.Current.Runs) != 1 || p.Current.Runs[0] != run.ID {
+		t.Fatalf("delete in use: %d %s; want 409 source-in-use naming %s", r.StatusCode, r.Body, run.ID)
+	}
+	if r := call(t, srv, "GET", "/v1/sources/prom", nil); r.StatusCode != 200 {
+		t.Fatalf("a refused delete removed the source: %d", r.StatusCode)
+	}
+	call(t, srv, "DELETE", "/v1/runs/"+run.ID, nil)
+	if r := call(t, srv, "DELETE", "/v1/sources/prom", nil); r.StatusCode != 204 {
+		t.Fatalf("delete: %d %s", r.StatusCode, r.Body)
+	}
+	for path, want := range map[string]int{"/v1/sources/prom": 404, "/v1/sources/Bad%20Name": 400} {
+		if r := call(t, srv, "DELETE", path, nil); r.StatusCode != want {
+			t.Errorf("DELETE %s: %d %s, want %d", path, r.StatusCode, r.Body, want)
+		}
+	}
+	if r := call(t, srv, "POST", "/v1/releases/"+rel+"/runs", goodRun); r.StatusCode != 400 || !strings.Contains(string(r.Body), `"field":"source"`) {
+		t.Fatalf("run on the deleted source: %d %s", r.StatusCode, r.Body)
+	}
+	audit, _ := st.AuditLog(context.Background(), store.AuditQuery{})
+	if last := audit[len(audit)-1]; last.Action != "source:delete" {
+		t.Errorf("last audit entry %+v, want source:delete", last)
+	}
+
+	static := httptest.NewServer(server.New(server.Config{OpenAPI: canaryjudge.OpenAPI}, server.Deps{Store: memory.New(), Registry: prometheus.NewRegistry(),
+		Backends:      map[string]source.Backend{"prometheus": promsrc.Backend{}},
+		StaticSources: map[string]store.SourceRecord{"filed": {Name: "filed", Type: "prometheus", Config: []byte(`{"url":"http://p:9090"}`)}}}))
+	t.Cleanup(static.Close)
+	if r := call(t, static, "DELETE", "/v1/sources/filed", nil); r.StatusCode != 409 || !strings.Contains(string(r.Body), "source-from-file") {
+		t.Fatalf("delete of a file's source: %d %s", r.StatusCode, r.Body)
+	}
+}

@@ -130,3 +130,33 @@ func (s *Server) staticList() []store.SourceRecord {
 	slices.SortFunc(out, func(a, b store.SourceRecord) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
+
+// deleteSource removes a stored source (DELETE /v1/sources/{name}): 204,
+// 404 when there is none, 409 while a running run uses it (naming the
+// runs) or when it comes from the server's sources file.
+func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) error {
+	name := chi.URLParam(r, "name")
+	if allowedServices(r) != nil {
+		return forbidden("a token limited to services cannot configure sources")
+	}
+	if !store.ValidName(name) {
+		return badRequest("name", "must be "+store.NameRule)
+	}
+	if _, ok := s.staticSources[name]; ok {
+		return errStatus(http.StatusConflict, "source-from-file", "Source configured in the server's file",
+			"source "+name+" comes from the server's sources file; remove it there")
+	}
+	actor := principal(r.Context())
+	err := s.store.DeleteSource(r.Context(), name, store.AuditEntry{At: s.now().UTC(), Actor: actor, Action: "source:delete",
+		Input: mustJSON(map[string]any{"name": name})})
+	var inUse *store.SourceInUseError
+	if errors.As(err, &inUse) {
+		return &httpError{status: http.StatusConflict, slug: "source-in-use", title: "The source is used by running runs",
+			detail: err.Error(), current: map[string]any{"runs": inUse.Runs}}
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

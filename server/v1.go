@@ -45,6 +45,7 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Get("/sources", h(ScopeRead, s.getSources))
 	r.Get("/sources/{name}", h(ScopeRead, s.getSource))
 	r.Put("/sources/{name}", h(ScopeAdmin, s.putSource))
+	r.Delete("/sources/{name}", h(ScopeAdmin, s.deleteSource))
 }
 
 // guarded is what every API route gets before its handler: a deadline on

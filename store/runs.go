@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -60,6 +61,11 @@ type Run struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// StoredSource says Source is a stored source (PUT /v1/sources), not
+	// one of the server's file: CreateRun then fails with ErrNotFound if
+	// it has been deleted, and DeleteSource waits for CreateRun (so a
+	// source is never deleted under a run being created). Not kept.
+	StoredSource bool `json:"-"`
 	// Claim counts claims; LeaseOwner holds the run until LeaseUntil.
 	Claim      int64      `json:"-"`
 	LeaseOwner string     `json:"lease_owner,omitempty"`
@@ -209,7 +215,27 @@ type Sources interface {
 	PutSource(ctx context.Context, s SourceRecord, audit AuditEntry) (SourceRecord, error)
 	GetSource(ctx context.Context, name string) (SourceRecord, error)
 	ListSources(ctx context.Context) ([]SourceRecord, error)
+	// DeleteSource removes a source and appends audit: ErrNotFound if
+	// there is none, *SourceInUseError while a RUNNING run uses it.
+	DeleteSource(ctx context.Context, name string, audit AuditEntry) error
 }
+
+// SourceInUseError names the running runs that keep a source from being
+// deleted (at most MaxInUseRuns of them).
+type SourceInUseError struct {
+	Source string
+	Runs   []string
+}
+
+// MaxInUseRuns bounds the runs a SourceInUseError names.
+const MaxInUseRuns = 10
+
+func (e *SourceInUseError) Error() string {
+	return "source " + e.Source + " is used by running run(s) " + strings.Join(e.Runs, ", ") + "; cancel them (DELETE /v1/runs/{id}) or let them end first"
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *SourceInUseError) Unwrap() error { return ErrConflict }
 
 // ActiveRunError names the run that blocks a new one.
 type ActiveRunError struct{ Active Run }

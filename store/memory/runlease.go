@@ -191,3 +191,36 @@ func (s *Store) ListSources(ctx context.Context) ([]store.SourceRecord, error) {
 	slices.SortFunc(out, func(a, b store.SourceRecord) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
+
+// DeleteSource removes a source unless a running run uses it.
+func (s *Store) DeleteSource(ctx context.Context, name string, audit store.AuditEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !store.CleanText(name) {
+		return store.ErrText()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runsInit()
+	if _, ok := s.sources[name]; !ok {
+		return fmt.Errorf("source %q: %w", name, store.ErrNotFound)
+	}
+	var ids []string
+	for id, r := range s.runs {
+		if r.Source == name && r.State == store.RunRunning {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		slices.Sort(ids)
+		return &store.SourceInUseError{Source: name, Runs: ids[:min(len(ids), store.MaxInUseRuns)]}
+	}
+	e, err := normAudit(audit)
+	if err != nil {
+		return err
+	}
+	delete(s.sources, name)
+	s.appendAudit(e)
+	return nil
+}

@@ -65,6 +65,9 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 	if !ok {
 		return store.Run{}, fmt.Errorf("create run: release %q: %w", r.ReleaseID, store.ErrNotFound)
 	}
+	if _, ok := s.sources[r.Source]; r.StoredSource && !ok {
+		return store.Run{}, fmt.Errorf("create run: source %q: %w", r.Source, store.ErrNotFound)
+	}
 	for _, o := range s.runs {
 		if o.ReleaseID == r.ReleaseID && o.State == store.RunRunning {
 			return store.Run{}, &store.ActiveRunError{Active: copyRun(o)}

@@ -65,6 +65,9 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 			}
 			return err
 		}
+		if err := lockSource(ctx, tx, r); err != nil {
+			return err
+		}
 		if active, err := scanRun(tx.QueryRow(ctx, `SELECT `+runCols+` FROM runs WHERE release_id = $1 AND state = 'RUNNING'`, r.ReleaseID)); err == nil {
 			return &store.ActiveRunError{Active: active}
 		} else if !errors.Is(err, pgx.ErrNoRows) {
@@ -88,6 +91,21 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 		return store.Run{}, s.createRunError(ctx, err, r)
 	}
 	return r, nil
+}
+
+// lockSource holds a stored run source FOR SHARE until the run is
+// created, so DeleteSource cannot remove it in between; ErrNotFound when
+// it is gone. Sources from the server's file have no row.
+func lockSource(ctx context.Context, tx pgx.Tx, r store.Run) error {
+	if !r.StoredSource {
+		return nil
+	}
+	var n string
+	err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE name = $1 FOR SHARE`, r.Source).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("create run: source %q: %w", r.Source, store.ErrNotFound)
+	}
+	return err
 }
 
 // createRunError names the winner when a concurrent create took the

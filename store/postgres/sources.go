@@ -57,3 +57,35 @@ func (s *Store) ListSources(ctx context.Context) ([]store.SourceRecord, error) {
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.SourceRecord, error) { return scanSource(row) })
 	return nonNil(out), translate(err, "list sources")
 }
+
+// DeleteSource removes a source unless a running run uses it. The row
+// lock orders it with CreateRun, which holds the same row FOR SHARE: a run
+// created first is seen here (409), and a run created after finds its
+// source gone (ErrNotFound).
+func (s *Store) DeleteSource(ctx context.Context, name string, audit store.AuditEntry) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var n string
+		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE name = $1 FOR UPDATE`, name).Scan(&n); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("source %q: %w", name, store.ErrNotFound)
+			}
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM runs WHERE source = $1 AND state = 'RUNNING' ORDER BY id COLLATE "C" LIMIT $2`, name, store.MaxInUseRuns)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			return &store.SourceInUseError{Source: name, Runs: ids}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sources WHERE name = $1`, name); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, audit)
+	})
+	return translate(err, "delete source")
+}

@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"RunLease", testRunLease},
 		{"RunLifetime", testRunLifetime},
 		{"RunListAndSources", testRunListAndSources},
+		{"DeleteSource", testDeleteSource},
+		{"DeleteSourceRace", testDeleteSourceRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })

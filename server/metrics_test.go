@@ -108,6 +108,12 @@ canaryjudge_notify_pages_total{outcome="delivered",sink="webhook"} 1
 
 // decisionsTotal sums canaryjudge_decisions_total over its labels.
 func decisionsTotal(t *testing.T, reg *prometheus.Registry) float64 {
+	return counterSum(t, reg, "canaryjudge_decisions_total", "", "")
+}
+
+// counterSum sums counter name over its series whose label has value
+// (every series when label is empty).
+func counterSum(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -115,9 +121,15 @@ func decisionsTotal(t *testing.T, reg *prometheus.Registry) float64 {
 	}
 	sum := 0.0
 	for _, mf := range mfs {
-		if mf.GetName() == "canaryjudge_decisions_total" {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if label == "" || l.GetName() == label && l.GetValue() == value {
+					sum += m.GetCounter().GetValue()
+					break
+				}
 			}
 		}
 	}

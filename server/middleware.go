@@ -117,6 +117,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 
 type serverMetrics struct {
 	duration *prometheus.HistogramVec
+	pruned   *prometheus.CounterVec
 }
 
 func newServerMetrics(reg prometheus.Registerer) serverMetrics {
@@ -124,9 +125,13 @@ func newServerMetrics(reg prometheus.Registerer) serverMetrics {
 		Name:    "canaryjudge_http_request_duration_seconds",
 		Help:    "HTTP request duration by route pattern, method and status code.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-	}, []string{"route", "method", "code"})}
+	}, []string{"route", "method", "code"}),
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "canaryjudge_pruned_rows_total",
+			Help: "Rows deleted by retention, by table (idempotency, outbox, kayenta_executions).",
+		}, []string{"table"})}
 	if reg != nil {
-		reg.MustRegister(m.duration)
+		reg.MustRegister(m.duration, m.pruned)
 	}
 	return m
 }

@@ -37,6 +37,8 @@ type Config struct {
 	// AdminTokenHash, when set, is a bootstrap admin token (HashToken of
 	// CANARYJUDGE_ADMIN_TOKEN) that needs no database row.
 	AdminTokenHash []byte
+	// Retention bounds how long short-lived rows are kept (retention.go).
+	Retention Retention
 }
 
 // Deps are what the server talks to. Registry is injected so tests and

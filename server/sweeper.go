@@ -11,11 +11,13 @@ import (
 const SweepTimeout = 30 * time.Second
 
 // RunSweeper halts stuck rollbacks and stale bakes every interval until
-// ctx ends. Every replica runs one; the store makes sure each release is
-// handled (and paged) exactly once.
+// ctx ends, and prunes what Config.Retention no longer keeps (at most once
+// per PruneEvery). Every replica runs one; the store makes sure each
+// release is handled (and paged) exactly once.
 func (s *Server) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var lastPrune time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -28,6 +30,7 @@ func (s *Server) RunSweeper(ctx context.Context, every time.Duration) {
 				s.log.Warn("halted stuck rollbacks and stale releases", "count", n)
 			}
 			cancel()
+			s.prune(ctx, &lastPrune)
 		}
 	}
 }

@@ -71,6 +71,7 @@ type Full interface {
 	Sources
 	Policies
 	KayentaExecutions
+	Retention
 }
 
 // Outbox is the delivery side of the transactional outbox (messages are

@@ -27,6 +27,7 @@ type serveConfig struct {
 	SweepInterval   time.Duration
 	AdminToken      string // CANARYJUDGE_ADMIN_TOKEN, checked for length only
 	RequestTimeout  time.Duration
+	Retention       server.Retention
 }
 
 func defaultServeConfig(e *env) serveConfig {
@@ -41,6 +42,7 @@ func defaultServeConfig(e *env) serveConfig {
 		SweepInterval:   10 * time.Second,
 		AdminToken:      envOr(e, "CANARYJUDGE_ADMIN_TOKEN", ""),
 		RequestTimeout:  server.DefaultRequestTimeout,
+		Retention:       server.Retention{Keys: 7 * 24 * time.Hour},
 	}
 }
 
@@ -50,6 +52,18 @@ func (c *serveConfig) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty = in-memory store (env DATABASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug|info|warn|error (env CANARYJUDGE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text|json (env CANARYJUDGE_LOG_FORMAT)")
+}
+
+// bindServe registers serve's own flags.
+func (c *serveConfig) bindServe(fs *flag.FlagSet) {
+	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "do not apply pending migrations at start")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may take to finish on shutdown")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in bytes")
+	fs.StringVar(&c.Auth, "auth", c.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often to look for stuck rollbacks")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
+	fs.DurationVar(&c.Retention.Keys, "idempotency-ttl", c.Retention.Keys, "how long an Idempotency-Key's answer is replayed; 0 = for ever")
+	fs.DurationVar(&c.Retention.Rows, "retention", c.Retention.Rows, "how long delivered or dead notifications (a report's pages) and Kayenta executions are kept; 0 = for ever. Releases, decisions and the audit log are always kept")
 }
 
 func (c serveConfig) validate() error {
@@ -77,6 +91,9 @@ func (c serveConfig) validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		problems = append(problems, "request timeout: must be positive")
+	}
+	if r := c.Retention; r.Keys < 0 || r.Rows < 0 || (r.Keys > 0 && r.Keys < time.Hour) || (r.Rows > 0 && r.Rows < time.Hour) {
+		problems = append(problems, "idempotency-ttl and retention: must be 0 (keep for ever) or at least 1h")
 	}
 	if n := len(c.AdminToken); n > 0 && n < server.MinAdminTokenLength {
 		problems = append(problems, fmt.Sprintf("CANARYJUDGE_ADMIN_TOKEN: %d characters is too short to be a secret; use at least %d (e.g. `openssl rand -base64 33`)",

@@ -26,15 +26,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	cfg := defaultServeConfig(e)
 	fs := newFlags(e, "serve", "serve [flags]")
 	cfg.bind(fs)
-	fs.BoolVar(&cfg.NoMigrate, "no-migrate", false, "do not apply pending migrations at start")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long in-flight requests may take to finish on shutdown")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes")
-	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "bearer-token auth: on|off|auto (auto: off only for the in-memory store on loopback) (env CANARYJUDGE_AUTH)")
-	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", cfg.SweepInterval, "how often to look for stuck rollbacks")
+	cfg.bindServe(fs)
 	notifyOpts := notify.Options{Timeout: notify.DefaultTimeout, Concurrency: notify.DefaultConcurrency}
 	fs.DurationVar(&notifyOpts.Timeout, "notify-timeout", notifyOpts.Timeout, "how long one delivery attempt to one notify sink may take")
 	fs.IntVar(&notifyOpts.Concurrency, "notify-concurrency", notifyOpts.Concurrency, "how many notify sinks this replica delivers to at once")
-	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound on each API request's work; past it (a database that stopped answering) the answer is 503")
 	runs := runsConfig{}
 	runs.bind(fs)
 	if help, err := parseFlags(e, fs, args); help || err != nil {
@@ -78,7 +73,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
-		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout},
+		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout, Retention: cfg.Retention},
 		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}, Backends: backends, StaticSources: static})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.

@@ -43,8 +43,9 @@ func TestServeUnreachableDatabase(t *testing.T) {
 
 func TestServeBadConfigListsEveryProblem(t *testing.T) {
 	e, _, _ := testEnv("", map[string]string{"CANARYJUDGE_LOG_LEVEL": "loud", "CANARYJUDGE_LOG_FORMAT": "xml"})
-	err := runEnv(context.Background(), e, []string{"serve", "--addr", "nonsense"})
-	if err == nil || !strings.Contains(err.Error(), "addr") || !strings.Contains(err.Error(), "loud") || !strings.Contains(err.Error(), "xml") {
+	err := runEnv(context.Background(), e, []string{"serve", "--addr", "nonsense", "--retention", "10m"})
+	if err == nil || !strings.Contains(err.Error(), "addr") || !strings.Contains(err.Error(), "loud") || !strings.Contains(err.Error(), "xml") ||
+		!strings.Contains(err.Error(), "retention: must be 0 (keep for ever) or at least 1h") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -44,6 +44,7 @@ type Store struct {
 	sinks     map[string]*sinkRow               // sink key -> lease (outbox_sinks)
 	freezes   map[string]judge.Freeze           // scope -> freeze
 	idem      map[idemKey]store.StoredResponse
+	idemAt    map[idemKey]time.Time        // when each was stored (PostgreSQL: created_at DEFAULT now())
 	tokens    map[string]store.Token       // hash -> token
 	runs      map[string]store.Run         // scheduled runs (runs.go)
 	runWins   map[string][]store.RunWindow // run -> window records, seq order
@@ -71,6 +72,7 @@ func New() *Store {
 		owner:     map[int64]string{},
 		freezes:   map[string]judge.Freeze{},
 		idem:      map[idemKey]store.StoredResponse{},
+		idemAt:    map[idemKey]time.Time{},
 		tokens:    map[string]store.Token{},
 		kayenta:   map[string]store.KayentaExecution{},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -59,6 +60,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	s.releases[r.ID] = r
 	if idem != nil {
 		s.idem[idemKey{idem.Scope, idem.Key}] = store.StoredResponse{RequestHash: idem.Hash, Status: 201, Body: bytes.Clone(body)}
+		s.idemAt[idemKey{idem.Scope, idem.Key}] = time.Now()
 	}
 	s.appendAudit(e)
 	return copyRelease(r), nil, nil

@@ -157,7 +157,7 @@ func (u *unit) commit() error {
 		s.addSink(m.msg.Sink.Key)
 	}
 	for k, v := range u.idem {
-		s.idem[k] = v
+		s.idem[k], s.idemAt[k] = v, time.Now()
 	}
 	return nil
 }

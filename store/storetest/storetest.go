@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"RunListAndSources", testRunListAndSources},
 		{"DeleteSource", testDeleteSource},
 		{"DeleteSourceRace", testDeleteSourceRace},
+		{"Prune", testPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); tc.run(t, one(t)) })

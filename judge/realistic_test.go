@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/canaryjudge/canaryjudge/internal/randx"
 )
 
 // Realistic series, generated with a seeded math/rand/v2 so every run sees
@@ -28,12 +30,12 @@ func latency(r *rand.Rand, n int, median, sigma float64) []float64 {
 func errorRatios(r *rand.Rand, n int, rps, rate float64) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
-		reqs := poisson(r, rps*60)
+		reqs := randx.Poisson(r, rps*60)
 		if reqs == 0 {
 			xs[i] = math.NaN() // 0/0: no traffic this minute
 			continue
 		}
-		xs[i] = float64(poisson(r, float64(reqs)*rate)) / float64(reqs)
+		xs[i] = float64(randx.Poisson(r, float64(reqs)*rate)) / float64(reqs)
 	}
 	return xs
 }
@@ -42,25 +44,9 @@ func errorRatios(r *rand.Rand, n int, rps, rate float64) []float64 {
 func requestRate(r *rand.Rand, n int, mean float64) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
-		xs[i] = float64(poisson(r, mean*60)) / 60
+		xs[i] = float64(randx.Poisson(r, mean*60)) / 60
 	}
 	return xs
-}
-
-// poisson draws from Poisson(lambda): Knuth for small lambda, a rounded
-// normal approximation for large.
-func poisson(r *rand.Rand, lambda float64) int {
-	if lambda > 50 {
-		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
-	}
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
 }
 
 func scale(xs []float64, f float64) []float64 {
@@ -168,8 +154,8 @@ func benchWindow(mode Mode) (Policy, Side, Side) {
 func errorCounts(r *rand.Rand, n int, rps, rate float64) Count {
 	c := Count{Events: make([]float64, n), Total: make([]float64, n)}
 	for i := range c.Total {
-		c.Total[i] = float64(poisson(r, rps*60))
-		c.Events[i] = float64(poisson(r, c.Total[i]*rate))
+		c.Total[i] = float64(randx.Poisson(r, rps*60))
+		c.Events[i] = float64(randx.Poisson(r, c.Total[i]*rate))
 	}
 	return c
 }

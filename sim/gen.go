@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/canaryjudge/canaryjudge/internal/randx"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -198,9 +199,9 @@ func (g sideGen) counts(m judge.Metric, t time.Duration, lvl, share float64) jud
 		} else {
 			rate = math.Min(1, n.ErrorRate*lvl*burst)
 		}
-		tot := poisson(g.rng, lambda)
+		tot := randx.Poisson(g.rng, lambda)
 		c.Total[i] = float64(tot)
-		c.Events[i] = float64(binomial(g.rng, tot, rate))
+		c.Events[i] = float64(randx.Binomial(g.rng, tot, rate))
 	}
 	return c
 }
@@ -236,48 +237,4 @@ func (g sideGen) gauge(lvl float64) []float64 {
 		out[i] = n.GaugeMean*lvl + n.GaugeSD*eps[i]
 	}
 	return out
-}
-
-// poisson draws Poisson(lambda): Knuth's product method below 30, a
-// rounded normal above (its error is far below the noise we model).
-func poisson(r *rand.Rand, lambda float64) int {
-	if lambda <= 0 {
-		return 0
-	}
-	if lambda > 30 {
-		return max(0, int(math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64())))
-	}
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
-}
-
-// binomial draws Binomial(n, p): Bernoulli trials for small n, Poisson for
-// rare (or near-certain) events, a rounded normal otherwise.
-func binomial(r *rand.Rand, n int, p float64) int {
-	switch {
-	case n <= 0 || p <= 0:
-		return 0
-	case p >= 1:
-		return n
-	case n < 40:
-		k := 0
-		for range n {
-			if r.Float64() < p {
-				k++
-			}
-		}
-		return k
-	case float64(n)*p < 15:
-		return min(n, poisson(r, float64(n)*p))
-	case float64(n)*(1-p) < 15:
-		return n - min(n, poisson(r, float64(n)*(1-p)))
-	}
-	mu, sd := float64(n)*p, math.Sqrt(float64(n)*p*(1-p))
-	return max(0, min(n, int(math.Round(mu+sd*r.NormFloat64()))))
 }

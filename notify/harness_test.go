@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/canaryjudge/canaryjudge/internal/metricstest"
 	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/outbox"
@@ -166,38 +167,14 @@ func counter(t *testing.T, reg *prometheus.Registry, sink, outcome string) float
 	return gauge(t, reg, "canaryjudge_notify_deliveries_total", map[string]string{"sink": sink, "outcome": outcome})
 }
 
-// gauge returns the value of the counter or gauge name with exactly labels.
+// gauge returns the counter or gauge name summed over the series with labels.
 func gauge(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	var pairs []string
+	for k, v := range labels {
+		pairs = append(pairs, k, v)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			got := map[string]string{}
-			for _, l := range m.GetLabel() {
-				got[l.GetName()] = l.GetValue()
-			}
-			if len(got) == len(labels) && func() bool {
-				for k, v := range labels {
-					if got[k] != v {
-						return false
-					}
-				}
-				return true
-			}() {
-				if m.GetCounter() != nil {
-					return m.GetCounter().GetValue()
-				}
-				return m.GetGauge().GetValue()
-			}
-		}
-	}
-	return 0
+	return metricstest.Sum(t, reg, name, pairs...)
 }
 
 // jsonEqual fails unless got and want hold the same JSON value.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge"
 	"github.com/canaryjudge/canaryjudge/internal/demo"
+	"github.com/canaryjudge/canaryjudge/internal/metricstest"
 	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
@@ -108,32 +109,7 @@ canaryjudge_notify_pages_total{outcome="delivered",sink="webhook"} 1
 
 // decisionsTotal sums canaryjudge_decisions_total over its labels.
 func decisionsTotal(t *testing.T, reg *prometheus.Registry) float64 {
-	return counterSum(t, reg, "canaryjudge_decisions_total", "", "")
-}
-
-// counterSum sums counter name over its series whose label has value
-// (every series when label is empty).
-func counterSum(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if label == "" || l.GetName() == label && l.GetValue() == value {
-					sum += m.GetCounter().GetValue()
-					break
-				}
-			}
-		}
-	}
-	return sum
+	return metricstest.Sum(t, reg, "canaryjudge_decisions_total")
 }
 
 // checkReleaseGauges: only the baking release (prod-us) is active: its

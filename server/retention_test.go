@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/internal/metricstest"
 	"github.com/canaryjudge/canaryjudge/internal/testclock"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -46,7 +47,7 @@ func TestRetentionPrunesReplays(t *testing.T) {
 		done := make(chan struct{})
 		go func() { h.RunSweeper(ctx, 10*time.Millisecond); close(done) }()
 		deadline := time.Now().Add(10 * time.Second)
-		for counterSum(t, reg, "canaryjudge_pruned_rows_total", "table", "idempotency") < 1 {
+		for metricstest.Sum(t, reg, "canaryjudge_pruned_rows_total", "table", "idempotency") < 1 {
 			if time.Now().After(deadline) {
 				t.Fatal("the sweeper did not prune the expired key within 10 s")
 			}
@@ -54,7 +55,7 @@ func TestRetentionPrunesReplays(t *testing.T) {
 		}
 		cancel()
 		<-done
-		if n := counterSum(t, reg, "canaryjudge_pruned_rows_total", "table", "idempotency"); n != 1 {
+		if n := metricstest.Sum(t, reg, "canaryjudge_pruned_rows_total", "table", "idempotency"); n != 1 {
 			t.Errorf("canaryjudge_pruned_rows_total{table=idempotency} = %g, want 1", n)
 		}
 		// The key is free: the same request is handled anew (the release

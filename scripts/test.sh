@@ -25,7 +25,8 @@ done
 # Package lines, skips with their reasons, and the lines our harnesses
 # print to show what really ran (pgtest databases, Kayenta acceptance).
 grep -E '^(ok|FAIL|panic:|pgtest:|kayenta)|^\?' "$log"
-grep -E -A1 '^\s*--- SKIP' "$log"
+# (a top-level test prints its reason before its SKIP line, a subtest after)
+grep -E -B1 -A1 '^\s*--- SKIP' "$log" | grep -vE '^(=== |--$)|--- (PASS|FAIL)'
 # Failures with the messages that follow them.
 grep -E -A12 '^\s*--- FAIL|^panic:' "$log" | grep -vE '^\s*--- PASS|^=== '
 

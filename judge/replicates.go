@@ -11,7 +11,7 @@ import (
 // instances.go). Ceilings apply to each side as a whole.
 func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	rc, rb := replicates(m, c), replicates(m, b)
-	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES {
+	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES || tooLittleTraffic(m, c, b) {
 		return judgeFlattened(p, m, c, b)
 	}
 	mr := newMetricResult(m)
@@ -37,6 +37,20 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	t := testEffect(evidence{c: cm, b: bm}, m, p.Alpha)
 	t.method = "replicates_" + t.method
 	return applyCeiling(classifyEffect(mr, m, t), m)
+}
+
+// tooLittleTraffic: a count metric whose side totals (all instances) fall
+// short of min_total is judged as a whole, which makes it nodata exactly
+// as when it is sent as one series.
+func tooLittleTraffic(m Metric, c, b Instances) bool {
+	if m.Kind != KindCount || m.MinTotal <= 0 {
+		return false
+	}
+	_, cc := c.flatten()
+	_, bc := b.flatten()
+	ca, _ := countsOf(cc)
+	ba, _ := countsOf(bc)
+	return ca.Total < m.MinTotal || ba.Total < m.MinTotal
 }
 
 // judgeFlattened judges a metric's instances joined into one series.

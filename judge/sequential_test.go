@@ -147,6 +147,30 @@ func TestInstancesWidenTheInterval(t *testing.T) {
 	}
 }
 
+// min_total holds per side whether a count metric comes per instance or
+// as one series: 3 pods of 10 requests each are 30, short of 100.
+func TestInstancesMinTotal(t *testing.T) {
+	p := DefaultPolicy()
+	p.Metrics = []Metric{{Name: "errors", Kind: KindCount, Group: "e", Direction: DirIncrease, MinTotal: 100,
+		EffectSize: EffectSize{Measure: MeasureRateRatio, AllowedIncrease: 1.5}}}
+	pods := func(events float64) Instances {
+		in := Instances{Counts: map[string]Count{}}
+		for _, pod := range []string{"a", "b", "c"} {
+			in.Counts[pod] = Count{Events: []float64{events, 0, 0, 0, 0}, Total: []float64{2, 2, 2, 2, 2}}
+		}
+		return in
+	}
+	for name, c := range map[string]Side{
+		"per instance": {Instances: map[string]Instances{"errors": pods(2)}},
+		"as one count": {Counts: map[string]Count{"errors": {Events: []float64{6, 0, 0, 0, 0}, Total: []float64{6, 6, 6, 6, 6}}}},
+	} {
+		mr := mustJudgeSides(t, p, c, Side{Instances: map[string]Instances{"errors": pods(0)}}).Metrics[0]
+		if mr.Classification != ClassNoData || mr.Rule != RuleNoTraffic || !strings.Contains(mr.Reason, "min_total is 100") {
+			t.Errorf("%s: %s / %s (%s); want nodata for too little traffic", name, mr.Classification, mr.Rule, mr.Reason)
+		}
+	}
+}
+
 func TestInstancesJSON(t *testing.T) {
 	var s Side
 	err := json.Unmarshal([]byte(`{"latency": {"instances": {"pod-a": [1, 2, null], "pod-b": [3]}}, "errors": {"instances": {"pod-a": {"events": [0, 1], "total": [10, 10]}}}}`), &s)

@@ -40,21 +40,39 @@ func (s *Server) redacted(rec store.SourceRecord) map[string]any {
 		"updated_at": rec.UpdatedAt, "updated_by": rec.UpdatedBy, "from_file": static}
 }
 
-func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
-	name := chi.URLParam(r, "name")
+// checkSourceName: only an unrestricted token configures sources, under a
+// valid name.
+func checkSourceName(r *http.Request, name string) error {
 	if allowedServices(r) != nil {
 		return forbidden("a token limited to services cannot configure sources")
 	}
 	if !store.ValidName(name) {
 		return badRequest("name", "must be "+store.NameRule)
 	}
+	return nil
+}
+
+// fromFile refuses to change a source of the server's sources file over
+// the API (verb: what to do there instead).
+func (s *Server) fromFile(name, verb string) error {
+	if _, ok := s.staticSources[name]; ok {
+		return errStatus(http.StatusConflict, "source-from-file", "Source configured in the server's file",
+			"source "+name+" comes from the server's sources file; "+verb+" it there")
+	}
+	return nil
+}
+
+func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
+	name := chi.URLParam(r, "name")
+	if err := checkSourceName(r, name); err != nil {
+		return err
+	}
 	var req SourceRequest
 	if _, err := readJSON(r, &req); err != nil {
 		return err
 	}
-	if _, ok := s.staticSources[name]; ok {
-		return errStatus(http.StatusConflict, "source-from-file", "Source configured in the server's file",
-			"source "+name+" comes from the server's sources file; change it there")
+	if err := s.fromFile(name, "change"); err != nil {
+		return err
 	}
 	b, ok := s.backends[req.Type]
 	if !ok {
@@ -136,15 +154,11 @@ func (s *Server) staticList() []store.SourceRecord {
 // runs) or when it comes from the server's sources file.
 func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) error {
 	name := chi.URLParam(r, "name")
-	if allowedServices(r) != nil {
-		return forbidden("a token limited to services cannot configure sources")
+	if err := checkSourceName(r, name); err != nil {
+		return err
 	}
-	if !store.ValidName(name) {
-		return badRequest("name", "must be "+store.NameRule)
-	}
-	if _, ok := s.staticSources[name]; ok {
-		return errStatus(http.StatusConflict, "source-from-file", "Source configured in the server's file",
-			"source "+name+" comes from the server's sources file; remove it there")
+	if err := s.fromFile(name, "remove"); err != nil {
+		return err
 	}
 	actor := principal(r.Context())
 	err := s.store.DeleteSource(r.Context(), name, store.AuditEntry{At: s.now().UTC(), Actor: actor, Action: "source:delete",

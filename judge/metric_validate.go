@@ -28,7 +28,7 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 	case m.TotalQuery != "" && m.Query == "":
 		v.Add(path+"query", "is required with total_query (query gives the events, total_query the totals)")
 	}
-	if m.InstanceLabel != "" && !labelNameRE.MatchString(m.InstanceLabel) {
+	if m.InstanceLabel != "" && (len(m.InstanceLabel) > 128 || !IsLabelName(m.InstanceLabel)) {
 		v.Add(path+"instance_label", "must be a label name: [a-zA-Z_][a-zA-Z0-9_]*, at most 128 characters")
 	}
 	switch m.Direction {
@@ -60,8 +60,10 @@ func (m Metric) validate(v *ValidationError, path string, mode Mode, alpha float
 	}
 }
 
-// labelNameRE is a Prometheus label name (bounded in length).
-var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,127}$`)
+var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// IsLabelName reports whether s is a Prometheus label name.
+func IsLabelName(s string) bool { return labelNameRE.MatchString(s) }
 
 // MinSamplesFloor is the smallest min_samples the default mode accepts.
 const MinSamplesFloor = 3

@@ -10,8 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,8 +80,6 @@ const (
 	MaxLabelValue  = 1024
 )
 
-var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-
 // ValidateScope adds the problems of one scope at path (e.g. "scope.canary").
 func ValidateScope(v *judge.ValidationError, path string, s Scope) {
 	switch {
@@ -93,21 +91,12 @@ func ValidateScope(v *judge.ValidationError, path string, s Scope) {
 	for _, k := range slices.Sorted(maps.Keys(s)) {
 		val := s[k]
 		switch {
-		case !labelNameRE.MatchString(k):
+		case !judge.IsLabelName(k):
 			v.Add(path, fmt.Sprintf("label name %q must match [a-zA-Z_][a-zA-Z0-9_]*", k))
 		case len(val) > MaxLabelValue:
 			v.Add(path+"."+k, fmt.Sprintf("must be at most %d bytes", MaxLabelValue))
-		case !utf8.ValidString(val) || containsNUL(val):
+		case !utf8.ValidString(val) || strings.IndexByte(val, 0) >= 0:
 			v.Add(path+"."+k, "must be valid UTF-8 without NUL bytes")
 		}
 	}
-}
-
-func containsNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/canaryjudge/canaryjudge/judge"
 )
 
 // RunSpec is a scheduled run a tool's protocol starts for its release: the
@@ -16,10 +18,7 @@ type RunSpec struct {
 	Lifetime         string
 }
 
-var (
-	scopeSplit = regexp.MustCompile(`\s*,\s*|\s+and\s+`)
-	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-)
+var scopeSplit = regexp.MustCompile(`\s*,\s*|\s+and\s+`)
 
 // ParseScope reads label matchers written as text: "name=value" terms
 // joined by "," or " and ", values optionally double-quoted (Kayenta's
@@ -32,7 +31,7 @@ func ParseScope(s string) (map[string]string, error) {
 		if unq, found := strings.CutPrefix(value, `"`); found && strings.HasSuffix(unq, `"`) && len(unq) > 0 {
 			value = strings.TrimSuffix(unq, `"`)
 		}
-		if !ok || !labelName.MatchString(name) || value == "" {
+		if !ok || !judge.IsLabelName(name) || value == "" {
 			return nil, fmt.Errorf("%q is not label=value (label matchers joined by \",\" or \" and \")", term)
 		}
 		if _, dup := out[name]; dup {

@@ -11,7 +11,15 @@ import (
 // instances.go). Ceilings apply to each side as a whole.
 func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	rc, rb := replicates(m, c), replicates(m, b)
-	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES || tooLittleTraffic(m, c, b) {
+	// A count metric's side totals (all instances) serve min_total and the
+	// ceiling; short of min_total it is judged as a whole, which makes it
+	// nodata exactly as when it is sent as one count.
+	var ca, ba stats.Counts
+	if m.Kind == KindCount && (m.MinTotal > 0 || m.Ceiling != nil) {
+		ca, ba = flatCounts(c), flatCounts(b)
+	}
+	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES ||
+		m.Kind == KindCount && (ca.Total < m.MinTotal || ba.Total < m.MinTotal) {
 		return judgeFlattened(p, m, c, b)
 	}
 	mr := newMetricResult(m)
@@ -21,10 +29,6 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	mr.N, mr.M = len(rc), len(rb)
 	if m.Ceiling != nil {
 		if m.Kind == KindCount {
-			_, cc := c.flatten()
-			_, bc := b.flatten()
-			ca, _ := countsOf(cc)
-			ba, _ := countsOf(bc)
 			mr.Ceiling = rateCeiling(m, ca, ba, p.Alpha)
 		} else {
 			cx, _ := c.flatten()
@@ -39,18 +43,12 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	return applyCeiling(classifyEffect(mr, m, t), m)
 }
 
-// tooLittleTraffic: a count metric whose side totals (all instances) fall
-// short of min_total is judged as a whole, which makes it nodata exactly
-// as when it is sent as one series.
-func tooLittleTraffic(m Metric, c, b Instances) bool {
-	if m.Kind != KindCount || m.MinTotal <= 0 {
-		return false
-	}
-	_, cc := c.flatten()
-	_, bc := b.flatten()
-	ca, _ := countsOf(cc)
-	ba, _ := countsOf(bc)
-	return ca.Total < m.MinTotal || ba.Total < m.MinTotal
+// flatCounts is a count metric's side as a whole: every instance's events
+// and totals together.
+func flatCounts(in Instances) stats.Counts {
+	_, c := in.flatten()
+	sc, _ := countsOf(c)
+	return sc
 }
 
 // judgeFlattened judges a metric's instances joined into one series.

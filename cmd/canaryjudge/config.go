@@ -125,8 +125,12 @@ func (c serveConfig) authEnabled(st any) (bool, error) {
 		return false, nil
 	}
 	host, _, _ := net.SplitHostPort(c.Addr)
-	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
 	_, isMemory := st.(*memory.Store)
-	return !(isMemory && loopback), nil
+	return !(isMemory && isLoopback(host)), nil
+}
+
+// isLoopback reports whether host (a name or an IP) is this machine.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }

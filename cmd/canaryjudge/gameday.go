@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -187,9 +186,4 @@ func (g *gamedayFlags) target(ctx context.Context, e *env) (*gameday.Target, str
 	}
 	t := &gameday.Target{Client: gameday.NewClient(emb.URL, ""), Clock: emb.Clock, Sink: sink, SinkURL: sinkURL}
 	return t, "embedded server", func() { emb.Close(); stopSink() }, nil
-}
-
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }

@@ -16,9 +16,6 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// maxSourceError is the API's limit on source_error.
-const maxSourceError = 16 << 10
-
 // attempt is one execution of one window of a claimed run.
 type attempt struct {
 	run             store.Run
@@ -116,10 +113,10 @@ func (r *Runner) fetch(ctx context.Context, a *attempt, p judge.Policy) (canary,
 }
 
 func clip(s string) string {
-	if len(s) <= maxSourceError {
+	if len(s) <= engine.MaxSourceErrorBytes {
 		return s
 	}
-	return s[:maxSourceError-3] + "..."
+	return s[:engine.MaxSourceErrorBytes-3] + "..."
 }
 
 // post sends the window through the engine, exactly once per window: the

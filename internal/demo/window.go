@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/internal/randx"
 )
 
 // Points per window side (10 s points in a 5 min window would be 30).
@@ -22,7 +24,7 @@ func Window(seed uint64, bad bool, start time.Time) map[string]any {
 		lat, cpu := make([]float64, points), make([]float64, points)
 		for i := range points {
 			total[i] = 500
-			events[i] = float64(poisson(r, rate*total[i]))
+			events[i] = float64(randx.Poisson(r, rate*total[i]))
 			lat[i] = math.Round(0.3*latency*math.Exp(0.1*r.NormFloat64())*1e4) / 1e4
 			cpu[i] = math.Round((0.5+0.03*r.NormFloat64())*1e4) / 1e4
 		}
@@ -32,17 +34,5 @@ func Window(seed uint64, bad bool, start time.Time) map[string]any {
 		"canary":   side(errRate, slow),
 		"baseline": side(0.002, 1),
 		"window":   map[string]string{"start": start.UTC().Format(time.RFC3339), "end": start.Add(5 * time.Minute).UTC().Format(time.RFC3339)},
-	}
-}
-
-// poisson draws a Poisson count with mean lambda (Knuth; lambda is small).
-func poisson(r *rand.Rand, lambda float64) int {
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= r.Float64()
-		if p <= l {
-			return k
-		}
-		k++
 	}
 }

@@ -33,8 +33,6 @@ type EmbeddedOptions struct {
 type Embedded struct {
 	URL   string
 	Clock Clock
-	clock *testclock.Clock
-	http  *http.Server
 	stop  func()
 }
 
@@ -65,7 +63,7 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 			o.Logger.Error("embedded server stopped", "error", err)
 		}
 	})
-	e := &Embedded{URL: "http://" + ln.Addr().String(), clock: clk, http: hs,
+	e := &Embedded{URL: "http://" + ln.Addr().String(),
 		Clock: embeddedClock{clock: clk, sweep: srv.Sweep}}
 	e.stop = func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -77,9 +75,6 @@ func StartEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	}
 	return e, nil
 }
-
-// Now is the embedded server's time.
-func (e *Embedded) Now() time.Time { return e.clock.Now() }
 
 // Close stops the server, the dispatcher and the store.
 func (e *Embedded) Close() { e.stop() }

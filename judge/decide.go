@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -190,11 +189,4 @@ func failingMetrics(r *Result) []string {
 		}
 	}
 	return out
-}
-
-func plural(n int, one string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %ss", n, one)
 }

@@ -151,7 +151,6 @@ func (in Instances) flatten() ([]float64, Count) {
 type replicate struct {
 	name      string
 	est, v    float64
-	n         int
 	summary   SideSummary
 	hasPoints bool
 }
@@ -165,12 +164,12 @@ func replicates(m Metric, in Instances) []replicate {
 		if xs, ok := in.Series[name]; ok {
 			_, fin, _, _ := preprocess(xs, m)
 			mo := stats.MomentsOf(fin)
-			r.est, r.v, r.n, r.hasPoints = mo.Mean, mo.SE*mo.SE, mo.N, mo.N >= 2
+			r.est, r.v, r.hasPoints = mo.Mean, mo.SE*mo.SE, mo.N >= 2
 			r.summary = SideSummary{N: mo.N, Mean: finiteOr0(mo.Mean), SE: mo.SE, NEff: mo.NEff}
 		} else {
 			sc, _ := countsOf(in.Counts[name])
 			x, n := sc.Effective()
-			r.est, r.n, r.hasPoints = sc.Rate(), sc.Points, sc.Total > 0
+			r.est, r.hasPoints = sc.Rate(), sc.Total > 0
 			if n > 0 {
 				r.v = (x + 0.5) / (n * n) // Poisson variance of the effective rate
 			}

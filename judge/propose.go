@@ -2,7 +2,6 @@ package judge
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -192,12 +191,7 @@ func sustained(p Policy, all []Window, st map[string]int) (Reason, string) {
 	if all[len(all)-1].Metrics == nil {
 		st = map[string]int{"(any metric)": badRun}
 	}
-	names := make([]string, 0, len(st))
-	for n := range st {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(st) {
 		s := st[name]
 		m := p.metric(name)
 		if m.Name != "" && !corroborated(p, m, all, min(s, max(w.ConsecutiveFailures, w.ConsecutiveMarginal))) {

@@ -1,8 +1,6 @@
 package judge
 
 import (
-	"sort"
-
 	"github.com/canaryjudge/canaryjudge/judge/stats"
 )
 
@@ -10,6 +8,9 @@ import (
 // instances on both sides: each instance is one replicate (see
 // instances.go). Ceilings apply to each side as a whole.
 func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
+	if m.EffectSize.Measure == MeasureCLES {
+		return judgeFlattened(p, m, c, b)
+	}
 	rc, rb := replicates(m, c), replicates(m, b)
 	// A count metric's side totals (all instances) serve min_total and the
 	// ceiling; short of min_total it is judged as a whole, which makes it
@@ -18,8 +19,7 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	if m.Kind == KindCount && (m.MinTotal > 0 || m.Ceiling != nil) {
 		ca, ba = flatCounts(c), flatCounts(b)
 	}
-	if len(rc) < 2 || len(rb) < 2 || m.EffectSize.Measure == MeasureCLES ||
-		m.Kind == KindCount && (ca.Total < m.MinTotal || ba.Total < m.MinTotal) {
+	if len(rc) < 2 || len(rb) < 2 || m.Kind == KindCount && (ca.Total < m.MinTotal || ba.Total < m.MinTotal) {
 		return judgeFlattened(p, m, c, b)
 	}
 	mr := newMetricResult(m)
@@ -93,13 +93,8 @@ func poolReplicates(m Metric, sides []SideSummary) (stats.Moments, bool) {
 	if len(byName) < 2 {
 		return stats.Moments{}, false
 	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	rs := make([]replicate, 0, len(names))
-	for _, n := range names {
+	rs := make([]replicate, 0, len(byName))
+	for _, n := range sortedKeys(byName) {
 		ss := byName[n]
 		if m.Kind == KindCount {
 			c := poolCounts(ss)

@@ -38,7 +38,6 @@ const (
 	RuleInsufficientSamples Rule = "insufficient_samples" // fewer than min_samples points on a side
 	RuleIdentical           Rule = "identical"            // both sides hold the same values
 	RuleCeiling             Rule = "ceiling_breached"     // canary past its absolute ceiling
-	RuleNotSignificant      Rule = "not_significant"      // p >= alpha (kayenta)
 	RuleWithinAllowance     Rule = "within_allowed_effect"
 	RuleAllowedDirection    Rule = "allowed_direction"           // significant change the policy does not mind
 	RuleInconclusive        Rule = "interval_overlaps_allowance" // default: the interval reaches past the allowance but not all of it

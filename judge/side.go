@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 )
 
 // Count is one count metric's data on one side of a window: events out of
@@ -97,12 +96,7 @@ func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
 		v.Add(path, "must be an object mapping metric names to a list of numbers, or to {events, total} for a count metric")
 		return out
 	}
-	names := make([]string, 0, len(obj))
-	for k := range obj {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(obj) {
 		at := joinPath(path, name)
 		val := bytes.TrimSpace(obj[name])
 		if len(val) > 0 && val[0] == '{' && hasKey(val, "instances") {

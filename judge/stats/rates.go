@@ -36,7 +36,6 @@ type Counts struct {
 	Dispersion float64 // Pearson X^2/(k-1) against the binomial, at least 1
 	Rho        float64 // autocorrelation of the Pearson residuals used
 	Scale      float64 // effective counts are Events/Scale out of Total/Scale
-	Q          float64 // 1 - rate (at least half an event's worth): the binomial part of Scale
 	// Resid are the lag sums of the Pearson residuals (for pooling the
 	// dispersion and autocorrelation over several windows).
 	Resid LagSums
@@ -67,7 +66,6 @@ func CountsOf(events, total []float64) Counts {
 	}
 	p := c.Events / c.Total
 	q := max(1-p, 0.5/c.Total) // never 0: half an event's worth
-	c.Q = q
 	extra := 1.0
 	if res := pearson(events, total, p, q); len(res) >= 2 {
 		x2 := 0.0

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/judge"
 )
 
 // Summary counts results by status.
@@ -40,7 +42,7 @@ func WriteTable(w io.Writer, rs []Result) error {
 			win = fmt.Sprint(r.Window)
 		}
 		if r.ToDecision > 0 {
-			to = fmtDuration(r.ToDecision)
+			to = judge.FormatDuration(r.ToDecision.Round(time.Second))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Expected, r.Actual, win, to,
 			r.Took.Round(time.Millisecond), r.Status)
@@ -86,16 +88,4 @@ func WriteJSON(w io.Writer, mode string, seed uint64, rs []Result) error {
 // ProgressLine is the line printed as each scenario ends.
 func ProgressLine(i, n int, r Result) string {
 	return fmt.Sprintf("[%2d/%d] %-4s %-24s %s (%s)", i, n, r.Status, r.Scenario, r.Actual, r.Took.Round(time.Millisecond))
-}
-
-// fmtDuration prints 5m0s as 5m and 1h0m0s as 1h.
-func fmtDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }

@@ -78,7 +78,7 @@ func checkRange(v *ValidationError, field string, x, lo, hi float64) {
 
 func checkDuration(v *ValidationError, field string, d Duration, lo, hi time.Duration) {
 	if d.Duration < lo || d.Duration > hi {
-		v.Add(field, fmt.Sprintf("must be between %s and %s", fmtDuration(lo), fmtDuration(hi)))
+		v.Add(field, fmt.Sprintf("must be between %s and %s", FormatDuration(lo), FormatDuration(hi)))
 	}
 }
 
@@ -165,7 +165,7 @@ func (w Windows) validate(v *ValidationError, prefix string) {
 	case w.MaxWindows > 0 && w.MaxWindows < w.MinWindows:
 		v.Add(prefix+"max_windows", fmt.Sprintf("must be at least min_windows (%d)", w.MinWindows))
 	case w.MaxBake.Duration > 0 && w.MaxBake.Duration < w.MinBake.Duration:
-		v.Add(prefix+"max_bake", fmt.Sprintf("must be at least min_bake (%s)", fmtDuration(w.MinBake.Duration)))
+		v.Add(prefix+"max_bake", fmt.Sprintf("must be at least min_bake (%s)", FormatDuration(w.MinBake.Duration)))
 	}
 	if w.StaleAfter.Duration != 0 {
 		checkDuration(v, prefix+"stale_after", w.StaleAfter, max(w.Interval.Duration, 10*time.Second), 7*24*time.Hour)
@@ -218,7 +218,7 @@ func (s Sink) validate(v *ValidationError, prefix string) {
 }
 
 // fmtDuration prints 5m0s as 5m and 1h0m0s as 1h.
-func fmtDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]

@@ -33,7 +33,7 @@ func RenderTriggers(p Policy) string {
 		names[i] = m.Group
 	}
 	weights := effectiveWeights(p.Groups, names)
-	interval := fmtDuration(p.Windows.Interval.Duration)
+	interval := FormatDuration(p.Windows.Interval.Duration)
 	for _, m := range p.Metrics {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			cell(m.Name), cell(m.Group), g(round2(weights[m.Group])), m.Kind, query(m.Query), m.Direction, trigger(m),
@@ -44,12 +44,12 @@ func RenderTriggers(p Policy) string {
 		"evidence is settled; a metric failing in %d consecutive windows rolls back if it rolls back on its own or the windows "+
 		"fail, %d marginal-or-failing windows in a row with the same metric failing roll back, and so does the release's "+
 		"pooled evidence; a ceiling breach at once. Escalate after %d consecutive windows without data. %s\n",
-		interval, w.MinWindows, fmtDuration(w.MinBake.Duration), w.ConsecutiveFailures, w.ConsecutiveMarginal,
+		interval, w.MinWindows, FormatDuration(w.MinBake.Duration), w.ConsecutiveFailures, w.ConsecutiveMarginal,
 		w.ConsecutiveNoData, lifetimeText(w))
 	fmt.Fprintf(&b, "\nGuards: at most %d automatic rollbacks per service and %d fleet-wide per %s; "+
 		"a rollback not done within %s halts the release; migrations: %s.\n",
-		gd.RollbackCap.PerService, gd.RollbackCap.Fleet, fmtDuration(gd.RollbackCap.Window.Duration),
-		fmtDuration(gd.RollbackTimeout.Duration), gd.Migrations)
+		gd.RollbackCap.PerService, gd.RollbackCap.Fleet, FormatDuration(gd.RollbackCap.Window.Duration),
+		FormatDuration(gd.RollbackTimeout.Duration), gd.Migrations)
 	return b.String()
 }
 
@@ -103,7 +103,7 @@ func lifetimeText(w Windows) string {
 		parts = append(parts, fmt.Sprintf("%d windows", w.MaxWindows))
 	}
 	if w.MaxBake.Duration > 0 {
-		parts = append(parts, fmtDuration(w.MaxBake.Duration))
+		parts = append(parts, FormatDuration(w.MaxBake.Duration))
 	}
 	return "Lifetime: " + strings.Join(parts, " or ") + ", then the release is promoted, rolled back or escalated."
 }

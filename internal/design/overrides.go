@@ -8,7 +8,6 @@ package design
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/server"
@@ -80,9 +79,9 @@ func RenderOverrides(p judge.Policy) string {
 func writeStuck(b *strings.Builder, p judge.Policy) {
 	w, g := p.Windows, p.Guards
 	fmt.Fprintf(b, "\n## Stuck states (this policy)\n\n| situation | detected by | after | decision | pages |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(b, "| a rollback not reported done | the sweeper | `guards.rollback_timeout` = %s | escalate / `%s`, halted | once |\n", dur(g.RollbackTimeout.Duration), judge.ReasonRollbackStuck)
+	fmt.Fprintf(b, "| a rollback not reported done | the sweeper | `guards.rollback_timeout` = %s | escalate / `%s`, halted | once |\n", judge.FormatDuration(g.RollbackTimeout.Duration), judge.ReasonRollbackStuck)
 	fmt.Fprintf(b, "| the deploy tool reports the rollback failed | the event | at once | escalate / `%s`, halted | yes |\n", judge.ReasonRollbackFailed)
-	fmt.Fprintf(b, "| a baking release gets no analysis | the sweeper | `windows.stale_after` = %s | escalate / `%s`, halted | once |\n", dur(w.StaleAfterOrDefault()), judge.ReasonNoAnalysis)
+	fmt.Fprintf(b, "| a baking release gets no analysis | the sweeper | `windows.stale_after` = %s | escalate / `%s`, halted | once |\n", judge.FormatDuration(w.StaleAfterOrDefault()), judge.ReasonNoAnalysis)
 	fmt.Fprintf(b, "| missing data or a metric source error | the analyses | `windows.consecutive_nodata` = %d windows | escalate / `%s` or `%s`, halted | yes |\n", w.ConsecutiveNoData, judge.ReasonNoData, judge.ReasonSourceError)
 	fmt.Fprintf(b, "| a promotion the decisions did not allow | the `promoted` event | at once | recorded as `%s` | yes |\n", judge.ReasonPromotedAgainstDecision)
 }
@@ -92,7 +91,7 @@ func writeGuards(b *strings.Builder, p judge.Policy) {
 	fmt.Fprintf(b, "\n## Freeze\n\n%s\n", freezeText)
 	fmt.Fprintf(b, "\n## Rollback cap and thrash protection (this policy)\n\n")
 	fmt.Fprintf(b, "- At most **%s** automatic rollbacks per service and **%s** fleet-wide in a trailing **%s**; the next one escalates (`%s`) and pages. Counted under a lock, so replicas racing each other cannot exceed it. Manual rollbacks (overrides) never count and are never refused.\n",
-		capText(c.PerService), capText(c.Fleet), dur(c.Window.Duration), judge.ReasonRollbackCap)
+		capText(c.PerService), capText(c.Fleet), judge.FormatDuration(c.Window.Duration), judge.ReasonRollbackCap)
 	fmt.Fprintf(b, "- A release gets at most one automatic rollback; after one it is never promoted or rolled back automatically again (`%s`), and a rollback is never itself rolled back.\n", judge.ReasonThrash)
 	fmt.Fprintf(b, "- An automatic rollback needs every migration of the release to be `expand` (`guards.migrations: %s`); otherwise escalate (`%s`). See [migrations.md](migrations.md).\n",
 		p.Guards.Migrations, judge.ReasonMigrationIncompatible)
@@ -110,18 +109,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// dur prints 5m0s as 5m.
-func dur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 const overridesIntro = `# Stuck states and overrides

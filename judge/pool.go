@@ -122,16 +122,22 @@ func Pooled(p Policy, ws []Window) *PooledResult {
 	out := &PooledResult{Result: &res}
 	any := false
 	for _, m := range p.Metrics {
+		// The windows with data but the most adverse one (a single window
+		// stays), pooled.
 		sums := summariesOf(m, ws)
-		if len(sums) > 0 && m.EffectSize.Measure != MeasureCLES {
+		with := len(sums)
+		var ev evidence
+		if with > 0 && m.EffectSize.Measure != MeasureCLES {
 			any = true
-			if !settled(poolSummaries(m, trimWorst(m, sums)), m, p.Alpha) {
+			sums = trimWorst(m, sums)
+			ev = poolSummaries(m, sums)
+			if !settled(ev, m, p.Alpha) {
 				out.Unsettled = append(out.Unsettled, m.Name)
 			}
 		}
-		ev, n, ok := poolMetric(m, ws)
+		n := len(sums)
 		mr := newMetricResult(m)
-		if !ok {
+		if with < 2 || m.EffectSize.Measure == MeasureCLES {
 			mr.Classification, mr.Rule, mr.Reason = ClassNoData, RuleNoData, "fewer than two windows with data to pool"
 			res.Metrics = append(res.Metrics, mr)
 			continue
@@ -158,26 +164,15 @@ func settled(ev evidence, m Metric, alpha float64) bool {
 	return (t.insideUp || m.Direction == DirDecrease) && (t.inDn || m.Direction == DirIncrease)
 }
 
-// poolMetric pools metric m over the windows where it had data, but the
-// most adverse one; n is how many windows that was.
-func poolMetric(m Metric, ws []Window) (ev evidence, n int, ok bool) {
-	sums := summariesOf(m, ws)
-	if len(sums) < 2 || m.EffectSize.Measure == MeasureCLES {
-		return evidence{}, 0, false
-	}
-	sums = trimWorst(m, sums)
-	return poolSummaries(m, sums), len(sums), true
-}
-
 // trimWorst leaves out the most adverse window (a single window stays).
 func trimWorst(m Metric, sums []MetricSummary) []MetricSummary {
 	if len(sums) < 2 {
 		return sums
 	}
-	worst := 0
-	for i := range sums {
-		if adversity(m, sums[i]) > adversity(m, sums[worst]) {
-			worst = i
+	worst, most := 0, adversity(m, sums[0])
+	for i := 1; i < len(sums); i++ {
+		if a := adversity(m, sums[i]); a > most {
+			worst, most = i, a
 		}
 	}
 	return append(sums[:worst:worst], sums[worst+1:]...)

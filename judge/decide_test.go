@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,6 +132,16 @@ func TestPropose(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A lifetime set by max_bake alone is counted in windows all the same.
+func TestUnsettledCountsTheLifetime(t *testing.T) {
+	p := decidePolicy()
+	p.Windows.MaxWindows, p.Windows.MaxBake = 0, D(30*time.Minute)
+	ds := replay(t, p, thinHeal, thinHeal, thinHeal)
+	if ds[2].Reason != ReasonUnsettled || !strings.Contains(ds[2].Message, "window 3 of 6") {
+		t.Fatalf("window 3: %s (%s), want unsettled at window 3 of 6", ds[2].Reason, ds[2].Message)
 	}
 }
 

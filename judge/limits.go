@@ -6,10 +6,11 @@ package judge
 // They are enforced on the raw document before it is decoded
 // (internal/jsontext), so a violation names the field.
 var PolicyTextLimits = map[string]int{
-	"metrics[].query":      16 << 10, // PromQL and friends
-	"notify[].url":         2048,
-	"notify[].secret":      1024,
-	"notify[].routing_key": 256,
+	"metrics[].query":       16 << 10, // PromQL and friends
+	"metrics[].total_query": 16 << 10,
+	"notify[].url":          2048,
+	"notify[].secret":       1024,
+	"notify[].routing_key":  256,
 }
 
 const (

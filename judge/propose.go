@@ -128,7 +128,7 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 		return d.with(ActionWait, ReasonRecentNotPassing, fmt.Sprintf("the last %d windows are not all passing", len(recent)))
 	case canPromote:
 		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("no regression so far, but the evidence for %v does not yet lie within the allowance (too little data to promote early); baking on, window %d of %d",
-			pooled.Unsettled, len(all), w.MaxWindows))
+			pooled.Unsettled, len(all), w.Lifetime()))
 	}
 	return d.with(ActionWait, ReasonPooledNotPassing, "this window passed but the windows so far, pooled, do not"+pooledText(pooled))
 }

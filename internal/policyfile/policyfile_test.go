@@ -55,6 +55,23 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// A count metric's total_query may be as long as its query: both are
+// PromQL, limited to 8192 bytes by the policy's validation.
+func TestTotalQueryAsLongAsQuery(t *testing.T) {
+	doc := func(n int) []byte {
+		q := "sum(x{ {{scope}} })" + strings.Repeat(" ", n-len("sum(x{ {{scope}} })"))
+		return []byte(`{"metrics":[{"name":"e","group":"g","kind":"count","direction":"increase","query":"` + q + `","total_query":"` + q + `"}]}`)
+	}
+	if _, err := Parse(doc(3000)); err != nil {
+		t.Fatalf("3,000-byte query and total_query: %v", err)
+	}
+	_, err := Parse(doc(9000))
+	if v, ok := judge.AsValidation(err); !ok || !strings.Contains(v.Error(), "metrics[0].total_query: must be at most 8192 bytes") ||
+		!strings.Contains(v.Error(), "metrics[0].query: must be at most 8192 bytes") {
+		t.Fatalf("9,000-byte query and total_query: %v, want both named at 8192 bytes", err)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"", "{}", "metrics: [{name: a, group: g, direction: increase}]", "thresholds: {pass: .nan}", "a: &x [*x]"} {
 		f.Add([]byte(s))

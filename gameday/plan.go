@@ -73,7 +73,7 @@ func Examples(scs []Scenario, seed uint64) ([]Example, error) {
 		if x.prefix == "bad" {
 			n = sc.Policy.Windows.ConsecutiveFailures
 		}
-		rel := sim.NewRelease(sc.Policy, gen, sim.ReleaseRNG(seed, stream(sc.Name), 0))
+		rel := sim.NewRelease(sc.Policy, gen, sim.ReleaseRNG(seed, sim.StreamOf("gameday:"+sc.Name), 0))
 		for w := 1; w <= n; w++ {
 			b, err := json.Marshal(rel.Window(w))
 			if err != nil {

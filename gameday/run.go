@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -125,14 +124,6 @@ func (r *run) steps(ctx context.Context) []Check {
 		}
 	}
 	return out
-}
-
-// stream is a scenario's random stream: its releases do not depend on
-// which other scenarios run.
-func stream(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte("gameday:" + name))
-	return h.Sum64()
 }
 
 func fail(step, expected string, err error) Check {

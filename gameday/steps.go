@@ -55,7 +55,7 @@ func (s NewRelease) run(ctx context.Context, r *run) (Check, bool) {
 	}
 	r.releases = append(r.releases, rel.ID)
 	r.rel, r.w, r.elapsed = rel.ID, 0, 0
-	r.gen = sim.NewRelease(r.policy, s.Gen, sim.ReleaseRNG(r.seed, stream(r.sc.Name), n))
+	r.gen = sim.NewRelease(r.policy, s.Gen, sim.ReleaseRNG(r.seed, sim.StreamOf("gameday:"+r.sc.Name), n))
 	c.Actual, c.OK = fmt.Sprintf("release %s %s", rel.ID, rel.State), rel.State == judge.StateBaking
 	return c, c.OK
 }

@@ -72,7 +72,7 @@ func TestSequenceCoverage(t *testing.T) {
 // (over every window so far) excluded the true effect, and where ("" if
 // none ever did).
 func everExcludes(t *testing.T, p judge.Policy, sc Scenario, i, windows int) string {
-	r := NewRelease(p, sc, ReleaseRNG(77, streamOf("coverage"), i))
+	r := NewRelease(p, sc, ReleaseRNG(77, StreamOf("coverage"), i))
 	truth := map[string]float64{}
 	for _, m := range p.Metrics {
 		truth[m.Name] = r.canary.offset[m.Name] / r.baseline.offset[m.Name]

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/internal/httpjson"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -51,29 +51,12 @@ func (h *HTTP) Analyze(ctx context.Context, id string, req engine.AnalysisReques
 }
 
 func (h *HTTP) do(ctx context.Context, method, path string, body, out any) error {
-	b, err := json.Marshal(body)
+	status, data, err := httpjson.Call(ctx, h.client, method, h.base+path, h.token, body, 16<<20)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, h.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if h.token != "" {
-		req.Header.Set("Authorization", "Bearer "+h.token)
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+	if status/100 != 2 {
+		return fmt.Errorf("%s %s: %d %s: %s", method, path, status, http.StatusText(status), bytes.TrimSpace(data))
 	}
 	if out == nil {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,7 +58,7 @@ func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o O
 	}
 	rows := make([]Row, 0, len(scs))
 	for i, sc := range scs {
-		service := fmt.Sprintf("sim%d-%d-%s", runs.Add(1), i, sanitize(sc.Name))
+		service := fmt.Sprintf("sim%d-%d-%s", runs.Add(1), i, strings.ReplaceAll(sc.Name, "_", "-"))
 		if err := d.PutPolicy(ctx, service, p); err != nil {
 			return nil, fmt.Errorf("%s: put policy: %w", sc.Name, err)
 		}
@@ -65,7 +66,7 @@ func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o O
 		if sc.Kind != Healthy {
 			n = o.Regressions
 		}
-		outs, err := runScenario(ctx, d, p, service, sc, n, streamOf(sc.Name), o)
+		outs, err := runScenario(ctx, d, p, service, sc, n, StreamOf(sc.Name), o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
@@ -78,9 +79,9 @@ func Simulate(ctx context.Context, d Driver, p judge.Policy, scs []Scenario, o O
 // service (and its one active release per target).
 var runs atomic.Int64
 
-// streamOf derives a scenario's random stream from its name, so a
+// StreamOf derives a scenario's random stream from its name, so a
 // scenario's releases do not depend on which other scenarios run.
-func streamOf(name string) uint64 {
+func StreamOf(name string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	return h.Sum64()
@@ -89,16 +90,6 @@ func streamOf(name string) uint64 {
 // ReleaseRNG is the generator of release i of a scenario's stream.
 func ReleaseRNG(seed, stream uint64, i int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed^stream, uint64(i)))
-}
-
-func sanitize(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c == '_' {
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }
 
 func runScenario(ctx context.Context, d Driver, p judge.Policy, service string, sc Scenario, n int, idx uint64, o Options) ([]Outcome, error) {

@@ -65,8 +65,9 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	if err != nil {
 		return Outcome{}, err
 	}
-	cand := judge.Propose(judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, History: hist, Result: res,
-		SourceErr: req.SourceError, Start: span.Start, End: span.End, Now: now})
+	in := judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, History: hist, Result: res,
+		SourceErr: req.SourceError, Start: span.Start, End: span.End, Now: now}
+	cand := judge.Propose(in)
 	g := judge.GuardInput{Policy: p, BaselineVersion: rel.BaselineVersion, Migrations: rel.Migrations, AutoRollbacks: rel.AutoRollbacks}
 	if g.Freeze, err = tx.Freeze(ctx, now); err != nil {
 		return Outcome{}, err
@@ -79,11 +80,8 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	}
 	d := judge.ApplyGuards(cand, g)
 
-	a := &store.Analysis{ReleaseID: rel.ID, Window: judge.Window{Start: span.Start, At: span.End, Error: res == nil}, Result: res,
+	a := &store.Analysis{ReleaseID: rel.ID, Window: in.Window(), Result: res,
 		SourceError: req.SourceError, PolicyVersion: pol.Version, CreatedAt: now}
-	if res != nil {
-		a.Window.Verdict, a.Window.Metrics = res.Verdict, res.Summaries()
-	}
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
 		return Outcome{}, err
 	}

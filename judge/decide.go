@@ -134,8 +134,9 @@ type AnalysisInput struct {
 	Now        time.Time
 }
 
-// window completes the current window from the input.
-func (in AnalysisInput) window() Window {
+// Window completes the current window from the input: what Propose
+// judges as the newest window, and what a store keeps of it.
+func (in AnalysisInput) Window() Window {
 	cur := Window{Start: in.Start, At: in.End, Error: in.Result == nil}
 	if cur.At.IsZero() {
 		cur.At = in.Now

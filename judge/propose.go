@@ -42,7 +42,7 @@ import (
 func Propose(in AnalysisInput) Decision {
 	p := in.Policy.withDefaults()
 	w := p.Windows
-	cur := in.window()
+	cur := in.Window()
 	all := append(append(make([]Window, 0, len(in.History)+1), in.History...), cur)
 	elapsed := cur.At.Sub(all[0].Start)
 	ev := Evidence{Windows: len(all), MaxWindows: w.MaxWindows, SourceError: in.SourceErr,

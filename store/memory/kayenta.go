@@ -40,13 +40,17 @@ func (s *Store) SaveKayentaExecution(ctx context.Context, e store.KayentaExecuti
 	if _, taken := s.kayenta[e.ID]; taken {
 		return fmt.Errorf("kayenta execution %q exists: %w", e.ID, store.ErrConflict)
 	}
-	s.kayenta[e.ID] = norm
 	if audit.Service == "" {
 		audit.Service = e.Service
 	}
 	if audit.At.IsZero() {
 		audit.At = e.CreatedAt
 	}
+	audit, err = normAudit(audit)
+	if err != nil {
+		return err
+	}
+	s.kayenta[e.ID] = norm
 	s.appendAudit(audit)
 	return nil
 }

@@ -51,6 +51,9 @@ func (u *unit) Policy(ctx context.Context) (store.PolicyRecord, error) {
 }
 
 func (u *unit) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
+	if err := u.check(ctx); err != nil {
+		return nil, err
+	}
 	u.s.mu.Lock()
 	all := append(append([]store.Analysis(nil), u.s.analyses[u.rel.ID]...), u.analyses...)
 	u.s.mu.Unlock()
@@ -138,8 +141,8 @@ func (u *unit) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 	u.s.mu.Lock()
 	a.ID, a.Seq = next(&u.s.seq.analysis), len(u.s.analyses[u.rel.ID])+len(u.analyses)+1
 	u.s.mu.Unlock()
-	stored := copyAnalysis(*a)
-	stored.Result = res
+	stored := *a
+	stored.Result, stored.Window = res, copyWindow(a.Window)
 	u.analyses = append(u.analyses, stored)
 	return nil
 }

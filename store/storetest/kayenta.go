@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -65,6 +66,34 @@ func testKayentaExecutions(t *testing.T, s store.Full) {
 	}
 	if _, err := s.KayentaExecution(ctx, "kx3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused execution left something behind: %v", err)
+	}
+
+	// The audit entry is stored as every other: its time in UTC
+	// microseconds, and text the database refuses refuses the whole save.
+	at := odd.Add(time.Minute)
+	plain := store.KayentaExecution{ID: "kx4", Service: "checkout", PolicyVersion: 1, Request: []byte(`{}`), Status: store.KayentaTerminal,
+		CreatedAt: t0, EndedAt: t0}
+	if err := s.SaveKayentaExecution(ctx, plain, store.AuditEntry{Actor: "argo", Action: "kayenta:execute", At: at}); err != nil {
+		t.Fatalf("SaveKayentaExecution with an audit time: %v", err)
+	}
+	wantAt := at.UTC().Truncate(µs)
+	audit, err = s.AuditLog(ctx, store.AuditQuery{Service: "checkout", Desc: true, Limit: 1})
+	if err != nil || len(audit) != 1 || !audit[0].At.Equal(wantAt) || audit[0].At.Location() != time.UTC {
+		t.Fatalf("audit time after SaveKayentaExecution: %+v, %v; want %v", audit, err, wantAt)
+	}
+	nulActor := plain
+	nulActor.ID = "kx5"
+	if err := s.SaveKayentaExecution(ctx, nulActor, store.AuditEntry{Actor: "ar\x00go", Action: "kayenta:execute"}); err == nil {
+		t.Error("a NUL byte in the audit actor was stored")
+	} else if _, ok := judge.AsValidation(err); !ok {
+		t.Errorf("a NUL byte in the audit actor: %v, want a validation error", err)
+	}
+	if _, err := s.KayentaExecution(ctx, "kx5"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an execution whose audit was refused was stored: %v", err)
+	}
+	audit, err = s.AuditLog(ctx, store.AuditQuery{Service: "checkout", Desc: true, Limit: 1})
+	if err != nil || len(audit) != 1 || !audit[0].At.Equal(wantAt) {
+		t.Errorf("a refused audit entry was appended: %+v, %v", audit, err)
 	}
 }
 

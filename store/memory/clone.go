@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -142,22 +143,11 @@ func copyWindow(w judge.Window) judge.Window {
 	}
 	ms := make([]judge.MetricSummary, len(w.Metrics))
 	for i, m := range w.Metrics {
-		m.Canary.Instances, m.Baseline.Instances = copySides(m.Canary.Instances), copySides(m.Baseline.Instances)
+		m.Canary.Instances, m.Baseline.Instances = maps.Clone(m.Canary.Instances), maps.Clone(m.Baseline.Instances)
 		ms[i] = m
 	}
 	w.Metrics = ms
 	return w
-}
-
-func copySides(in map[string]judge.SideSummary) map[string]judge.SideSummary {
-	if in == nil {
-		return nil
-	}
-	out := make(map[string]judge.SideSummary, len(in))
-	for k, v := range in {
-		out[k] = v
-	}
-	return out
 }
 
 func copyDecision(d store.DecisionRecord) store.DecisionRecord {

@@ -74,6 +74,9 @@ func New() *Store {
 		idem:      map[idemKey]store.StoredResponse{},
 		idemAt:    map[idemKey]time.Time{},
 		tokens:    map[string]store.Token{},
+		runs:      map[string]store.Run{},
+		runWins:   map[string][]store.RunWindow{},
+		sources:   map[string]store.SourceRecord{},
 		kayenta:   map[string]store.KayentaExecution{},
 	}
 }

@@ -24,7 +24,6 @@ func (s *Store) ClaimRuns(ctx context.Context, now time.Time, limit int, lease t
 	now = ts(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	due := []store.Run{}
 	for _, r := range s.runs {
 		if r.State == store.RunRunning && !r.NextDue.After(now) && (r.LeaseUntil == nil || r.LeaseUntil.Before(now)) {
@@ -52,9 +51,9 @@ func (s *Store) ClaimRuns(ctx context.Context, now time.Time, limit int, lease t
 // held returns the run if claim is its current claim and it is running.
 // Callers hold mu.
 func (s *Store) held(runID string, claim int64) (store.Run, error) {
-	r, ok := s.runs[runID]
-	if !ok {
-		return store.Run{}, fmt.Errorf("run %q: %w", runID, store.ErrNotFound)
+	r, err := s.runLocked(runID)
+	if err != nil {
+		return store.Run{}, err
 	}
 	if r.Claim != claim || r.State != store.RunRunning || r.LeaseUntil == nil {
 		return store.Run{}, fmt.Errorf("run %s: claim %d is not current (claim %d, %s): %w", runID, claim, r.Claim, r.State, store.ErrLeaseLost)
@@ -72,7 +71,6 @@ func (s *Store) CompleteWindow(ctx context.Context, runID string, claim int64, w
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	r, err := s.held(runID, claim)
 	if err != nil {
 		return store.Run{}, err
@@ -119,7 +117,6 @@ func (s *Store) ReleaseRun(ctx context.Context, runID string, claim int64, retry
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	r, err := s.held(runID, claim)
 	if err != nil {
 		return err
@@ -143,7 +140,6 @@ func (s *Store) PutSource(ctx context.Context, src store.SourceRecord, audit sto
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	src.Config, src.UpdatedAt = cfg, ts(src.UpdatedAt)
 	src.Version = s.sources[src.Name].Version + 1
 	if audit.At.IsZero() {
@@ -166,7 +162,6 @@ func (s *Store) GetSource(ctx context.Context, name string) (store.SourceRecord,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	src, ok := s.sources[name]
 	if !ok {
 		return store.SourceRecord{}, fmt.Errorf("source %q: %w", name, store.ErrNotFound)
@@ -182,7 +177,6 @@ func (s *Store) ListSources(ctx context.Context) ([]store.SourceRecord, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	out := make([]store.SourceRecord, 0, len(s.sources))
 	for _, src := range s.sources {
 		src.Config = copyRaw(src.Config)
@@ -202,7 +196,6 @@ func (s *Store) DeleteSource(ctx context.Context, name string, audit store.Audit
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	if _, ok := s.sources[name]; !ok {
 		return fmt.Errorf("source %q: %w", name, store.ErrNotFound)
 	}

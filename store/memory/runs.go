@@ -13,12 +13,6 @@ import (
 // which is what FOR UPDATE SKIP LOCKED gives there (no run is held by two
 // workers unless a lease expired), and only the current claim completes.
 
-func (s *Store) runsInit() {
-	if s.runs == nil {
-		s.runs, s.runWins, s.sources = map[string]store.Run{}, map[string][]store.RunWindow{}, map[string]store.SourceRecord{}
-	}
-}
-
 func normRun(r store.Run) store.Run {
 	r.Start, r.NextDue, r.CreatedAt, r.UpdatedAt = ts(r.Start), ts(r.NextDue), ts(r.CreatedAt), ts(r.UpdatedAt)
 	r.LeaseUntil = tsPtr(r.LeaseUntil)
@@ -60,7 +54,6 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	rel, ok := s.releases[r.ReleaseID]
 	if !ok {
 		return store.Run{}, fmt.Errorf("create run: release %q: %w", r.ReleaseID, store.ErrNotFound)
@@ -108,7 +101,6 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	out := []store.Run{}
 	for _, r := range s.runs {
 		if runMatches(r, q) {
@@ -121,7 +113,6 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 
 // runLocked returns run id; the caller holds s.mu.
 func (s *Store) runLocked(id string) (store.Run, error) {
-	s.runsInit()
 	r, ok := s.runs[id]
 	if !ok {
 		return store.Run{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
@@ -159,7 +150,6 @@ func (s *Store) RunWindows(ctx context.Context, runID string) ([]store.RunWindow
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runsInit()
 	out := make([]store.RunWindow, 0, len(s.runWins[runID]))
 	for _, w := range s.runWins[runID] {
 		out = append(out, copyJSON(w))

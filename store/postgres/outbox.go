@@ -145,9 +145,6 @@ func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, sql, 
 			key, ts(at), id)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, outbox.ErrLeaseLost) {
-		return err
-	}
 	return translate(err, what)
 }
 

@@ -92,9 +92,6 @@ func (s *Store) Redeliver(ctx context.Context, id int64, now time.Time, audit st
 		return appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
-			return outbox.Entry{}, err
-		}
 		return outbox.Entry{}, translate(err, "redeliver")
 	}
 	return e, nil

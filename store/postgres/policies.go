@@ -49,9 +49,6 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 		return appendAudit(ctx, tx, store.PolicyAudit(rec))
 	})
 	if err != nil {
-		if errors.Is(err, store.ErrPrecondition) {
-			return store.PolicyRecord{}, err
-		}
 		return store.PolicyRecord{}, translate(err, "put policy")
 	}
 	return rec, nil

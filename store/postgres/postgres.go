@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/puddle/v2"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/outbox"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -116,9 +117,11 @@ func translate(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// translated reports whether err already carries a store sentinel.
+// translated reports whether err already carries a store sentinel (or a
+// lost lease, which the run and outbox methods return as it is).
 func translated(err error) bool {
-	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrUnavailable, store.ErrPrecondition} {
+	for _, s := range []error{store.ErrNotFound, store.ErrConflict, store.ErrUnavailable, store.ErrPrecondition,
+		store.ErrLeaseLost, outbox.ErrLeaseLost} {
 		if errors.Is(err, s) {
 			return true
 		}

@@ -125,15 +125,12 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 
 // createError translates a failed CreateRelease. A unique violation of the
 // one-active index (a concurrent create won the race) becomes the same
-// *ActiveReleaseError the pre-check returns, naming the winner.
+// *ActiveReleaseError the pre-check returns, naming the winner; translate
+// passes that pre-check's error, and any already translated, through as
+// they are.
 func (s *Store) createError(ctx context.Context, err error, r store.Release) error {
-	var (
-		pg     *pgconn.PgError
-		active *store.ActiveReleaseError
-	)
+	var pg *pgconn.PgError
 	switch {
-	case errors.As(err, &active), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrUnavailable):
-		return err
 	case errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "releases_one_active":
 		a, rerr := scanRelease(s.pool.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases
 			WHERE service = $1 AND target = $2 AND `+activeStates+` LIMIT 1`, r.Service, r.Target))

@@ -109,9 +109,6 @@ func (s *Store) CompleteWindow(ctx context.Context, runID string, claim int64, w
 		out = r
 		return err
 	})
-	if errors.Is(err, store.ErrLeaseLost) {
-		return store.Run{}, err
-	}
 	return out, translate(err, "complete run window")
 }
 
@@ -124,9 +121,6 @@ func (s *Store) ReleaseRun(ctx context.Context, runID string, claim int64, retry
 		_, err := tx.Exec(ctx, `UPDATE runs SET next_due = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1`, runID, ts(retryAt))
 		return err
 	})
-	if errors.Is(err, store.ErrLeaseLost) {
-		return err
-	}
 	return translate(err, "release run")
 }
 

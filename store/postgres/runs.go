@@ -109,16 +109,11 @@ func lockSource(ctx context.Context, tx pgx.Tx, r store.Run) error {
 }
 
 // createRunError names the winner when a concurrent create took the
-// release's one running run.
+// release's one running run. translate passes the pre-check's
+// *ActiveRunError and ErrNotFound through as they are.
 func (s *Store) createRunError(ctx context.Context, err error, r store.Run) error {
-	var (
-		pg     *pgconn.PgError
-		active *store.ActiveRunError
-	)
-	switch {
-	case errors.As(err, &active), errors.Is(err, store.ErrNotFound):
-		return err
-	case errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "runs_one_running":
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "runs_one_running" {
 		if a, rerr := scanRun(s.pool.QueryRow(ctx, `SELECT `+runCols+` FROM runs WHERE release_id = $1 AND state = 'RUNNING'`, r.ReleaseID)); rerr == nil {
 			return &store.ActiveRunError{Active: a}
 		}
@@ -206,8 +201,5 @@ func (s *Store) CancelRun(ctx context.Context, id, reason string, now time.Time,
 		out = r
 		return appendAudit(ctx, tx, audit)
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return out, err
-	}
 	return out, translate(err, "cancel run")
 }

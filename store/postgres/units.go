@@ -31,11 +31,8 @@ func (s *Store) InRelease(ctx context.Context, id string, fn func(tx store.Relea
 		fnErr = fn(&releaseTx{tx: tx, rel: r})
 		return fnErr
 	})
-	switch {
-	case fnErr != nil:
+	if fnErr != nil {
 		return fnErr
-	case err != nil && (errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrUnavailable)):
-		return err
 	}
 	return translate(err, "release "+id)
 }

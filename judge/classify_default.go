@@ -40,17 +40,17 @@ func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	}
 	switch {
 	case realC == 0 || realB == 0:
-		return applyCeiling(noData(mr, m, missingSide(realC, realB, m)), m)
+		return noData(mr, m, missingSide(realC, realB, m))
 	case realC < m.MinSamples || realB < m.MinSamples || len(finC) < m.MinSamples || len(finB) < m.MinSamples:
 		mr.Classification, mr.Rule = ClassNoData, RuleInsufficientSamples
 		mr.Reason = fmt.Sprintf("canary has %d real points and baseline %d (%d and %d after outlier removal); min_samples is %d per side",
 			realC, realB, len(finC), len(finB), m.MinSamples)
-		return applyCeiling(mr, m)
+		return mr
 	}
 	if m.EffectSize.Measure == MeasureCLES {
 		ev.cs, ev.bs = sortFloats(finC), sortFloats(finB)
 	}
-	return applyCeiling(classifyEffect(mr, m, testEffect(ev, m, p.Alpha)), m)
+	return classifyEffect(mr, m, testEffect(ev, m, p.Alpha))
 }
 
 // judgeCounts judges a count metric as a rate.
@@ -65,13 +65,13 @@ func judgeCounts(p Policy, m Metric, c, b Count) MetricResult {
 	}
 	switch {
 	case cc.Total <= 0 || bc.Total <= 0:
-		return applyCeiling(noData(mr, m, fmt.Sprintf("no traffic: total %g on the canary and %g on the baseline", cc.Total, bc.Total)), m)
+		return noData(mr, m, fmt.Sprintf("no traffic: total %g on the canary and %g on the baseline", cc.Total, bc.Total))
 	case cc.Total < m.MinTotal || bc.Total < m.MinTotal:
 		mr.Classification, mr.Rule = ClassNoData, RuleNoTraffic
 		mr.Reason = fmt.Sprintf("total %g on the canary and %g on the baseline; min_total is %g per side", cc.Total, bc.Total, m.MinTotal)
-		return applyCeiling(mr, m)
+		return mr
 	}
-	return applyCeiling(classifyEffect(mr, m, testRates(cc, bc, m.EffectSize, p.Alpha)), m)
+	return classifyEffect(mr, m, testRates(cc, bc, m.EffectSize, p.Alpha))
 }
 
 func newMetricResult(m Metric) MetricResult {

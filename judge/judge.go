@@ -71,6 +71,7 @@ func JudgeSides(p Policy, canary, baseline Side) (Result, error) {
 		default:
 			mr = judgeDefault(p, m, canary.plain(m.Name), baseline.plain(m.Name))
 		}
+		mr = applyCeiling(mr, m)
 		res.Metrics = append(res.Metrics, mr)
 		if mr.Ceiling != nil && mr.Ceiling.CanaryBreached {
 			res.CeilingBreaches = append(res.CeilingBreaches, m.Name)
@@ -119,7 +120,7 @@ func judgeKayenta(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	if m.Ceiling != nil {
 		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
 	}
-	return applyCeiling(mr, m)
+	return mr
 }
 
 // checkCeiling compares each side's window statistic (after NaN handling,

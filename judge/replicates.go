@@ -40,7 +40,7 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	}
 	t := testEffect(evidence{c: cm, b: bm}, m, p.Alpha)
 	t.method = "replicates_" + t.method
-	return applyCeiling(classifyEffect(mr, m, t), m)
+	return classifyEffect(mr, m, t)
 }
 
 // flatCounts is a count metric's side as a whole: every instance's events

@@ -123,14 +123,7 @@ func validateInstances(v *ValidationError, field, kind string, in Instances) {
 			checkPoints(v, f, xs, kind)
 			continue
 		}
-		c := in.Counts[name]
-		if len(c.Events) != len(c.Total) {
-			v.Add(f, fmt.Sprintf("events has %d points and total %d; they must pair up", len(c.Events), len(c.Total)))
-			continue
-		}
-		checkPoints(v, f+".events", c.Events, KindCount)
-		checkPoints(v, f+".total", c.Total, KindCount)
-		checkEventsWithinTotal(v, f, c)
+		validateCount(v, f, in.Counts[name])
 	}
 }
 

@@ -227,3 +227,19 @@ func BenchmarkSequentialUpdate50x1440(b *testing.B) {
 		}
 	}
 }
+
+// hasKey answers from the top level only, escaped keys included.
+func TestHasKey(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"events": [1], "total": [2]}`:     false,
+		`{"instances": {"a": [1]}}`:         true,
+		`{"\u0069nstances": {"a": [1]}}`:    true,
+		`{"a": {"instances": 1}}`:           false,
+		`{"events": ["instances"], "x": 1}`: false,
+		`not json "instances"`:              false,
+	} {
+		if got := hasKey(json.RawMessage(raw), "instances"); got != want {
+			t.Errorf("hasKey(%s) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -121,8 +121,13 @@ func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
 	return out
 }
 
-// hasKey reports whether a JSON object has key k at its top level.
+// hasKey reports whether a JSON object has key k at its top level. An
+// object without the quoted key anywhere (nor any escape that could spell
+// it) cannot have it: most count metrics are answered without decoding.
 func hasKey(raw json.RawMessage, k string) bool {
+	if !bytes.Contains(raw, []byte(`"`+k+`"`)) && bytes.IndexByte(raw, '\\') < 0 {
+		return false
+	}
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(raw, &obj) != nil {
 		return false
@@ -238,14 +243,22 @@ func validateSide(v *ValidationError, p Policy, side string, s Side) {
 			v.Add(field, "no metric of that name in the policy")
 		case kind != KindCount:
 			v.Add(field, fmt.Sprintf("is a %s metric: send a plain list of numbers (events and totals are for kind count)", kind))
-		case len(c.Events) != len(c.Total):
-			v.Add(field, fmt.Sprintf("events has %d points and total %d; they must pair up", len(c.Events), len(c.Total)))
 		default:
-			checkPoints(v, field+".events", c.Events, KindCount)
-			checkPoints(v, field+".total", c.Total, KindCount)
-			checkEventsWithinTotal(v, field, c)
+			validateCount(v, field, c)
 		}
 	}
+}
+
+// validateCount checks one count (a side's, or one instance's): events
+// and totals pair up, are counts, and no point has more events than total.
+func validateCount(v *ValidationError, field string, c Count) {
+	if len(c.Events) != len(c.Total) {
+		v.Add(field, fmt.Sprintf("events has %d points and total %d; they must pair up", len(c.Events), len(c.Total)))
+		return
+	}
+	checkPoints(v, field+".events", c.Events, KindCount)
+	checkPoints(v, field+".total", c.Total, KindCount)
+	checkEventsWithinTotal(v, field, c)
 }
 
 // checkPoints rejects values a metric of kind cannot take (NaN is a

@@ -32,8 +32,9 @@ func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	mr := newMetricResult(m)
 	realC, realB := len(rawC)-nanC, len(rawB)-nanB
 	ev := evidence{c: stats.MomentsOf(finC), b: stats.MomentsOf(finB)}
-	mr.Canary = momentStats(rawC, finC, nanC, outC, ev.c)
-	mr.Baseline = momentStats(rawB, finB, nanB, outB, ev.b)
+	sc, sb := newSample(finC), newSample(finB) // sorted once, for the stats and cles
+	mr.Canary = momentStats(rawC, sc, nanC, outC, ev.c)
+	mr.Baseline = momentStats(rawB, sb, nanB, outB, ev.b)
 	mr.N, mr.M = len(finC), len(finB)
 	if m.Ceiling != nil {
 		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
@@ -48,7 +49,7 @@ func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 		return mr
 	}
 	if m.EffectSize.Measure == MeasureCLES {
-		ev.cs, ev.bs = sortFloats(finC), sortFloats(finB)
+		ev.cs, ev.bs = sc.sorted, sb.sorted
 	}
 	return classifyEffect(mr, m, testEffect(ev, m, p.Alpha))
 }

@@ -34,7 +34,7 @@ func countStats(c Count, nans int, s stats.Counts) SideStats {
 // momentStats describes one side of a plain series with its moments.
 func momentStats(raw []float64, final sample, nans, outliers int, m stats.Moments) SideStats {
 	st := sideStats(raw, final, nans, outliers)
-	st.lags = stats.LagSumsOf(final.vals)
+	st.lags = m.Lags
 	if m.N > 0 {
 		st.Mean, st.SE, st.NEff, st.Autocorrelation = num(m.Mean), num(m.SE), num(m.NEff), num(m.Rho)
 	}

@@ -147,24 +147,23 @@ func pooledParams(m Metric, sums []MetricSummary) evidence {
 // carry the bias of a series that long (corrected by InflationFromACF),
 // not of all the points together.
 func acfOf(ss []SideSummary) (v float64, r [3]float64, length int) {
-	sum, dof, points := 0.0, 0, 0
-	var lags [3]float64
+	var all stats.LagSums
+	dof, points := 0, 0
 	for _, s := range ss {
-		sum += s.SS
+		all.SS += s.SS
 		dof += max(s.N-1, 0)
 		points += s.N
-		for k := range lags {
-			lags[k] += s.Lags[k]
+		for k := range all.Lags {
+			all.Lags[k] += s.Lags[k]
 		}
 	}
 	length = points / max(len(ss), 1)
-	if sum > 0 {
-		for k := range r {
-			r[k] = lags[k] / sum
-		}
+	if all.SS > 0 {
+		acf := all.ACF()
+		copy(r[:], acf[1:])
 	}
 	if dof > 0 {
-		v = sum / float64(dof)
+		v = all.SS / float64(dof)
 	}
 	// Deviations from each window's own mean understate the variance of
 	// autocorrelated points: E[SS] = sigma^2 (n - f(n)), not (n - 1).

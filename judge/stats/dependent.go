@@ -34,28 +34,14 @@ import (
 // Lag1 is the lag-1 sample autocorrelation of xs in time order,
 // sum((x[t]-m)(x[t+1]-m)) / sum((x[t]-m)^2), as R's acf(x)$acf[2]. It is NaN
 // for fewer than 3 points or a constant series.
-func Lag1(xs []float64) float64 {
-	n := len(xs)
-	if n < 3 {
+func Lag1(xs []float64) float64 { return LagSumsOf(xs).lag1(len(xs)) }
+
+// lag1 is Lag1 of the n points the sums came from.
+func (l LagSums) lag1(n int) float64 {
+	if n < 3 || l.SS == 0 {
 		return math.NaN()
 	}
-	m := 0.0
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(n)
-	num, den := 0.0, 0.0
-	for i, x := range xs {
-		d := x - m
-		den += d * d
-		if i+1 < n {
-			num += d * (xs[i+1] - m)
-		}
-	}
-	if den == 0 {
-		return math.NaN()
-	}
-	return num / den
+	return l.Lags[0] / l.SS
 }
 
 // MaxRho caps the autocorrelation used for inflation: beyond it a window
@@ -85,6 +71,8 @@ type Moments struct {
 	Rho  float64 // lag-1 autocorrelation (AdjustedRho), 0 when not estimable
 	NEff float64 // N / Inflation(xs)
 	SE   float64 // SD / sqrt(NEff)
+	// Lags are the series' lag sums (zero for fewer than 2 points).
+	Lags LagSums
 }
 
 // MomentsOf summarises xs (time order, no NaN).
@@ -103,13 +91,10 @@ func MomentsOf(xs []float64) Moments {
 		m.NEff = 1
 		return m
 	}
-	ss := 0.0
-	for _, x := range xs {
-		ss += (x - m.Mean) * (x - m.Mean)
-	}
-	m.SD = math.Sqrt(ss / float64(n-1))
-	m.Rho = AdjustedRho(Lag1(xs), n)
-	m.NEff = float64(n) / Inflation(xs)
+	m.Lags = LagSumsOf(xs)
+	m.SD = math.Sqrt(m.Lags.SS / float64(n-1))
+	m.Rho = AdjustedRho(m.Lags.lag1(n), n)
+	m.NEff = float64(n) / m.Lags.inflation(n)
 	m.SE = m.SD / math.Sqrt(m.NEff)
 	return m
 }
@@ -206,12 +191,15 @@ const MaxPhi = 0.9
 // Inflation is the variance factor f of the mean of xs (time order) under
 // the AR(1)-plus-noise model above: f = 1 + 2 sum_{k=1}^{n-1} (1 - k/n)
 // r1 phi^(k-1), at least 1. Fewer than 6 points, or r1 <= 0, give 1.
-func Inflation(xs []float64) float64 {
-	if len(xs) < 6 {
+func Inflation(xs []float64) float64 { return LagSumsOf(xs).inflation(len(xs)) }
+
+// inflation is Inflation of the n points the sums came from.
+func (l LagSums) inflation(n int) float64 {
+	if n < 6 {
 		return 1
 	}
-	r := acf(xs, 3)
-	return InflationFromACF(r[1], r[2], r[3], len(xs), len(xs))
+	r := l.ACF()
+	return InflationFromACF(r[1], r[2], r[3], n, n)
 }
 
 // InflationFromACF is Inflation for a mean of n points given lag-1..3
@@ -237,31 +225,17 @@ func InflationFromACF(a1, a2, a3 float64, m, n int) float64 {
 	return max(1, 1+2*s)
 }
 
-// acf returns the sample autocorrelations r[0..K].
-func acf(xs []float64, K int) []float64 {
-	n := len(xs)
-	m := 0.0
-	for _, x := range xs {
-		m += x
+// ACF is the sample autocorrelations r[0..3] (R's acf(x)$acf[1:4]); all
+// but r[0] are 0 for a constant series.
+func (l LagSums) ACF() [4]float64 {
+	r := [4]float64{1}
+	if l.SS == 0 {
+		return r
 	}
-	m /= float64(n)
-	c0 := 0.0
-	for _, x := range xs {
-		c0 += (x - m) * (x - m)
+	for k, s := range l.Lags {
+		r[k+1] = s / l.SS
 	}
-	out := make([]float64, K+1)
-	out[0] = 1
-	if c0 == 0 {
-		return out
-	}
-	for k := 1; k <= K; k++ {
-		s := 0.0
-		for i := 0; i+k < n; i++ {
-			s += (xs[i] - m) * (xs[i+k] - m)
-		}
-		out[k] = s / c0
-	}
-	return out
+	return r
 }
 
 // LagSums are the sums a pooled autocorrelation needs of one series: the

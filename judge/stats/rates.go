@@ -73,9 +73,9 @@ func CountsOf(events, total []float64) Counts {
 			x2 += r * r
 		}
 		c.Dispersion = max(1, x2/float64(len(res)-1))
-		c.Rho = AdjustedRho(Lag1(res), len(res))
 		c.Resid = LagSumsOf(res)
-		extra = c.Dispersion * Inflation(res)
+		c.Rho = AdjustedRho(c.Resid.lag1(len(res)), len(res))
+		extra = c.Dispersion * c.Resid.inflation(len(res))
 	}
 	c.Scale = extra * q
 	return c

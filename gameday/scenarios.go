@@ -81,10 +81,8 @@ func newBuilder(base judge.Policy, n sim.Noise) (*builder, error) {
 	for _, s := range sim.Scenarios(base, n) {
 		b.sims[s.Name] = s
 	}
-	for _, name := range []string{"healthy_offsets"} {
-		if _, ok := b.sims[name]; !ok {
-			return nil, fmt.Errorf("the simulator has no scenario %q", name)
-		}
+	if _, ok := b.sims["healthy_offsets"]; !ok {
+		return nil, fmt.Errorf("the simulator has no scenario %q", "healthy_offsets")
 	}
 	return b, nil
 }

@@ -2,7 +2,8 @@ package prometheus
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,13 +27,8 @@ const (
 // a backslash, a newline) can end the string early: it only ever matches
 // itself. Names must already be valid label names (source.ValidateScope).
 func Matchers(s source.Scope) string {
-	names := make([]string, 0, len(s))
-	for k := range s {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var b strings.Builder
-	for i, k := range names {
+	for i, k := range slices.Sorted(maps.Keys(s)) {
 		if i > 0 {
 			b.WriteByte(',')
 		}

@@ -53,6 +53,12 @@ func (w Windows) Lifetime() int {
 	return max(n, 1)
 }
 
+// baked reports whether n windows over elapsed meet min_windows and
+// min_bake.
+func (w Windows) baked(n int, elapsed time.Duration) bool {
+	return n >= w.MinWindows && elapsed >= w.MinBake.Duration
+}
+
 // DefaultPolicy returns a policy with every default filled in and no
 // metrics. It is the starting point ParsePolicy decodes onto; on its own it
 // does not validate, because a policy must name at least one metric.

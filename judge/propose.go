@@ -107,14 +107,14 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 	recentMissing := trailing(recent, func(x Window) bool { return !x.missing() }) < len(recent)
 	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
 	unsettled := pooled != nil && len(pooled.Unsettled) > 0
-	bakeDone := len(all) >= w.MinWindows && elapsed >= w.MinBake.Duration
+	bakeDone := w.baked(len(all), elapsed)
 	canPromote := bakeDone && recentPass && pooledPass && cur.Verdict == VerdictPass
 	switch {
 	case canPromote && !unsettled:
 		return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data%s",
 			len(all), elapsed.Round(time.Second), len(recent), pooledText(pooled)))
 	case ev.LifetimeOver:
-		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone)
+		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone, pooledPass)
 	case cur.Verdict == VerdictFail:
 		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %v",
 			streakText(ev.Streaks), w.ConsecutiveFailures, ev.FailingMetrics))
@@ -138,13 +138,12 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 // in a row (one failing window at the end is noise, as anywhere else);
 // escalate when recent windows lacked data or the windows were too short
 // for min_bake; otherwise roll back.
-func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone bool) Decision {
+func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone, pooledPass bool) Decision {
 	ev := d.Evidence
 	sustainedBad := false
 	for _, n := range ev.Streaks {
 		sustainedBad = sustainedBad || n >= 2
 	}
-	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
 	span := fmt.Sprintf("%d windows, %s", len(all), elapsed.Round(time.Second))
 	switch {
 	case recentMissing && !sustainedBad:

@@ -28,7 +28,7 @@ func proposeSequential(d Decision, p Policy, all []Window, elapsed time.Duration
 			unsettled = append(unsettled, s.String())
 		}
 	}
-	bakeDone := len(all) >= w.MinWindows && elapsed >= w.MinBake.Duration
+	bakeDone := w.baked(len(all), elapsed)
 	span := fmt.Sprintf("%d windows over %s", len(all), elapsed.Round(time.Second))
 	switch {
 	case len(beyond) > 0:

@@ -10,7 +10,6 @@
 package canaryjudgetest
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -115,10 +114,6 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // startRuns runs scheduled runs' workers, as `canaryjudge serve` does,
 // polling every 20 ms, until the returned stop is called.
 func startRuns(h *server.Server, st *memory.Store, o options, backends map[string]source.Backend) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	r := runner.New(st, h.Engine(), runner.Options{Workers: 4, Poll: 20 * time.Millisecond, Now: o.now, Logger: o.logger,
-		Registry: prometheus.NewRegistry(), Backends: backends})
-	go func() { defer close(done); r.Run(ctx) }()
-	return func() { cancel(); <-done }
+	return runner.New(st, h.Engine(), runner.Options{Workers: 4, Poll: 20 * time.Millisecond, Now: o.now, Logger: o.logger,
+		Registry: prometheus.NewRegistry(), Backends: backends}).Start()
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -100,10 +98,5 @@ func loadSources(path string) (map[string]store.SourceRecord, error) {
 // startRuns runs this replica's scheduled-run workers until stop is called;
 // stop waits for the windows in flight to give their runs back.
 func startRuns(h *server.Server, st store.Full, o runner.Options) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := runner.New(st, h.Engine(), o)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); r.Run(ctx) }()
-	return func() { cancel(); wg.Wait() }
+	return runner.New(st, h.Engine(), o).Start()
 }

@@ -2,7 +2,6 @@ package runner_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -65,11 +64,7 @@ func (s *stack) runner(o runner.Options) *runner.Runner {
 
 // start runs a runner until the test ends.
 func (s *stack) start(t testing.TB, o runner.Options) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	r := s.runner(o)
-	go func() { defer close(done); r.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(s.runner(o).Start())
 }
 
 func stores(t *testing.T) map[string]func(t *testing.T) store.Full {

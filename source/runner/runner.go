@@ -114,6 +114,15 @@ func New(st Store, an Analyzer, o Options) *Runner {
 	return r
 }
 
+// Start runs Run in the background until the returned stop is called;
+// stop returns once Run has (the windows in flight gave their runs back).
+func (r *Runner) Start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
 // Run claims and runs due windows until ctx ends, then waits for the
 // windows in flight (they are cut short by ctx and left to their lease).
 func (r *Runner) Run(ctx context.Context) {

@@ -25,9 +25,8 @@ var validVersion = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+:/@-]{0,127}$`)
 // Limits of a release's declared migrations (the HTTP layer enforces the
 // string lengths first; these hold for any caller).
 const (
-	MaxMigrations     = 100
-	MaxMigrationID    = 256
-	MaxMigrationBytes = 256 << 10 // SQL per migration
+	MaxMigrations  = 100
+	MaxMigrationID = 256 // SQL per migration: MaxMigrationSQL
 )
 
 // Validate checks the request and lists every problem.

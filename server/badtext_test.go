@@ -3,11 +3,15 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
+	"github.com/canaryjudge/canaryjudge/store/memory"
 	"github.com/canaryjudge/canaryjudge/store/postgres"
 )
 
@@ -80,6 +84,7 @@ func textFields(rid string) []textField {
 		on("override", `{"action":"halt","reason":%s}`, "reason", 1024),
 		textField{"PUT", "/v1/freezes/global", `{"reason":%s}`, "reason", 1024},
 		textField{"PUT", "/v1/freezes/service:shop", `{"reason":"incident","expires_at":%s}`, "expires_at", 1024},
+		textField{"POST", "/v1/migrations/check", `{"sql":%s}`, "sql", 256 << 10},
 		textField{"POST", "/v1/tokens", `{"name":%s,"scopes":["read"]}`, "name", 1024},
 		textField{"POST", "/v1/tokens", `{"name":"ci","scopes":[%s]}`, "scopes[0]", 1024},
 		textField{"POST", "/v1/tokens", `{"name":"ci","scopes":["read"],"services":[%s]}`, "services[0]", 1024},
@@ -206,4 +211,18 @@ func snapshot(t *testing.T, st store.Full) string {
 		}
 	}
 	return b.String()
+}
+
+// TestFreezeReasonLength: a freeze's reason is limited to
+// engine.MaxReasonBytes by the central text check, before the handler
+// decodes it, with a problem naming reason.
+func TestFreezeReasonLength(t *testing.T) {
+	s := newStack(t, memory.New(), nil)
+	mustStatus(t, call(t, s.srv, "PUT", "/v1/freezes/global", `{"reason":"`+strings.Repeat("r", engine.MaxReasonBytes)+`"}`), 200)
+	n := engine.MaxReasonBytes + 1
+	r := call(t, s.srv, "PUT", "/v1/freezes/global", `{"reason":"`+strings.Repeat("r", n)+`"}`)
+	want := judge.FieldError{Field: "reason", Message: fmt.Sprintf("must be at most %d bytes (it has %d)", engine.MaxReasonBytes, n)}
+	if p := problemOf(t, r); r.StatusCode != 400 || !slices.Contains(p.Errors, want) {
+		t.Fatalf("a %d-byte reason: %d %s, want 400 with %+v", n, r.StatusCode, r.Body, want)
+	}
 }

@@ -1,15 +1,12 @@
 package server
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -50,12 +47,9 @@ func (s *Server) putFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now().UTC()
-	v := &judge.ValidationError{}
+	v := &judge.ValidationError{} // reason's length: checked before decoding (apiLimits)
 	if len(strings.TrimSpace(req.Reason)) < 3 {
 		v.Add("reason", "required: say why (at least 3 characters)")
-	}
-	if len(req.Reason) > engine.MaxReasonBytes {
-		v.Add("reason", fmt.Sprintf("must be at most %d bytes", engine.MaxReasonBytes))
 	}
 	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
 		v.Add("expires_at", "must be in the future")
@@ -64,10 +58,7 @@ func (s *Server) putFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := judge.Freeze{Scope: sc, Reason: req.Reason, CreatedBy: principal(r.Context()), CreatedAt: now, ExpiresAt: req.ExpiresAt}
-	in, err := json.Marshal(map[string]any{"scope": sc, "reason": req.Reason, "expires_at": req.ExpiresAt})
-	if err != nil {
-		return err
-	}
+	in := mustJSON(map[string]any{"scope": sc, "reason": req.Reason, "expires_at": req.ExpiresAt})
 	out, err := s.store.PutFreeze(r.Context(), f, store.AuditEntry{At: now, Actor: f.CreatedBy, Action: "freeze:put",
 		Service: freezeService(sc), Input: in})
 	if err != nil {
@@ -84,10 +75,7 @@ func (s *Server) deleteFreeze(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	by := principal(r.Context())
-	in, err := json.Marshal(map[string]string{"scope": sc})
-	if err != nil {
-		return err
-	}
+	in := mustJSON(map[string]string{"scope": sc})
 	if err := s.store.DeleteFreeze(r.Context(), sc, store.AuditEntry{At: s.now().UTC(), Actor: by, Action: "freeze:delete",
 		Service: freezeService(sc), Input: in}); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/internal/jsontext"
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 )
 
 // Text limits of the API's free-text fields, in bytes, by path pattern
@@ -25,7 +26,12 @@ var apiLimits = func() jsontext.Limits {
 		"detail":           engine.MaxDetailBytes,      // a deploy tool's report (stderr of a failed rollback)
 		"source_error":     engine.MaxSourceErrorBytes, // why the metrics could not be fetched
 		"migrations[].id":  engine.MaxMigrationID,
-		"migrations[].sql": engine.MaxMigrationBytes,
+		"migrations[].sql": engine.MaxMigrationSQL,
+		"sql":              engine.MaxMigrationSQL, // POST /v1/migrations/check
+		// Kayenta execution requests: label matchers, under scope names
+		// the caller chooses.
+		"scopes.*.controlScope.scope":    kayentaapi.MaxScope,
+		"scopes.*.experimentScope.scope": kayentaapi.MaxScope,
 	}
 	for k, n := range judge.PolicyTextLimits { // PUT .../policy, and POST /v1/judge's "policy"
 		f[k], f["policy."+k] = n, n

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
@@ -41,11 +39,11 @@ func (s *Server) postMigrationCheck(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeStrict(body, &req); err != nil {
 		return err
 	}
+	// Its length (engine.MaxMigrationSQL) was checked before it was
+	// decoded, with the rest of the body's text (apiLimits).
 	switch {
 	case req.SQL == nil || strings.TrimSpace(*req.SQL) == "":
 		return badRequest("sql", "required: the migration's SQL (a goose file or plain SQL)")
-	case len(*req.SQL) > engine.MaxMigrationSQL:
-		return badRequest("sql", fmt.Sprintf("at most %d bytes, got %d", engine.MaxMigrationSQL, len(*req.SQL)))
 	case strings.IndexByte(*req.SQL, 0) >= 0:
 		return badRequest("sql", "must not contain NUL bytes (PostgreSQL would refuse the migration)")
 	}

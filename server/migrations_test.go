@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/engine"
+	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
@@ -152,6 +156,41 @@ func TestMigrationCheckEndpoint(t *testing.T) {
 	plain := newStack(t, st, nil) // no classifier wired
 	if r := call(t, plain.srv, "POST", "/v1/migrations/check", `{"sql":"SELECT 1"}`); r.StatusCode != 501 {
 		t.Errorf("without a classifier: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// TestMigrationCheckLongSQL: POST /v1/migrations/check takes SQL up to
+// engine.MaxMigrationSQL, not the 1 KB every other string gets; past it
+// the central text check refuses the body before it is decoded, naming
+// sql.
+func TestMigrationCheckLongSQL(t *testing.T) {
+	s := newClassifyingStack(t, memory.New())
+	var sql strings.Builder
+	for i := 0; sql.Len() < 10<<10; i++ {
+		fmt.Fprintf(&sql, "CREATE TABLE t%d (id int);\n", i)
+	}
+	body, err := json.Marshal(map[string]string{"sql": sql.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := call(t, s.srv, "POST", "/v1/migrations/check", string(body))
+	mustStatus(t, r, 200)
+	var got struct {
+		Class    string `json:"class"`
+		Findings []struct{ Rule, Class string }
+	}
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Class == "unknown" || got.Class == "" {
+		t.Fatalf("a %d-byte migration of CREATE TABLEs: %.300s", sql.Len(), r.Body)
+	}
+
+	n := engine.MaxMigrationSQL + 1
+	r = call(t, s.srv, "POST", "/v1/migrations/check", `{"sql":"`+strings.Repeat("x", n)+`"}`)
+	want := judge.FieldError{Field: "sql", Message: fmt.Sprintf("must be at most %d bytes (it has %d)", engine.MaxMigrationSQL, n)}
+	if p := problemOf(t, r); r.StatusCode != 400 || !slices.Contains(p.Errors, want) {
+		t.Fatalf("%d bytes of SQL: %d %s, want 400 with %+v", n, r.StatusCode, r.Body, want)
 	}
 }
 

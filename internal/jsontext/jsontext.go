@@ -26,14 +26,22 @@ type Limits struct {
 	Key int
 	// Fields maps a path pattern to its limit. A pattern is the field's
 	// path with array indexes written as [] ("migrations[].sql"); object
-	// keys that are data (metric names) appear as they are.
+	// keys that are data (metric names) appear as they are, or as one *
+	// standing for any key ("scopes.*.controlScope.scope").
 	Fields map[string]int
 }
 
-// Limit returns the limit of a string at pattern.
+// Limit returns the limit of a string at pattern: its own, else that of a
+// pattern with a * matching it, else Default.
 func (l Limits) Limit(pattern string) int {
 	if n, ok := l.Fields[pattern]; ok {
 		return n
+	}
+	for p, n := range l.Fields {
+		if before, after, wild := strings.Cut(p, "*"); wild && len(pattern) > len(before)+len(after) &&
+			strings.HasPrefix(pattern, before) && strings.HasSuffix(pattern, after) {
+			return n
+		}
 	}
 	return l.Default
 }

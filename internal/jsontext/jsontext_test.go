@@ -9,7 +9,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
-var testLimits = Limits{Default: 16, Key: 10, Fields: map[string]int{"migrations[].sql": 64, "reason": 4}}
+var testLimits = Limits{Default: 16, Key: 10, Fields: map[string]int{"migrations[].sql": 64, "reason": 4, "scopes.*.scope": 32}}
 
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
@@ -30,6 +30,8 @@ func TestCheck(t *testing.T) {
 		{"too long default", `{"target":"` + strings.Repeat("x", 17) + `"}`, []string{"target"}},
 		{"field limit", `{"reason":"abcde"}`, []string{"reason"}},
 		{"field limit by pattern", `{"migrations":[{"sql":"` + strings.Repeat("s", 64) + `"},{"sql":"` + strings.Repeat("s", 65) + `"}]}`, []string{"migrations[1].sql"}},
+		{"wildcard key", `{"scopes":{"a":{"scope":"` + strings.Repeat("s", 32) + `"},"b.c":{"scope":"` + strings.Repeat("s", 33) + `"}}}`, []string{"scopes.b.c.scope"}},
+		{"wildcard needs a key", `{"scopes":{"scope":"` + strings.Repeat("s", 17) + `"}}`, []string{"scopes.scope"}},
 		{"escapes count decoded", `{"reason":"\n\n\n\n"}`, nil},
 		{"multibyte counts bytes", `{"reason":"éé"}`, nil},
 		{"multibyte over", `{"reason":"ééé"}`, []string{"reason"}},

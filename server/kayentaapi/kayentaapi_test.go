@@ -3,8 +3,10 @@ package kayentaapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,6 +171,44 @@ func TestNoMetricSource(t *testing.T) {
 	bare.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	if r := bare.Do(t, "POST", "/kayenta/canary/checkout"+query, body("version=healthy")); r.Status != 501 {
 		t.Fatalf("no source at all: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestScopeLength: a scope may be kayentaapi.MaxScope bytes long under
+// any scope name, not the 1 KB other strings get; a longer one is refused
+// before the request is decoded, with a problem naming the scope.
+func TestScopeLength(t *testing.T) {
+	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithKayentaSource(source()))
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
+	long := func(n int) string { return "version=" + strings.Repeat("x", n-len("version=")) }
+	req := func(name, control, experiment string) string {
+		b := strings.Replace(body(experiment), `"default"`, `"`+name+`"`, 1)
+		return strings.Replace(b, `"version=stable"`, `"`+control+`"`, 1)
+	}
+	for _, name := range []string{"default", "canary-vs-stable"} {
+		// At the limit: accepted (the source has no such series, so the
+		// execution ends terminal; the request is not refused).
+		for _, b := range []string{req(name, "version=stable", long(kayentaapi.MaxScope)), req(name, long(kayentaapi.MaxScope), "version=healthy")} {
+			var ex struct{ CanaryExecutionID string }
+			cj.MustDo(t, 200, "POST", "/kayenta/canary/checkout"+query, b).Decode(t, &ex)
+			if ex.CanaryExecutionID == "" {
+				t.Fatalf("scope name %s: no canaryExecutionId", name)
+			}
+		}
+		n := kayentaapi.MaxScope + 1
+		for side, b := range map[string]string{
+			"controlScope":    req(name, long(n), "version=healthy"),
+			"experimentScope": req(name, "version=stable", long(n)),
+		} {
+			r := cj.Do(t, "POST", "/kayenta/canary/checkout"+query, b)
+			var p struct{ Errors []judge.FieldError }
+			json.Unmarshal(r.Body, &p)
+			want := judge.FieldError{Field: "scopes." + name + "." + side + ".scope",
+				Message: fmt.Sprintf("must be at most %d bytes (it has %d)", kayentaapi.MaxScope, n)}
+			if r.Status != 400 || !slices.Contains(p.Errors, want) {
+				t.Errorf("a %d-byte %s under %q: %d %.300s, want 400 with %+v", n, side, name, r.Status, r.Body, want)
+			}
+		}
 	}
 }
 

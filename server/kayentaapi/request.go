@@ -91,10 +91,14 @@ func (req ExecutionRequest) pair(v *judge.ValidationError) (name string, control
 	return name, p.ControlScope.parse(v, at+".controlScope"), p.ExperimentScope.parse(v, at+".experimentScope")
 }
 
-const maxScope = 4096
+// MaxScope is the longest scope (label matchers) of a request, in bytes.
+// The server's central text check enforces it (server/limits.go), before
+// the request is decoded.
+const MaxScope = 4096
 
-// parse checks one scope: text, times (RFC 3339, end after start) and step
-// (seconds, not negative).
+// parse checks one scope: times (RFC 3339, end after start) and step
+// (seconds, not negative). Its text was checked before it was decoded
+// (MaxScope).
 func (s *WireScope) parse(v *judge.ValidationError, at string) Scope {
 	if s == nil {
 		v.Add(at, "required")
@@ -103,9 +107,6 @@ func (s *WireScope) parse(v *judge.ValidationError, at string) Scope {
 	out := Scope{Scope: s.Scope, Location: s.Location, Extended: s.ExtendedScopeParams}
 	if out.Location == "" {
 		out.Location = s.Region
-	}
-	if len(s.Scope) > maxScope {
-		v.Add(at+".scope", fmt.Sprintf("must be at most %d bytes", maxScope))
 	}
 	var err error
 	if out.Start, err = time.Parse(time.RFC3339Nano, s.Start); err != nil {

@@ -45,6 +45,14 @@ func Build(ctx context.Context, src Source, id string, o Options) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
+	return BuildFor(ctx, src, rel, o)
+}
+
+// BuildFor assembles the report of rel, a release the caller has read
+// already. A window that does not exist is a *judge.ValidationError
+// naming "window".
+func BuildFor(ctx context.Context, src Source, rel store.Release, o Options) (Report, error) {
+	id := rel.ID
 	as, err := src.Analyses(ctx, id, 0)
 	if err != nil {
 		return Report{}, err

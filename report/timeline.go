@@ -28,6 +28,8 @@ func entryOf(e store.AuditEntry, out decisionOutput) Entry {
 	return en
 }
 
+// kindOf is the timeline kind of an audit action; the others (event,
+// override, sweeper, ...) are their own kind.
 func kindOf(action string) string {
 	switch {
 	case action == "release:create":
@@ -36,8 +38,6 @@ func kindOf(action string) string {
 		return "window"
 	case strings.HasSuffix(action, ":duplicate"):
 		return "duplicate"
-	case action == "event", action == "override", action == "sweeper":
-		return action
 	}
 	return action
 }

@@ -25,17 +25,25 @@ func checkJSONType(r *http.Request) error {
 
 // decodeStrict decodes one JSON value with unknown fields rejected.
 func decodeStrict(body []byte, v any) error {
+	return decodeJSON(body, v, true)
+}
+
+// decodeJSON decodes one JSON value, and nothing after it; strict rejects
+// fields v does not have, else they are ignored (third-party protocols
+// that may grow).
+func decodeJSON(body []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("body", "the request body is empty; a JSON object is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return badRequest("body", "unexpected data after the JSON value")
-	}
+	// Whatever follows the value (a second value, a stray ']' or '}',
+	// garbage) makes Token return something other than io.EOF.
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("body", "unexpected data after the JSON value")
 	}

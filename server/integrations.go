@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,9 +19,7 @@ import (
 // each handled by its own package and guarded like /v1 (token and scope,
 // deadline, path and body checks, one error funnel).
 func (s *Server) integrationRoutes(r chi.Router) {
-	h := func(scope string, f handlerFunc) http.HandlerFunc {
-		return s.require(scope, s.handle(s.guarded(f)))
-	}
+	h := s.route
 	rels := deploytool.Releases{Engine: s.engine, Store: s.store}
 	fl := &flagger.Handler{Releases: rels, Env: s.wireEnv(), StartRun: s.toolRun}
 	r.Post("/flagger/{hook}", h(ScopeJudge, fl.Serve))
@@ -80,30 +75,17 @@ func StripPathToken(p string) (path, secret string, ok bool) {
 
 // wireEnv lends the integration packages the server's machinery.
 func (s *Server) wireEnv() wire.Env {
-	return wire.Env{Decode: decodeRequest, Actor: principal, Allow: allowService, Now: s.now}
+	return wire.Env{Decode: decodeTolerant, Actor: principal, Allow: allowService, Now: s.now}
 }
 
-// decodeRequest reads the body and decodes it; tolerant decoding accepts
-// fields it does not know (third-party protocols that may grow).
-func decodeRequest(r *http.Request, v any, tolerant bool) error {
+// decodeTolerant reads the body and decodes it, ignoring fields it does
+// not know: the deploy tools' protocols may grow.
+func decodeTolerant(r *http.Request, v any) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
-	if !tolerant {
-		return decodeStrict(body, v)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return badRequest("body", "the request body is empty; a JSON object is required")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("body", "unexpected data after the JSON value")
-	}
-	return nil
+	return decodeJSON(body, v, false)
 }
 
 // absURL makes path absolute on the host the request came to, so that a

@@ -60,12 +60,9 @@ func (k *kayentaSources) source(ctx context.Context, name string) (source.Source
 	if name == "" {
 		return nil, fmt.Errorf("metricsAccountName must name a metric source (GET /v1/sources lists them)")
 	}
-	rec, ok := k.s.staticSources[name]
-	if !ok {
-		var err error
-		if rec, err = k.s.store.GetSource(ctx, name); err != nil {
-			return nil, fmt.Errorf("metric source %q (metricsAccountName): %w", name, err)
-		}
+	rec, err := k.s.sourceRecord(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("metric source %q (metricsAccountName): %w", name, err)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -44,7 +44,7 @@ func outboxQuery(r *http.Request) (outbox.Query, error) {
 		q.State = st
 	}
 	if svc := vals.Get("service"); svc != "" && !store.ValidName(svc) {
-		v.Add("service", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+		v.Add("service", "must be "+store.NameRule)
 	} else {
 		q.Service = svc
 	}

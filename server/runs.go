@@ -99,7 +99,7 @@ func (s *Server) planRun(r *http.Request, req RunRequest, p judge.Policy) (store
 	source.ValidateScope(v, "scope.baseline", req.Scope.Baseline)
 	if req.Source == "" {
 		v.Add("source", "is required: the name of a source (PUT /v1/sources/{name} or the sources file)")
-	} else if rec, err := s.sourceRecord(r, req.Source); errors.Is(err, store.ErrNotFound) {
+	} else if rec, err := s.sourceRecord(r.Context(), req.Source); errors.Is(err, store.ErrNotFound) {
 		v.Add("source", "no source named "+req.Source+"; configure it first with PUT /v1/sources/"+req.Source)
 	} else if err != nil {
 		return store.Run{}, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -22,11 +23,11 @@ type SourceRequest struct {
 
 // sourceRecord finds a source: the server's sources file first, then the
 // store.
-func (s *Server) sourceRecord(r *http.Request, name string) (store.SourceRecord, error) {
+func (s *Server) sourceRecord(ctx context.Context, name string) (store.SourceRecord, error) {
 	if rec, ok := s.staticSources[name]; ok {
 		return rec, nil
 	}
-	return s.store.GetSource(r.Context(), name)
+	return s.store.GetSource(ctx, name)
 }
 
 // redacted is a source as readers see it: credentials hidden.
@@ -114,7 +115,7 @@ func backendNames(s *Server) string {
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.sourceRecord(r, chi.URLParam(r, "name"))
+	rec, err := s.sourceRecord(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
 		return err
 	}

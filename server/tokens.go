@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -58,10 +57,7 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("name", "must be "+store.NameRule)
 	}
 	by := principal(r.Context())
-	in, err := json.Marshal(map[string]string{"name": name})
-	if err != nil {
-		return err
-	}
+	in := mustJSON(map[string]string{"name": name})
 	if err := s.store.DeleteToken(r.Context(), name, store.AuditEntry{At: s.now(), Actor: by, Action: "token:revoke", Input: in}); err != nil {
 		return err
 	}

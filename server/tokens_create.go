@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/store"
@@ -26,10 +25,7 @@ func CreateToken(ctx context.Context, ts TokenStore, spec TokenSpec, actor strin
 	if tok.Services == nil {
 		tok.Services = []string{}
 	}
-	in, err := json.Marshal(map[string]any{"id": tok.ID, "name": tok.Name, "scopes": tok.Scopes, "services": tok.Services})
-	if err != nil {
-		return store.Token{}, "", err
-	}
+	in := mustJSON(map[string]any{"id": tok.ID, "name": tok.Name, "scopes": tok.Scopes, "services": tok.Services})
 	if err := ts.CreateToken(ctx, tok, hash, store.AuditEntry{At: tok.CreatedAt, Actor: actor, Action: "token:create", Input: in}); err != nil {
 		return store.Token{}, "", err
 	}

@@ -9,9 +9,7 @@ import (
 
 // v1Routes mounts the versioned API with the scope each route needs.
 func (s *Server) v1Routes(r chi.Router) {
-	h := func(scope string, f handlerFunc) func(w http.ResponseWriter, r *http.Request) {
-		return s.require(scope, s.handle(s.guarded(f)))
-	}
+	h := s.route
 	r.Post("/judge", h(ScopeRead, s.postJudge))
 	r.Put("/services/{service}/policy", h(ScopeAdmin, s.putPolicy))
 	r.Get("/services/{service}/policy", h(ScopeRead, s.getPolicy))
@@ -46,6 +44,12 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Get("/sources/{name}", h(ScopeRead, s.getSource))
 	r.Put("/sources/{name}", h(ScopeAdmin, s.putSource))
 	r.Delete("/sources/{name}", h(ScopeAdmin, s.deleteSource))
+}
+
+// route is how every API and integration route is served: the token and
+// its scope checked, the guards below, and one error funnel.
+func (s *Server) route(scope string, f handlerFunc) http.HandlerFunc {
+	return s.require(scope, s.handle(s.guarded(f)))
 }
 
 // guarded is what every API route gets before its handler: a deadline on

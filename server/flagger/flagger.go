@@ -73,7 +73,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 	var p Payload
 	// Tolerant of fields a newer Flagger may add: a 400 here would read as
 	// "no" and could roll back a healthy canary.
-	if err := h.Env.Decode(r, &p, true); err != nil {
+	if err := h.Env.Decode(r, &p); err != nil {
 		return err
 	}
 	k, err := keyOf(hook, p)

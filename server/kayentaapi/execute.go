@@ -37,7 +37,7 @@ func (h *Handler) Execute(w http.ResponseWriter, r *http.Request) error {
 	var req ExecutionRequest
 	// Tolerant: Kayenta's request has fields canaryjudge does not read
 	// (siteLocal, metadata) and may grow.
-	if err := h.Env.Decode(r, &req, true); err != nil {
+	if err := h.Env.Decode(r, &req); err != nil {
 		return err
 	}
 	pol, err := h.policy(r.Context(), service)

@@ -14,7 +14,7 @@ import (
 // maps it onto a release key.
 func (h *Handler) read(r *http.Request) (Request, deploytool.Key, error) {
 	var req Request
-	if err := h.Env.Decode(r, &req, true); err != nil {
+	if err := h.Env.Decode(r, &req); err != nil {
 		return req, deploytool.Key{}, err
 	}
 	v := &judge.ValidationError{}

@@ -78,13 +78,10 @@ func (u *UI) releases(r *http.Request) (view, error) {
 }
 
 type reportView struct {
-	R         report.Report
-	Scores    template.HTML
-	Metrics   []metricView
-	Windows   []windowLink
-	Latest    *report.Decision
-	Evidence  judge.Evidence
-	HasLatest bool
+	R       report.Report
+	Scores  template.HTML
+	Metrics []metricView
+	Windows []windowLink
 }
 
 type metricView struct {
@@ -118,7 +115,7 @@ func (u *UI) report(r *http.Request) (view, error) {
 	if !allowed(r, rel.Service) {
 		return view{}, errForbidden("this token may not read the service " + rel.Service)
 	}
-	rep, err := report.Build(r.Context(), u.o.Store, id, o)
+	rep, err := report.BuildFor(r.Context(), u.o.Store, rel, o)
 	if err != nil {
 		return view{}, err
 	}
@@ -127,10 +124,7 @@ func (u *UI) report(r *http.Request) (view, error) {
 
 // reportViewOf draws the report's charts.
 func reportViewOf(rep report.Report) reportView {
-	v := reportView{R: rep, Latest: rep.Latest}
-	if rep.Latest != nil {
-		v.Evidence, v.HasLatest = rep.Latest.Evidence, true
-	}
+	v := reportView{R: rep}
 	pts := make([]chart.ScorePoint, 0, len(rep.Windows))
 	for _, w := range rep.Windows {
 		href := ""

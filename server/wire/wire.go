@@ -1,5 +1,5 @@
 // Package wire is what the server lends the integration handlers
-// (server/flagger, server/kayentaapi, server/spinnaker): its strict JSON
+// (server/flagger, server/kayentaapi, server/spinnaker): its JSON
 // decoding, the caller's identity and service restriction, and an error
 // type its problem+json funnel answers with the status the handler chose.
 // It is a leaf package, so integrations need not import server (which
@@ -17,9 +17,9 @@ import (
 // Env is the server's machinery, as the integration handlers need it.
 type Env struct {
 	// Decode reads the size-limited body as JSON into v (Content-Type
-	// checked); problems come back as *judge.ValidationError naming the
-	// field. Strict unless the handler asked for a tolerant decode.
-	Decode func(r *http.Request, v any, tolerant bool) error
+	// checked), ignoring fields v does not have (the tools' protocols may
+	// grow); problems come back as *judge.ValidationError naming the field.
+	Decode func(r *http.Request, v any) error
 	// Actor names the authenticated caller for the audit log.
 	Actor func(ctx context.Context) string
 	// Allow refuses (403) a service the caller's token is not restricted to.

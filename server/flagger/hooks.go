@@ -116,6 +116,14 @@ func (h *Handler) confirmRollout(ctx context.Context, a Answer, k deploytool.Key
 // ensure returns the release of k's version, started over the version last
 // promoted on the target ("primary" before any).
 func (h *Handler) ensure(ctx context.Context, k deploytool.Key, actor string) (store.Release, error) {
+	// Every analysis step calls a hook; only the first needs a baseline.
+	rel, err := h.Releases.Latest(ctx, k)
+	if err != nil {
+		return store.Release{}, err
+	}
+	if rel != nil {
+		return *rel, nil
+	}
 	base, err := h.Releases.LastPromoted(ctx, k)
 	if err != nil {
 		return store.Release{}, err

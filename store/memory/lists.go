@@ -53,11 +53,15 @@ func (s *Store) ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store
 	out := []store.Release{}
 	for _, r := range s.releases {
 		if matches(r, q) {
-			out = append(out, copyRelease(r))
+			out = append(out, r)
 		}
 	}
 	newestFirst(out, func(r store.Release) (time.Time, string) { return r.CreatedAt, r.ID })
-	return limited(out, q.Limit), nil
+	out = limited(out, q.Limit)
+	for i := range out { // deep copies of the rows returned only
+		out[i] = copyRelease(out[i])
+	}
+	return out, nil
 }
 
 // newestFirst orders rows as PostgreSQL's keyset lists do: created_at,

@@ -104,11 +104,15 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 	out := []store.Run{}
 	for _, r := range s.runs {
 		if runMatches(r, q) {
-			out = append(out, copyRun(r))
+			out = append(out, r)
 		}
 	}
 	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
-	return limited(out, q.Limit), nil
+	out = limited(out, q.Limit)
+	for i := range out { // deep copies of the rows returned only
+		out[i] = copyRun(out[i])
+	}
+	return out, nil
 }
 
 // runLocked returns run id; the caller holds s.mu.

@@ -105,7 +105,11 @@ func (c releaseCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c releaseCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), collectTimeout)
 	defer cancel()
+	// A release that changes state between these queries is read twice;
+	// reporting it twice would fail the whole scrape (duplicate series),
+	// so each service and target keeps the release read last.
 	var active []store.Release
+	at := map[[2]string]int{}
 	for _, s := range judge.States {
 		if s.Terminal() {
 			continue
@@ -115,7 +119,15 @@ func (c releaseCollector) Collect(ch chan<- prometheus.Metric) {
 			c.log.Warn("metrics: releases not available", "error", err)
 			return
 		}
-		active = append(active, rs...)
+		for _, r := range rs {
+			k := [2]string{r.Service, r.Target}
+			if i, seen := at[k]; seen {
+				active[i] = r
+				continue
+			}
+			at[k] = len(active)
+			active = append(active, r)
+		}
 	}
 	for _, r := range active {
 		for _, s := range judge.States {

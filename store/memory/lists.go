@@ -50,18 +50,26 @@ func (s *Store) ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []store.Release{}
-	for _, r := range s.releases {
-		if matches(r, q) {
+	return newestPage(s.releases, func(r store.Release) bool { return matches(r, q) },
+		func(r store.Release) (time.Time, string) { return r.CreatedAt, r.ID }, q.Limit, copyRelease), nil
+}
+
+// newestPage is one page of rows: those keep selects, newest first by key
+// (newestFirst), at most limit (0: all), each deep-copied by cp (only the
+// rows returned are copied).
+func newestPage[T any](rows map[string]T, keep func(T) bool, key func(T) (time.Time, string), limit int, cp func(T) T) []T {
+	out := []T{}
+	for _, r := range rows {
+		if keep(r) {
 			out = append(out, r)
 		}
 	}
-	newestFirst(out, func(r store.Release) (time.Time, string) { return r.CreatedAt, r.ID })
-	out = limited(out, q.Limit)
-	for i := range out { // deep copies of the rows returned only
-		out[i] = copyRelease(out[i])
+	newestFirst(out, key)
+	out = limited(out, limit)
+	for i := range out {
+		out[i] = cp(out[i])
 	}
-	return out, nil
+	return out
 }
 
 // newestFirst orders rows as PostgreSQL's keyset lists do: created_at,

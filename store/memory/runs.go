@@ -101,18 +101,8 @@ func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []store.Run{}
-	for _, r := range s.runs {
-		if runMatches(r, q) {
-			out = append(out, r)
-		}
-	}
-	newestFirst(out, func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID })
-	out = limited(out, q.Limit)
-	for i := range out { // deep copies of the rows returned only
-		out[i] = copyRun(out[i])
-	}
-	return out, nil
+	return newestPage(s.runs, func(r store.Run) bool { return runMatches(r, q) },
+		func(r store.Run) (time.Time, string) { return r.CreatedAt, r.ID }, q.Limit, copyRun), nil
 }
 
 // runLocked returns run id; the caller holds s.mu.

@@ -1,10 +1,6 @@
 package stats
 
-import (
-	"math"
-
-	"gonum.org/v1/gonum/stat/distuv"
-)
+import "math"
 
 // Means of autocorrelated series.
 //
@@ -132,15 +128,6 @@ func welchDF(vc, vb, nuc, nub float64) float64 {
 	return max(1, num/den)
 }
 
-// TQuantile is the p quantile of Student's t with df degrees of freedom
-// (the normal quantile when df is infinite).
-func TQuantile(p, df float64) float64 {
-	if math.IsInf(df, 1) {
-		return distuv.UnitNormal.Quantile(p)
-	}
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
-}
-
 // Above reports whether the contrast is significantly above 0 with
 // one-sided error alpha: Estimate - t(1-alpha, DF) * SE > 0. A contrast with
 // SE 0 is above exactly when its estimate is.
@@ -176,11 +163,7 @@ func (c Contrast) PValue() float64 {
 		}
 		return 0
 	}
-	z := math.Abs(c.Estimate / c.SE)
-	if math.IsInf(c.DF, 1) {
-		return 2 * distuv.UnitNormal.Survival(z)
-	}
-	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: c.DF}.Survival(z)
+	return 2 * tSurvival(math.Abs(c.Estimate/c.SE), c.DF)
 }
 
 // MaxPhi caps the estimated decay: past it a window of 60 points holds a

@@ -49,7 +49,9 @@ func benchTEach(b *testing.B, f func(p, df float64) float64) {
 					i = 0
 				}
 			}
-			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			if cpu > 0 {
+				b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			}
 			if math.IsNaN(s) {
 				b.Fatal(s)
 			}

@@ -72,6 +72,9 @@ type sideGen struct {
 	points int                // per window
 	offset map[string]float64 // metric -> level multiplier (one instance)
 	inst   []map[string]float64
+	// state is each series' last AR(1) value (Noise.Continuous), keyed by
+	// metric and instance.
+	state map[string]float64
 }
 
 // window generates one window starting at t (since the release began),
@@ -81,11 +84,11 @@ type sideGen struct {
 // says Pooled.
 func (g sideGen) window(p judge.Policy, t time.Duration, factor map[string]float64) judge.Side {
 	if len(g.inst) < 2 {
-		return g.one(p, t, factor, g.offset, 1)
+		return g.one(p, t, factor, g.offset, 1, "")
 	}
 	parts := make([]judge.Side, len(g.inst))
 	for i, off := range g.inst {
-		parts[i] = g.one(p, t, factor, off, 1/float64(len(g.inst)))
+		parts[i] = g.one(p, t, factor, off, 1/float64(len(g.inst)), fmt.Sprintf("/%d", i))
 	}
 	if g.noise.Pooled {
 		return mergeSides(parts)
@@ -93,7 +96,7 @@ func (g sideGen) window(p judge.Policy, t time.Duration, factor map[string]float
 	return perInstance(parts)
 }
 
-func (g sideGen) one(p judge.Policy, t time.Duration, factor, offset map[string]float64, share float64) judge.Side {
+func (g sideGen) one(p judge.Policy, t time.Duration, factor, offset map[string]float64, share float64, inst string) judge.Side {
 	s := judge.Side{Series: judge.Samples{}, Counts: map[string]judge.Count{}}
 	for _, m := range p.Metrics {
 		f := factor[m.Name]
@@ -101,18 +104,19 @@ func (g sideGen) one(p judge.Policy, t time.Duration, factor, offset map[string]
 			f = 1
 		}
 		lvl := offset[m.Name] * f
+		eps := g.ar1(m.Name+inst, g.points)
 		switch roleOf(m) {
 		case roleErrors, roleKPI:
-			c := g.counts(m, t, lvl, share)
+			c := g.counts(m, t, lvl, share, eps)
 			if m.Kind == judge.KindCount {
 				s.Counts[m.Name] = c
 			} else {
 				s.Series[m.Name] = ratios(c)
 			}
 		case roleLatency:
-			s.Series[m.Name] = g.latency(t, lvl)
+			s.Series[m.Name] = g.latency(t, lvl, eps)
 		default:
-			s.Series[m.Name] = g.gauge(lvl)
+			s.Series[m.Name] = g.gauge(lvl, eps)
 		}
 	}
 	return s
@@ -170,22 +174,28 @@ func mergeSides(parts []judge.Side) judge.Side {
 }
 
 // ar1 returns n standard-normal AR(1) innovations-scaled points (unit
-// marginal variance).
-func (g sideGen) ar1(n int) []float64 {
+// marginal variance): a fresh start each window, or (Noise.Continuous) the
+// series named key going on from where its last window ended.
+func (g sideGen) ar1(key string, n int) []float64 {
 	phi := g.noise.Phi
 	out := make([]float64, n)
-	x := g.rng.NormFloat64()
 	k := math.Sqrt(1 - phi*phi)
+	x := g.rng.NormFloat64()
+	if last, ok := g.state[key]; ok {
+		x = phi*last + k*x
+	}
 	for i := range out {
 		out[i] = x
 		x = phi*x + k*g.rng.NormFloat64()
 	}
+	if g.noise.Continuous && n > 0 {
+		g.state[key] = out[n-1]
+	}
 	return out
 }
 
-func (g sideGen) counts(m judge.Metric, t time.Duration, lvl, share float64) judge.Count {
+func (g sideGen) counts(m judge.Metric, t time.Duration, lvl, share float64, eps []float64) judge.Count {
 	n := g.noise
-	eps := g.ar1(g.points)
 	c := judge.Count{Events: make([]float64, g.points), Total: make([]float64, g.points)}
 	for i := range c.Total {
 		at := t + time.Duration(i)*n.Step
@@ -218,9 +228,8 @@ func ratios(c judge.Count) []float64 {
 	return out
 }
 
-func (g sideGen) latency(t time.Duration, lvl float64) []float64 {
+func (g sideGen) latency(t time.Duration, lvl float64, eps []float64) []float64 {
 	n := g.noise
-	eps := g.ar1(g.points)
 	out := make([]float64, g.points)
 	for i := range out {
 		load := n.load(t + time.Duration(i)*n.Step)
@@ -229,9 +238,8 @@ func (g sideGen) latency(t time.Duration, lvl float64) []float64 {
 	return out
 }
 
-func (g sideGen) gauge(lvl float64) []float64 {
+func (g sideGen) gauge(lvl float64, eps []float64) []float64 {
 	n := g.noise
-	eps := g.ar1(g.points)
 	out := make([]float64, g.points)
 	for i := range out {
 		out[i] = n.GaugeMean*lvl + n.GaugeSD*eps[i]

@@ -52,7 +52,25 @@ type Noise struct {
 	Instances      int
 	InstanceOffset float64
 	Pooled         bool
+	// MinPoints is the fewest points a window gets when Points is 0 (the
+	// standard family keeps at least 12 so that short test windows judge;
+	// the ratio family cuts its 10 s stream exactly).
+	MinPoints int
+	// Levels, when set, are each side's level offsets as absolute log-sds
+	// per role (a lognormal multiplier per side of each release), instead
+	// of Offset's fraction of the allowance.
+	Levels Levels
+	// Continuous carries each series' AR(1) state from one window to the
+	// next: one stream cut into windows, as a source scrapes it.
+	Continuous bool
 }
+
+// Levels are per-role log-sds of each side's level offset.
+type Levels struct {
+	Errors, Latency, Gauge, KPI float64
+}
+
+func (l Levels) set() bool { return l != Levels{} }
 
 // DefaultNoise is the simulator's default noise.
 func DefaultNoise() Noise {
@@ -61,7 +79,7 @@ func DefaultNoise() Noise {
 		RPS: 1000, ErrorRate: 0.005, Burst: 0.2, SuccessRate: 0.95, KPIRatio: 0.1,
 		Latency: 0.25, LatencySigma: 0.08, GaugeMean: 40, GaugeSD: 4,
 		Diurnal: 0, DiurnalPeriod: 4 * time.Hour,
-		Instances: 1, InstanceOffset: 1.0 / 3,
+		Instances: 1, InstanceOffset: 1.0 / 3, MinPoints: 12,
 	}
 }
 

@@ -90,7 +90,7 @@ func Replay(ctx context.Context, d Driver, p judge.Policy, recs []Recorded) (Row
 		plain[i] = o.Outcome
 	}
 	row := tabulate(Scenario{Name: "replay", Kind: Healthy, About: fmt.Sprintf("%d recorded releases", len(outs)),
-		Target: Target{MaxRollback: 0.005, MaxUndecided: 0.01}}, plain, p.Windows.Interval.Duration)
+		Target: Target{MaxRollback: At(0.005), MaxUndecided: At(0.01)}}, plain, p.Windows.Interval.Duration)
 	return row, outs, nil
 }
 

@@ -59,19 +59,8 @@ func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 		default:
 			r.Undecided++
 		}
-		switch sc.Kind {
-		case Healthy:
-			if o.Action == judge.ActionRollback {
-				hits++
-			}
-		case Regression:
-			if o.Action == judge.ActionRollback && sc.inTime(o.Windows, interval) {
-				hits++
-			}
-		case Unhealthy:
-			if o.Action == judge.ActionEscalate {
-				hits++
-			}
+		if hit(sc, o, interval) {
+			hits++
 		}
 		wins = append(wins, float64(o.Windows))
 		if !expected(sc, o, interval) && len(r.Misses) < 5 {
@@ -88,13 +77,7 @@ func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 	slices.Sort(wins)
 	r.MedianWin, r.P90Win = quantile(wins, 0.5), quantile(wins, 0.9)
 	r.MedianMin, r.P90Min = r.MedianWin*interval.Minutes(), r.P90Win*interval.Minutes()
-	switch sc.Kind {
-	case Healthy:
-		r.Pass = (sc.Target.MaxRollback == 0 || r.Rate <= sc.Target.MaxRollback) &&
-			(sc.Target.MaxUndecided == 0 || r.UndecidedPct <= sc.Target.MaxUndecided)
-	default:
-		r.Pass = r.Rate >= sc.Target.MinDetect
-	}
+	r.Pass = r.meets(sc.Target)
 	return r
 }
 
@@ -154,8 +137,32 @@ func Interleave(a []Row, la string, b []Row, lb string) []Row {
 	return out
 }
 
+// hit reports whether o counts towards the row's rate: rolled back
+// (healthy: a false rollback; regression: within the deadline), escalated
+// (unhealthy baseline), promoted (unjudgeable data).
+func hit(sc Scenario, o Outcome, interval time.Duration) bool {
+	switch sc.Kind {
+	case Healthy:
+		return o.Action == judge.ActionRollback
+	case Regression:
+		return o.Action == judge.ActionRollback && sc.inTime(o.Windows, interval)
+	case Unhealthy:
+		return o.Action == judge.ActionEscalate
+	}
+	return o.Action == judge.ActionPromote
+}
+
+// meets checks every bound of t.
+func (r Row) meets(t Target) bool {
+	share := func(k int) float64 { return float64(k) / float64(max(r.Releases, 1)) }
+	le := func(b *float64, x float64) bool { return b == nil || x <= *b }
+	return le(t.MaxRollback, share(r.Rollback)) && le(t.MaxEscalate, share(r.Escalate)) &&
+		le(t.MaxUndecided, share(r.Undecided)) && le(t.MaxPromote, share(r.Promote)) &&
+		(t.MinDetect == nil || r.Rate >= *t.MinDetect)
+}
+
 func measured(r Row) string {
-	what := map[Kind]string{Healthy: "rolled back", Regression: "rolled back", Unhealthy: "escalated"}[r.Kind]
+	what := map[Kind]string{Healthy: "rolled back", Regression: "rolled back", Unhealthy: "escalated", Unjudgeable: "promoted"}[r.Kind]
 	if r.Kind == Regression && r.Within > 0 {
 		what += fmt.Sprintf(" within %d min", r.Within*int(WindowUnit.Minutes()))
 	}
@@ -168,14 +175,14 @@ func measured(r Row) string {
 
 func targetText(r Row) string {
 	var parts []string
-	if r.Target.MaxRollback > 0 {
-		parts = append(parts, "rollback <= "+pct(r.Target.MaxRollback))
-	}
-	if r.Target.MaxUndecided > 0 {
-		parts = append(parts, "undecided <= "+pct(r.Target.MaxUndecided))
-	}
-	if r.Target.MinDetect > 0 {
-		parts = append(parts, ">= "+pct(r.Target.MinDetect))
+	for _, b := range []struct {
+		what string
+		at   *float64
+	}{{"rollback <= ", r.Target.MaxRollback}, {"escalate <= ", r.Target.MaxEscalate}, {"undecided <= ", r.Target.MaxUndecided},
+		{"promote <= ", r.Target.MaxPromote}, {">= ", r.Target.MinDetect}} {
+		if b.at != nil {
+			parts = append(parts, b.what+pct(*b.at))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -196,6 +203,8 @@ func expected(sc Scenario, o Outcome, interval time.Duration) bool {
 		return o.Action == judge.ActionPromote
 	case Regression:
 		return o.Action == judge.ActionRollback && sc.inTime(o.Windows, interval)
+	case Unjudgeable:
+		return o.Action == judge.ActionRollback || o.Action == judge.ActionEscalate
 	}
 	return o.Action == judge.ActionEscalate
 }

@@ -163,10 +163,10 @@ type Release struct {
 func NewRelease(p judge.Policy, sc Scenario, rng *rand.Rand) *Release {
 	points := sc.Noise.Points
 	if points <= 0 { // the window's length over the step, at least 12 (short test windows still judge)
-		points = max(12, int(p.Windows.Interval.Duration/sc.Noise.Step))
+		points = max(sc.Noise.MinPoints, 1, int(p.Windows.Interval.Duration/sc.Noise.Step))
 	}
 	side := func() sideGen {
-		g := sideGen{rng: rng, noise: sc.Noise, points: points, offset: offsets(p, sc.Noise, rng)}
+		g := sideGen{rng: rng, noise: sc.Noise, points: points, offset: offsets(p, sc.Noise, rng), state: map[string]float64{}}
 		if k := sc.Noise.Instances; k >= 2 {
 			n := sc.Noise
 			n.Offset = n.InstanceOffset
@@ -184,7 +184,7 @@ func (r *Release) Window(w int) engine.AnalysisRequest {
 	interval := r.p.Windows.Interval.Duration
 	start := time.Duration(w-1) * interval
 	return engine.AnalysisRequest{
-		Canary:   r.canary.window(r.p, start, r.sc.factors(r.sc.Canary, w)),
+		Canary:   r.breakCanary(r.canary.window(r.p, start, r.sc.factors(r.sc.Canary, w)), w),
 		Baseline: r.baseline.window(r.p, start, r.sc.factors(r.sc.Baseline, w)),
 		Window:   &engine.WindowTimes{Start: T0.Add(start), End: T0.Add(start + interval)},
 	}
@@ -195,6 +195,38 @@ func offsets(p judge.Policy, n Noise, rng *rand.Rand) map[string]float64 {
 	out := make(map[string]float64, len(p.Metrics))
 	for _, m := range p.Metrics {
 		out[m.Name] = math.Exp(offsetSD(m, n) * rng.NormFloat64())
+	}
+	return out
+}
+
+// breakCanary applies the scenario's Null and Inject to window w's canary
+// side: a metric whose every point is null, or points replaced by values
+// the judge cannot represent.
+func (r *Release) breakCanary(s judge.Side, w int) judge.Side {
+	for _, name := range r.sc.Null {
+		if xs, ok := s.Series[name]; ok {
+			s.Series[name] = nans(len(xs))
+		}
+		if c, ok := s.Counts[name]; ok {
+			s.Counts[name] = judge.Count{Events: nans(len(c.Events)), Total: nans(len(c.Total))}
+		}
+	}
+	for _, in := range r.sc.Inject {
+		xs := s.Series[in.Metric]
+		for i := range xs {
+			at := (w-1)*len(xs) + i + 1
+			if (in.Every > 0 && at%in.Every == 0) || (in.Prob > 0 && r.canary.rng.Float64() < in.Prob) {
+				xs[i] = in.Value
+			}
+		}
+	}
+	return s
+}
+
+func nans(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.NaN()
 	}
 	return out
 }

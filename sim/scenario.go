@@ -15,6 +15,10 @@ const (
 	Healthy    Kind = "healthy"    // should promote; a rollback is a false rollback
 	Regression Kind = "regression" // should roll back
 	Unhealthy  Kind = "unhealthy"  // the baseline is broken: should escalate
+	// Unjudgeable data (a critical metric without canary data, values the
+	// judge cannot represent) must never be promoted: a rollback or an
+	// escalation are both right.
+	Unjudgeable Kind = "unjudgeable"
 )
 
 // Scenario is a family of releases.
@@ -32,9 +36,22 @@ type Scenario struct {
 	// lifetime): a deadline in time, WithinTime, so that a policy with
 	// shorter windows gets the same time, not the same count.
 	Within int `json:"within,omitempty"`
+	// Null names canary metrics sent with every point null; Inject puts
+	// values the judge cannot represent into canary series.
+	Null   []string `json:"null,omitempty"`
+	Inject []Inject `json:"inject,omitempty"`
 	// Target is the rate the issue demands: the most false rollbacks (or
 	// undecided) for healthy scenarios, the least detection otherwise.
 	Target Target `json:"target"`
+}
+
+// Inject replaces canary points of Metric by Value: every Every-th point
+// (counting across windows), or each point with probability Prob.
+type Inject struct {
+	Metric string  `json:"metric"`
+	Value  float64 `json:"-"`
+	Every  int     `json:"every,omitempty"`
+	Prob   float64 `json:"prob,omitempty"`
 }
 
 // Effect scales one metric on one side.
@@ -45,12 +62,17 @@ type Effect struct {
 	To     int     `json:"to,omitempty"`
 }
 
-// Target bounds a scenario's outcome.
+// Target bounds a scenario's outcome; a nil bound is not checked.
 type Target struct {
-	MaxRollback  float64 `json:"max_rollback,omitempty"`  // healthy: share rolled back
-	MaxUndecided float64 `json:"max_undecided,omitempty"` // healthy: share neither promoted nor rolled back
-	MinDetect    float64 `json:"min_detect,omitempty"`    // regression: share rolled back within Within windows; unhealthy: escalated
+	MaxRollback  *float64 `json:"max_rollback,omitempty"`  // share rolled back
+	MaxEscalate  *float64 `json:"max_escalate,omitempty"`  // share escalated
+	MaxUndecided *float64 `json:"max_undecided,omitempty"` // share neither promoted, rolled back nor escalated
+	MaxPromote   *float64 `json:"max_promote,omitempty"`   // share promoted
+	MinDetect    *float64 `json:"min_detect,omitempty"`    // regression: share rolled back within Within windows; unhealthy: escalated
 }
+
+// At is a target bound.
+func At(x float64) *float64 { return &x }
 
 func (s Scenario) factors(side []Effect, window int) map[string]float64 {
 	out := map[string]float64{}
@@ -99,7 +121,7 @@ func Scenarios(p judge.Policy, n Noise) []Scenario {
 	low.RPS = 1
 	diurnal := n
 	diurnal.Diurnal = 0.5
-	healthy := Target{MaxRollback: 0.005, MaxUndecided: 0.01}
+	healthy := Target{MaxRollback: At(0.005), MaxUndecided: At(0.01)}
 	inst := n
 	inst.Instances, inst.InstanceOffset = 3, 1
 	pooled := inst
@@ -118,28 +140,28 @@ func Scenarios(p judge.Policy, n Noise) []Scenario {
 	if errs.Name != "" {
 		out = append(out,
 			Scenario{Name: "spike", Kind: Healthy, About: "one window with 5x errors, then healthy", Noise: n,
-				Canary: []Effect{{Metric: errs.Name, Factor: 5, From: 2, To: 2}}, Target: Target{MaxRollback: 0.005}},
+				Canary: []Effect{{Metric: errs.Name, Factor: 5, From: 2, To: 2}}, Target: Target{MaxRollback: At(0.005)}},
 			Scenario{Name: "errors_x2", Kind: Regression, About: "error rate x2", Noise: n, Within: 2,
-				Canary: []Effect{{Metric: errs.Name, Factor: 2}}, Target: Target{MinDetect: 0.99}},
+				Canary: []Effect{{Metric: errs.Name, Factor: 2}}, Target: Target{MinDetect: At(0.99)}},
 			Scenario{Name: "errors_x5_low_traffic", Kind: Regression, About: fmt.Sprintf("error rate x5 at %g requests per second", low.RPS), Noise: low,
-				Canary: []Effect{{Metric: errs.Name, Factor: 5}}, Target: Target{MinDetect: 0.95}})
+				Canary: []Effect{{Metric: errs.Name, Factor: 5}}, Target: Target{MinDetect: At(0.95)}})
 	}
 	if lat.Name != "" {
 		f := 1 + regressionSize(lat, n)
 		out = append(out, Scenario{Name: "latency_regression", Kind: Regression, Within: 3,
 			About: fmt.Sprintf("%s x%.3g (allowance + 3 offset sd * sqrt 2)", lat.Name, f), Noise: n,
-			Canary: []Effect{{Metric: lat.Name, Factor: f}}, Target: Target{MinDetect: 0.95}})
+			Canary: []Effect{{Metric: lat.Name, Factor: f}}, Target: Target{MinDetect: At(0.95)}})
 	}
 	if kpi.Name != "" {
 		f := 1 - regressionSize(kpi, n)
 		out = append(out, Scenario{Name: "kpi_regression", Kind: Regression, Within: 3,
 			About: fmt.Sprintf("%s x%.4g (allowance + 3 offset sd * sqrt 2)", kpi.Name, f), Noise: n,
-			Canary: []Effect{{Metric: kpi.Name, Factor: f}}, Target: Target{MinDetect: 0.95}})
+			Canary: []Effect{{Metric: kpi.Name, Factor: f}}, Target: Target{MinDetect: At(0.95)}})
 	}
 	if errs.Name != "" && errs.Ceiling != nil {
 		f := 2 * *errs.Ceiling / n.ErrorRate
 		out = append(out, Scenario{Name: "unhealthy_baseline", Kind: Unhealthy, About: fmt.Sprintf("baseline %s at twice its ceiling", errs.Name), Noise: n,
-			Canary: []Effect{{Metric: errs.Name, Factor: f}}, Baseline: []Effect{{Metric: errs.Name, Factor: f}}, Target: Target{MinDetect: 0.99}})
+			Canary: []Effect{{Metric: errs.Name, Factor: f}}, Baseline: []Effect{{Metric: errs.Name, Factor: f}}, Target: Target{MinDetect: At(0.99)}})
 	}
 	return out
 }
@@ -176,6 +198,9 @@ func levelOf(m judge.Metric, n Noise) float64 {
 
 // offsetSD is the sd of one side's log level offset for m.
 func offsetSD(m judge.Metric, n Noise) float64 {
+	if n.Levels.set() {
+		return map[role]float64{roleErrors: n.Levels.Errors, roleLatency: n.Levels.Latency, roleGauge: n.Levels.Gauge, roleKPI: n.Levels.KPI}[roleOf(m)]
+	}
 	return n.Offset * allowanceLog(m, levelOf(m, n)) / math.Sqrt2
 }
 

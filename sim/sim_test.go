@@ -38,13 +38,13 @@ func TestGenerators(t *testing.T) {
 	n := DefaultNoise()
 	n.Phi, n.Points = 0.8, 4000
 	g := sideGen{rng: ReleaseRNG(1, 2, 3), noise: n, points: n.Points}
-	xs := g.ar1(n.Points)
+	xs := g.ar1("x", n.Points)
 	if r := lag1(xs); math.Abs(r-0.8) > 0.05 {
 		t.Errorf("lag-1 autocorrelation %v, want 0.8", r)
 	}
 	p := examplePolicy(t)
 	errs := p.Metrics[0]
-	c := g.counts(errs, 0, 1, 1)
+	c := g.counts(errs, 0, 1, 1, g.ar1("errors", g.points))
 	ev, tot := 0.0, 0.0
 	for i := range c.Total {
 		ev, tot = ev+c.Events[i], tot+c.Total[i]

@@ -28,11 +28,15 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	replay := fs.String("replay", "", "run recorded windows from this JSON-lines file instead of generated releases")
 	against := fs.String("against", "", "a second policy file: run both on the same releases and print them side by side")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "releases simulated at once")
+	family := fs.String("family", sim.FamilyStandard, "scenario family: standard (counts, 5 s points) or ratio (ratio series, one instance per side, 10 s points; its own noise, which the noise flags adjust)")
 	var only stringList
 	fs.Var(&only, "scenario", "run only this scenario (repeat for several); default all")
-	n := noiseFlags(fs)
+	n := noiseFlags(fs, sim.DefaultNoise())
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
+	}
+	if err := familyNoise(fs, *family, n); err != nil {
+		return fmt.Errorf("simulate: %w", err)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -60,7 +64,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	if *replay != "" {
 		return runReplay(ctx, e, d, p, *replay, *format)
 	}
-	scs := sim.Scenarios(p, *n)
+	scs, _ := sim.FamilyScenarios(*family, p, *n)
 	if len(only) > 0 {
 		scs = slices.DeleteFunc(scs, func(s sim.Scenario) bool { return !slices.Contains(only, s.Name) })
 		if len(scs) == 0 {
@@ -70,7 +74,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	o := sim.Options{Seed: *seed, Healthy: *healthy, Regressions: *regressions, Workers: *workers, Progress: progress(e)}
 	rows, err := sim.Simulate(ctx, d, p, scs, o)
 	if err == nil && *against != "" {
-		rows, err = compareWith(ctx, e, d, *against, *policyPath, *n, only, rows, o)
+		rows, err = compareWith(ctx, e, d, *against, *policyPath, *family, *n, only, rows, o)
 	}
 	fmt.Fprint(e.stderr, "\r\033[K")
 	if err != nil {
@@ -79,21 +83,62 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	if *format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"seed": *seed, "noise": n, "scenarios": rows})
+		if err := enc.Encode(map[string]any{"seed": *seed, "family": *family, "noise": n, "scenarios": rows}); err != nil {
+			return err
+		}
+	} else {
+		sim.WriteTable(e.stdout, rows)
 	}
-	sim.WriteTable(e.stdout, rows)
-	return nil
+	return missedTargets(rows)
+}
+
+// missedTargets is an error naming the rows that missed their target
+// (simulate exits 1 on it), nil when every row met its own.
+func missedTargets(rows []sim.Row) error {
+	var missed []string
+	for _, r := range rows {
+		if !r.Pass {
+			name := r.Scenario
+			if r.Policy != "" {
+				name = r.Policy + "/" + name
+			}
+			missed = append(missed, name)
+		}
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("simulate: %d of %d rows miss their target: %s", len(missed), len(rows), strings.Join(missed, ", "))
+}
+
+// familyNoise replaces n by the family's own noise with the noise flags
+// the command line set applied on top.
+func familyNoise(fs *flag.FlagSet, family string, n *sim.Noise) error {
+	base, err := sim.FamilyNoise(family)
+	if err != nil {
+		return err
+	}
+	again := flag.NewFlagSet("noise", flag.ContinueOnError)
+	out := noiseFlags(again, base)
+	var setErr error
+	fs.Visit(func(f *flag.Flag) {
+		if again.Lookup(f.Name) != nil && setErr == nil {
+			setErr = again.Set(f.Name, f.Value.String())
+		}
+	})
+	*n = *out
+	return setErr
 }
 
 // compareWith runs the second policy on the same scenarios (the same
 // seeds, so the same data where the policies' windows match) and pairs
 // the rows.
-func compareWith(ctx context.Context, e *env, d sim.Driver, path, firstPath string, n sim.Noise, only []string, first []sim.Row, o sim.Options) ([]sim.Row, error) {
+func compareWith(ctx context.Context, e *env, d sim.Driver, path, firstPath, family string, n sim.Noise, only []string, first []sim.Row, o sim.Options) ([]sim.Row, error) {
 	q, err := readPolicy(e, path)
 	if err != nil {
 		return nil, err
 	}
-	scs := sim.Scenarios(q, n)
+	scs, _ := sim.FamilyScenarios(family, q, n)
 	if len(only) > 0 {
 		scs = slices.DeleteFunc(scs, func(s sim.Scenario) bool { return !slices.Contains(only, s.Name) })
 	}
@@ -113,9 +158,8 @@ func progress(e *env) func(string, int, int) {
 	}
 }
 
-// noiseFlags registers every noise parameter with its default.
-func noiseFlags(fs *flag.FlagSet) *sim.Noise {
-	n := sim.DefaultNoise()
+// noiseFlags registers every noise parameter with its default in n.
+func noiseFlags(fs *flag.FlagSet, n sim.Noise) *sim.Noise {
 	fs.IntVar(&n.Points, "points", n.Points, "points per side per window")
 	fs.DurationVar(&n.Step, "step", n.Step, "time between points")
 	fs.Float64Var(&n.Phi, "phi", n.Phi, "AR(1) autocorrelation of points inside a window")

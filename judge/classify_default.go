@@ -37,7 +37,7 @@ func judgeDefault(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 	mr.Baseline = momentStats(rawB, sb, nanB, outB, ev.b)
 	mr.N, mr.M = len(finC), len(finB)
 	if m.Ceiling != nil {
-		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
+		mr.Ceiling = checkCeiling(m, cleanC, cleanB, p.Alpha, pooledAlpha(p))
 	}
 	switch {
 	case realC == 0 || realB == 0:
@@ -62,7 +62,7 @@ func judgeCounts(p Policy, m Metric, c, b Count) MetricResult {
 	mr.Canary, mr.Baseline = countStats(c, nanC, cc), countStats(b, nanB, bc)
 	mr.N, mr.M = cc.Points, bc.Points
 	if m.Ceiling != nil {
-		mr.Ceiling = rateCeiling(m, cc, bc, p.Alpha)
+		mr.Ceiling = rateCeiling(m, cc, bc, p.Alpha, pooledAlpha(p))
 	}
 	switch {
 	case cc.Total <= 0 || bc.Total <= 0:
@@ -130,8 +130,7 @@ func applyCeiling(mr MetricResult, m Metric) MetricResult {
 		return mr
 	}
 	mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleCeiling, true
-	mr.Reason = fmt.Sprintf("canary %s %s is above the ceiling %g (fails at once, whatever the baseline does)",
-		mr.Ceiling.Stat, fnum(*mr.Ceiling.Canary), *m.Ceiling)
+	mr.Reason = breachText(mr.Ceiling) + " (fails at once, whatever the baseline does)"
 	return mr
 }
 

@@ -41,21 +41,25 @@ func momentStats(raw []float64, final sample, nans, outliers int, m stats.Moment
 	return st
 }
 
-// rateCeiling compares each side's rate with the ceiling. A rate breaches
-// only when its lower bound (wrong with probability alpha) lies above the
-// ceiling: at low traffic one error in ten requests is not a 10 % error
-// rate.
-func rateCeiling(m Metric, c, b stats.Counts, alpha float64) *CeilingCheck {
+// rateCeiling compares each side's rate with the ceiling (ceiling.go). A
+// rate breaches only when its lower bound (wrong with probability alpha)
+// lies above the ceiling: at low traffic one error in ten requests is not
+// a 10 % error rate.
+func rateCeiling(m Metric, c, b stats.Counts, alpha, strict float64) *CeilingCheck {
 	ck := &CeilingCheck{Ceiling: *m.Ceiling, Stat: "rate"}
-	check := func(s stats.Counts) (*float64, bool) {
+	check := func(s stats.Counts, alpha float64) (rate, lo, hi *float64) {
 		if s.Total <= 0 {
-			return nil, false
+			return nil, nil, nil
 		}
 		x, n := s.Effective()
-		lo, _ := stats.CPInterval(x, n, 2*alpha)
-		return num(s.Rate()), lo > *m.Ceiling
+		l, h := stats.CPInterval(x, n, 2*alpha)
+		return num(s.Rate()), num(l), num(h)
 	}
-	ck.Canary, ck.CanaryBreached = check(c)
-	ck.Baseline, ck.BaselineBreached = check(b)
+	ck.Canary, ck.CanaryLower, _ = check(c, alpha)
+	ck.Baseline, ck.BaselineLower, _ = check(b, alpha)
+	_, _, ck.BaselineUpper = check(b, strict)
+	ck.CanaryBreached = ck.CanaryLower != nil && *ck.CanaryLower > ck.Ceiling
+	ck.BaselineBreached = ck.BaselineLower != nil && *ck.BaselineLower > ck.Ceiling
+	ck.BaselineNear = ck.BaselineUpper != nil && *ck.BaselineUpper >= ck.Ceiling
 	return ck
 }

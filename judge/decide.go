@@ -62,7 +62,20 @@ type Window struct {
 	Metrics []MetricSummary `json:"-"`
 }
 
-func (w Window) missing() bool { return w.Error || w.Verdict == VerdictNoData }
+// missing reports whether the window lacked data: a source error, a nodata
+// verdict, or (kayenta mode, which may still pass it) a critical metric
+// without canary data.
+func (w Window) missing() bool {
+	if w.Error || w.Verdict == VerdictNoData {
+		return true
+	}
+	for _, s := range w.Metrics {
+		if s.NoCanary {
+			return true
+		}
+	}
+	return false
+}
 
 // failed reports whether metric name failed on its own data in w.
 func (w Window) failed(name string) bool {

@@ -40,8 +40,10 @@ var (
 	healthy   = win{ce: 300, ct: 60000, be: 300, bt: 60000, latency: 1}
 	spike     = win{ce: 1500, ct: 60000, be: 300, bt: 60000, latency: 1}
 	slow      = win{ce: 300, ct: 60000, be: 300, bt: 60000, latency: 1.6}
-	thinHeal  = win{ce: 1, ct: 300, be: 1, bt: 300, latency: 1} // low traffic, healthy
-	thinBad   = win{ce: 5, ct: 300, be: 1, bt: 300, latency: 1} // low traffic, errors x5
+	thinHeal  = win{ce: 1, ct: 300, be: 1, bt: 300, latency: 1}         // low traffic, healthy
+	thinBad   = win{ce: 5, ct: 300, be: 1, bt: 300, latency: 1}         // low traffic, errors x5
+	thinX2    = win{ce: 2, ct: 300, be: 1, bt: 300, latency: 1}         // low traffic, errors x2: cannot be told from healthy
+	edgeX125  = win{ce: 375, ct: 60000, be: 300, bt: 60000, latency: 1} // errors x1.25, just past the allowed 1.2
 	noSource  = win{sourceErr: true}
 	ceilingHi = win{ce: 6000, ct: 60000, be: 300, bt: 60000, latency: 1}
 )
@@ -109,7 +111,13 @@ func TestPropose(t *testing.T) {
 				{ActionWait, ReasonUnsettled}, {ActionWait, ReasonUnsettled}, {ActionPromote, ReasonLifetimeComplete}}},
 		{"low-traffic errors x5: no window shows it, the pool does", []win{thinBad, thinBad, thinBad, thinBad, thinBad, thinBad},
 			[]want{{ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonUnsettled},
-				{ActionWait, ReasonUnsettled}, {ActionRollback, ReasonPooledRegression}, {}}},
+				{ActionRollback, ReasonPooledRegression}, {}}},
+		{"errors x1.25 never proven beyond 1.2: its estimate ends the lifetime", []win{edgeX125, edgeX125, edgeX125, edgeX125, edgeX125, edgeX125},
+			[]want{{ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonUnsettled},
+				{ActionWait, ReasonUnsettled}, {ActionWait, ReasonUnsettled}, {ActionRollback, ReasonLifetimeExhausted}}},
+		{"low-traffic errors x2 cannot be told from healthy: promoted, said so", []win{thinX2, thinX2, thinX2, thinX2, thinX2, thinX2},
+			[]want{{ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonUnsettled},
+				{ActionWait, ReasonUnsettled}, {ActionWait, ReasonUnsettled}, {ActionPromote, ReasonLifetimeComplete}}},
 		{"lifetime ends on a marginal window: roll back", []win{healthy, healthy, slow, slow, healthy, slow},
 			[]want{{ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonBakeIncomplete}, {ActionWait, ReasonMarginal},
 				{ActionWait, ReasonMarginal}, {ActionWait, ReasonRecentNotPassing}, {ActionRollback, ReasonLifetimeExhausted}}},
@@ -132,6 +140,23 @@ func TestPropose(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The end of a lifetime names the metric that never settled, its estimate
+// and its interval, whichever way it ends.
+func TestLifetimeEndSaysWhatNeverSettled(t *testing.T) {
+	ds := replay(t, decidePolicy(), edgeX125, edgeX125, edgeX125, edgeX125, edgeX125, edgeX125)
+	if m := ds[5].Message; !strings.Contains(m, "errors: rate_ratio 1.25 [") || !strings.Contains(m, "its estimate lies above the allowed increase 1.2 (never settled: counts as failing)") {
+		t.Errorf("rollback message %q", m)
+	}
+	ds = replay(t, decidePolicy(), thinX2, thinX2, thinX2, thinX2, thinX2, thinX2)
+	if m := ds[5].Message; ds[5].Action != ActionPromote || !strings.Contains(m, "errors rate_ratio 2 [") || !strings.Contains(m, "cannot be told from its baseline at all") {
+		t.Errorf("promote message %q", m)
+	}
+	ds = replay(t, decidePolicy(), thinHeal, thinHeal, thinHeal, thinHeal, thinHeal, thinHeal)
+	if m := ds[5].Message; ds[5].Action != ActionPromote || !strings.Contains(m, "not settled: errors rate_ratio 1 [") || !strings.Contains(m, "never settled, but its estimate lies within the allowance <= 1.2") {
+		t.Errorf("promote message %q", m)
 	}
 }
 
@@ -162,6 +187,7 @@ func TestProposeEvidence(t *testing.T) {
 // (any metric) roll back, as before.
 func TestProposeWithoutSummaries(t *testing.T) {
 	p := decidePolicy()
+	p.Mode = ModeKayenta
 	fail := &Result{Verdict: VerdictFail, Score: 20}
 	hist := []Window{{Verdict: VerdictFail, Start: t0, At: t0.Add(5 * time.Minute)}}
 	d := Propose(AnalysisInput{Policy: p, CreatedAt: t0, History: hist, Result: fail, Now: t0.Add(10 * time.Minute)})

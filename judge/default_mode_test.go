@@ -155,20 +155,33 @@ func TestZeroSafeEffectSizes(t *testing.T) {
 	}
 }
 
-// An absolute ceiling fails a critical metric in one window, even on
-// fewer points than min_samples, whatever the baseline does.
+// An absolute ceiling fails a critical metric in one window, whatever the
+// baseline does, once the window shows the level is above it: fewer points
+// than min_samples cannot breach (too little data is nodata).
 func TestCeilingFailsInOneWindow(t *testing.T) {
 	p := servicePolicy()
 	canary, base := healthyWindow(6), healthyWindow(7)
 	canary["error_ratio"] = []float64{0.07, 0.09, 0.08}
 	res := mustJudge(t, p, canary, base)
+	if m := metricResult(t, res, "error_ratio"); len(res.CeilingBreaches) != 0 || m.Ceiling.CanaryBreached || m.Classification != ClassNoData {
+		t.Fatalf("3 points breached: %s %+v", m.Classification, m.Ceiling)
+	}
+	canary["error_ratio"] = []float64{0.07, 0.09, 0.08, 0.085, 0.075, 0.08}
+	res = mustJudge(t, p, canary, base)
 	m := metricResult(t, res, "error_ratio")
 	if res.Verdict != VerdictFail || res.Rule != RuleCeilingVerdict || res.Score != 0 ||
 		len(res.CeilingBreaches) != 1 || res.CeilingBreaches[0] != "error_ratio" {
 		t.Fatalf("verdict %s rule %s score %v breaches %v", res.Verdict, res.Rule, res.Score, res.CeilingBreaches)
 	}
-	if m.Classification != ClassHigh || m.Rule != RuleCeiling || !m.Ceiling.CanaryBreached || *m.Ceiling.Canary != 0.08 {
+	if m.Classification != ClassHigh || m.Rule != RuleCeiling || !m.Ceiling.CanaryBreached || *m.Ceiling.Canary != 0.08 || !(*m.Ceiling.CanaryLower > 0.05) {
 		t.Errorf("metric %+v ceiling %+v", m, m.Ceiling)
+	}
+	// Two points of 0.2 among six (one error in five requests, twice) are
+	// a mean of 0.067, above 0.05, but not evidence of it.
+	canary["error_ratio"] = []float64{0, 0.2, 0, 0, 0.2, 0}
+	res = mustJudge(t, p, canary, base)
+	if m := metricResult(t, res, "error_ratio"); m.Ceiling.CanaryBreached || *m.Ceiling.CanaryLower > 0.05 {
+		t.Errorf("0/0.2 points breached: %+v", m.Ceiling)
 	}
 	canary, base = healthyWindow(8), healthyWindow(9)
 	for i := range base["error_ratio"] {

@@ -3,6 +3,7 @@ package judge
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -14,15 +15,11 @@ import (
 // straight to Judge.
 type Samples map[string][]float64
 
-// MarshalJSON writes NaN (and, defensively, infinities) as null.
+// MarshalJSON writes NaN as null and infinities as "+Inf" / "-Inf".
 func (s Samples) MarshalJSON() ([]byte, error) {
-	out := make(map[string][]*float64, len(s))
+	out := make(map[string][]any, len(s))
 	for k, xs := range s {
-		ps := make([]*float64, len(xs))
-		for i, x := range xs {
-			ps[i] = num(x)
-		}
-		out[k] = ps
+		out[k] = nullable(xs)
 	}
 	return json.Marshal(out)
 }
@@ -130,9 +127,18 @@ func parsePoint(p json.RawMessage) (float64, bool) {
 	if s == "null" || s == `"NaN"` {
 		return math.NaN(), true
 	}
+	if x, ok := infinities[s]; ok { // Prometheus writes "+Inf" and "-Inf"
+		return x, true
+	}
 	x, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(x, 0) { // JSON strings and literals fail to parse
+	if err != nil && !(errors.Is(err, strconv.ErrRange) && math.IsInf(x, 0)) { // JSON strings and literals fail to parse
 		return 0, false
 	}
-	return x, true
+	return x, true // a number too large for float64 (1e309) is infinite, and judged as such
+}
+
+// infinities are the strings a point may be infinite by (see nonfinite.go).
+var infinities = map[string]float64{
+	`"+Inf"`: math.Inf(1), `"Inf"`: math.Inf(1), `"-Inf"`: math.Inf(-1),
+	`"+Infinity"`: math.Inf(1), `"Infinity"`: math.Inf(1), `"-Infinity"`: math.Inf(-1),
 }

@@ -59,7 +59,7 @@ func (in Instances) MarshalJSON() ([]byte, error) {
 		m[k] = nullable(xs)
 	}
 	for k, c := range in.Counts {
-		m[k] = map[string][]*float64{"events": nullable(c.Events), "total": nullable(c.Total)}
+		m[k] = map[string][]any{"events": nullable(c.Events), "total": nullable(c.Total)}
 	}
 	return json.Marshal(map[string]any{"instances": m})
 }

@@ -14,7 +14,6 @@ package judge
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -59,24 +58,14 @@ func JudgeSides(p Policy, canary, baseline Side) (Result, error) {
 		CriticalFailures: []string{},
 	}
 	for _, m := range p.Metrics {
-		var mr MetricResult
-		cI, bI := canary.Instances[m.Name], baseline.Instances[m.Name]
-		switch {
-		case p.Mode == ModeKayenta:
-			mr = judgeKayenta(p, m, canary.plain(m.Name), baseline.plain(m.Name))
-		case cI.Len() >= 2 && bI.Len() >= 2:
-			mr = judgeReplicates(p, m, cI, bI)
-		case m.Kind == KindCount:
-			mr = judgeCounts(p, m, canary.count(m.Name), baseline.count(m.Name))
-		default:
-			mr = judgeDefault(p, m, canary.plain(m.Name), baseline.plain(m.Name))
-		}
-		mr = applyCeiling(mr, m)
+		cu, bu := scanSide(canary, m.Name), scanSide(baseline, m.Name)
+		mr := judgeMetric(p, m, representableOnly(canary, m.Name, cu), representableOnly(baseline, m.Name, bu))
+		mr = applyNonFinite(applyCeiling(mr, m), m, p.Mode, cu, bu)
 		res.Metrics = append(res.Metrics, mr)
 		if mr.Ceiling != nil && mr.Ceiling.CanaryBreached {
 			res.CeilingBreaches = append(res.CeilingBreaches, m.Name)
 		}
-		if mr.Ceiling != nil && mr.Ceiling.BaselineBreached {
+		if ck := mr.Ceiling; ck != nil && (ck.BaselineBreached || (ck.CanaryBreached && ck.BaselineNear)) {
 			res.BaselineBreaches = append(res.BaselineBreaches, m.Name)
 		}
 		if mr.CriticalFailure {
@@ -89,6 +78,28 @@ func JudgeSides(p Policy, canary, baseline Side) (Result, error) {
 		verdictDefault(&res, p)
 	}
 	return res, nil
+}
+
+// judgeMetric judges one metric of representable data in the policy's mode.
+func judgeMetric(p Policy, m Metric, canary, baseline Side) MetricResult {
+	cI, bI := canary.Instances[m.Name], baseline.Instances[m.Name]
+	switch {
+	case p.Mode == ModeKayenta:
+		return judgeKayenta(p, m, canary.plain(m.Name), baseline.plain(m.Name))
+	case cI.Len() >= 2 && bI.Len() >= 2:
+		return judgeReplicates(p, m, cI, bI)
+	case m.Kind == KindCount:
+		return judgeCounts(p, m, canary.count(m.Name), baseline.count(m.Name))
+	}
+	return judgeDefault(p, m, canary.plain(m.Name), baseline.plain(m.Name))
+}
+
+// representableOnly is s, or s with metric name's unrepresentable points made missing.
+func representableOnly(s Side, name string, u unrepresentable) Side {
+	if u.total() == 0 {
+		return s
+	}
+	return scrubbed(s, name)
 }
 
 // maxPointErrors bounds the per-point problems reported for one series.
@@ -118,32 +129,9 @@ func judgeKayenta(p Policy, m Metric, rawC, rawB []float64) MetricResult {
 		mr.Interval = &Interval{Lower: num(o.lo), Upper: num(o.hi), Level: o.level}
 	}
 	if m.Ceiling != nil {
-		mr.Ceiling = checkCeiling(m, cleanC, cleanB)
+		mr.Ceiling = checkCeiling(m, cleanC, cleanB, p.Alpha, pooledAlpha(p))
 	}
 	return mr
-}
-
-// checkCeiling compares each side's window statistic (after NaN handling,
-// before outlier removal, so that removing outliers cannot hide a breach)
-// with the metric's absolute ceiling. A side without points cannot breach.
-func checkCeiling(m Metric, canary, baseline []float64) *CeilingCheck {
-	c := &CeilingCheck{Ceiling: *m.Ceiling, Stat: m.CeilingStat}
-	stat := func(xs []float64) *float64 {
-		if len(xs) == 0 {
-			return nil
-		}
-		switch m.CeilingStat {
-		case CeilingMax:
-			return num(slices.Max(xs))
-		case CeilingMedian:
-			return num(median(xs))
-		}
-		return num(kmean(xs))
-	}
-	c.Canary, c.Baseline = stat(canary), stat(baseline)
-	c.CanaryBreached = c.Canary != nil && *c.Canary > c.Ceiling
-	c.BaselineBreached = c.Baseline != nil && *c.Baseline > c.Ceiling
-	return c
 }
 
 func label(score float64, t Thresholds) Verdict {

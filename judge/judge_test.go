@@ -93,20 +93,22 @@ func TestDefaultScoreSkipsGroupsWithoutData(t *testing.T) {
 
 func TestJudgeRejectsBadSeries(t *testing.T) {
 	canary := healthyWindow(41)
-	canary["latency_p99"][3] = posInf()
+	canary["latency_p99"][3] = -1
+	p0 := servicePolicy()
+	p0.Metrics[1].Kind = KindLatency
 	canary["cpu"] = []float64{1}
 	base := healthyWindow(42)
 	base["request_rate"] = make([]float64, MaxPoints+1)
-	p := servicePolicy()
-	p.Metrics[1].Direction = "sideways"
+	p := p0
+	p.Metrics[2].Direction = "sideways"
 	_, err := Judge(p, canary, base)
 	ve, ok := AsValidation(err)
 	if !ok {
 		t.Fatalf("%v is not a *ValidationError", err)
 	}
 	for _, want := range []string{
-		"canary.latency_p99[3]: must be finite", "canary.cpu: no metric of that name in the policy",
-		"baseline.request_rate: must have at most", "metrics[1].direction: must be one of",
+		"canary.latency_p99[3]: must not be negative", "canary.cpu: no metric of that name in the policy",
+		"baseline.request_rate: must have at most", "metrics[2].direction: must be one of",
 	} {
 		if !hasProblem(ve, want) {
 			t.Errorf("missing %q in\n%s", want, problems(ve))
@@ -165,7 +167,7 @@ func TestParseInputAndRequest(t *testing.T) {
 			t.Errorf("missing %q in %v", want, err)
 		}
 	}
-	_, err = ParseRequest([]byte(`{"policy": {"metrics": [{"name": "a", "group": "g", "direction": "up"}]}, "canary": {"a": [1e999]}}`))
+	_, err = ParseRequest([]byte(`{"policy": {"metrics": [{"name": "a", "group": "g", "direction": "up"}]}, "canary": {"a": [true]}}`))
 	ve, _ = AsValidation(err)
 	for _, want := range []string{"policy.metrics[0].direction: must be one of", "canary.a[0]:"} {
 		if ve == nil || !hasProblem(ve, want) {

@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -13,23 +14,33 @@ import (
 // are a regression, and one window of a noisy latency cannot show a +25 %
 // shift that is there all along. The decision engine therefore also judges
 // each metric on all windows of the release pooled: the sums of counts, the
-// point-weighted means with their standard errors. Two rules keep pooling
+// point-weighted means with their standard errors. Three rules keep pooling
 // honest:
-//   - a window in which the metric already failed on its own is left out of
-//     its pool: that window counts through the consecutive-windows rules, and
-//     leaving it in would let one anomalous window (a spike) dominate every
-//     later look;
+//   - one anomalous window (a spike) must not dominate, and a sustained
+//     shift must never look smaller the longer it lasts. With three or more
+//     windows the pool leaves out a window only when its effect lies far
+//     (spikeZ robust sds) from the median of all of them, in either
+//     direction (trimmed). A spike goes; under a sustained shift every
+//     window moves together, nothing is an outlier, nothing is left out,
+//     and the estimate is centred on the truth (sim/pooling_test.go
+//     measures it). Leaving out the worst window regardless, or every
+//     window in which the metric failed, would bias every estimate towards
+//     "pass", the more the longer a regression runs. With fewer than three
+//     windows nothing is pooled for a rollback: the consecutive-windows
+//     rules decide;
 //   - looking again at every window must not inflate false rollbacks, so the
-//     pooled intervals use alpha / max_windows (Bonferroni over the looks a
-//     release can have); a release without max_windows uses its
-//     max_bake/interval.
-//
-// The same pool decides when a release may be promoted before its lifetime
-// ends: only once every pooled metric's interval (at alpha) lies within its
-// allowance. When traffic is too thin to show that, the release bakes on,
-// and is promoted at the end of its lifetime if nothing showed a
-// regression; so a low-traffic canary five times worse is caught by the
-// pool instead of being promoted after min_bake.
+//     pooled intervals that roll back use alpha / max_windows (Bonferroni
+//     over the looks a release can have); a release without max_windows
+//     uses its max_bake/interval;
+//   - absence of evidence is not evidence of absence. Before the lifetime
+//     ends, a release is promoted only once every pooled metric's interval
+//     (at alpha) lies within its allowance (settled); when traffic is too
+//     thin for that, it bakes on. At the end of the lifetime each metric is
+//     settled, shown beyond its allowance, or unsettled, and an unsettled
+//     metric whose point estimate lies beyond the allowance counts as
+//     failing (Final): so a low-traffic canary five times worse is rolled
+//     back, and a doubled error rate that never quite proved itself is not
+//     promoted.
 
 // MetricSummary is what one window keeps of a metric for later pooling:
 // its classification and each side's sufficient statistics.
@@ -38,6 +49,12 @@ type MetricSummary struct {
 	Class    Classification `json:"class"`
 	Canary   SideSummary    `json:"canary"`
 	Baseline SideSummary    `json:"baseline"`
+	// NonFinite counts the points of both sides the judge could not
+	// represent (nonfinite.go); NoCanary marks a critical metric without
+	// canary data (kept in kayenta mode, whose windows otherwise keep no
+	// summaries). Both keep a release from being promoted.
+	NonFinite int  `json:"non_finite,omitempty"`
+	NoCanary  bool `json:"no_canary,omitempty"`
 }
 
 // SideSummary is one side's sufficient statistics: N points with Mean and
@@ -59,36 +76,50 @@ type SideSummary struct {
 	// together (mode sequential).
 	SS   float64    `json:"ss,omitempty"`
 	Lags [3]float64 `json:"lags,omitzero"`
+	// Above counts the points above the metric's ceiling (ceiling_stat
+	// median), for the pooled ceiling check.
+	Above int `json:"above,omitempty"`
 }
 
 // Summaries returns what later windows need of this result: one entry per
-// metric that had data on both sides (default mode; nil in kayenta mode,
-// which does not pool). A cles metric's entry serves its failure streak
-// only: cles needs the points and is never pooled.
+// metric that had data on both sides, and a marker for each metric with
+// points the judge could not represent or, critical, without canary data
+// (in kayenta mode, which does not pool, only those markers). A cles
+// metric's entry serves its failure streak only: cles needs the points and
+// is never pooled.
 func (r Result) Summaries() []MetricSummary {
-	if r.Mode == ModeKayenta {
-		return nil
-	}
 	var out []MetricSummary
 	for _, m := range r.Metrics {
-		if m.Classification == ClassNoData || m.Classification == ClassError {
-			continue
+		nonFinite := m.Canary.NonFinite + m.Baseline.NonFinite
+		noCanary := m.Critical && m.Canary.Points == m.Canary.NaN+m.Canary.NonFinite
+		judged := m.Classification != ClassNoData && m.Classification != ClassError
+		switch {
+		case r.Mode != ModeKayenta && judged:
+			out = append(out, MetricSummary{Name: m.Name, Class: m.Classification, NonFinite: nonFinite,
+				Canary: summarize(m.Canary, m.N, m.Ceiling, true), Baseline: summarize(m.Baseline, m.M, m.Ceiling, false)})
+		case nonFinite > 0 || (noCanary && r.Mode == ModeKayenta):
+			out = append(out, MetricSummary{Name: m.Name, Class: ClassNoData, NonFinite: nonFinite, NoCanary: noCanary})
 		}
-		out = append(out, MetricSummary{Name: m.Name, Class: m.Classification,
-			Canary: summarize(m.Canary, m.N), Baseline: summarize(m.Baseline, m.M)})
 	}
 	return out
 }
 
-func summarize(s SideStats, n int) SideSummary {
+func summarize(s SideStats, n int, ck *CeilingCheck, canary bool) SideSummary {
 	v := func(p *float64) float64 {
 		if p == nil {
 			return 0
 		}
 		return *p
 	}
-	return SideSummary{N: n, Mean: v(s.Mean), SE: v(s.SE), NEff: v(s.NEff), Events: v(s.Events), Total: v(s.Total), Scale: v(s.Scale),
+	out := SideSummary{N: n, Mean: v(s.Mean), SE: v(s.SE), NEff: v(s.NEff), Events: v(s.Events), Total: v(s.Total), Scale: v(s.Scale),
 		Instances: s.PerInstance, SS: s.lags.SS, Lags: s.lags.Lags}
+	if ck != nil {
+		out.Above = ck.above[0]
+		if !canary {
+			out.Above = ck.above[1]
+		}
+	}
+	return out
 }
 
 // pooledAlpha is the error rate of each pooled look.
@@ -101,13 +132,20 @@ func pooledAlpha(p Policy) float64 {
 }
 
 // PooledResult is the pooled judgement: Result at alpha/looks (what rolls
-// back), and Unsettled, the metrics whose interval at alpha does not yet lie
-// within the allowance (what keeps a release baking; with one window, that
-// window's own interval).
+// back); Final, the same metrics judged by their point estimates (what a
+// release's lifetime ends on); Unsettled, the metrics whose interval at
+// alpha does not yet lie within the allowance (what keeps a release
+// baking); Empty, the critical metrics that never had data.
 type PooledResult struct {
 	*Result
+	Final     *Result
 	Unsettled []string
+	Empty     []string
 }
+
+// minTrimmed is the fewest windows a pooled rollback rests on: with three,
+// the symmetric trim leaves the median window.
+const minTrimmed = 3
 
 // Pooled judges every metric on the windows so far pooled (see above) and
 // scores the result like a window's. It is nil in kayenta mode or when no
@@ -117,72 +155,210 @@ func Pooled(p Policy, ws []Window) *PooledResult {
 	if p.Mode == ModeKayenta {
 		return nil
 	}
-	alpha := pooledAlpha(p)
-	res := Result{Mode: p.Mode, Thresholds: p.Thresholds, CeilingBreaches: []string{}, BaselineBreaches: []string{}, CriticalFailures: []string{}}
-	out := &PooledResult{Result: &res}
+	res, final := pooledSkeleton(p), pooledSkeleton(p)
+	out := &PooledResult{Result: &res, Final: &final}
 	any := false
 	for _, m := range p.Metrics {
-		// The windows with data but the most adverse one (a single window
-		// stays), pooled.
 		sums := summariesOf(m, ws)
-		with := len(sums)
-		var ev evidence
-		if with > 0 && m.EffectSize.Measure != MeasureCLES {
-			any = true
-			sums = trimWorst(m, sums)
-			ev = poolSummaries(m, sums)
-			if !settled(ev, m, p.Alpha) {
-				out.Unsettled = append(out.Unsettled, m.Name)
-			}
+		if len(sums) == 0 && m.Critical {
+			out.Empty = append(out.Empty, m.Name)
 		}
-		n := len(sums)
-		mr := newMetricResult(m)
-		if with < 2 || m.EffectSize.Measure == MeasureCLES {
-			mr.Classification, mr.Rule, mr.Reason = ClassNoData, RuleNoData, "fewer than two windows with data to pool"
-			res.Metrics = append(res.Metrics, mr)
+		if len(sums) == 0 || m.EffectSize.Measure == MeasureCLES {
+			why := "no window with data on both sides yet"
+			if len(sums) > 0 {
+				why = "cles needs the points and is never pooled"
+			}
+			addPooled(&res, pooledNoData(m, why))
+			addPooled(&final, pooledNoData(m, why))
 			continue
 		}
-		mr = classifyEffect(mr, m, testEffect(ev, m, alpha))
-		mr.N, mr.M = n, n
-		mr.Reason = "pooled over " + strconv.Itoa(n) + " window(s): " + mr.Reason
-		res.Metrics = append(res.Metrics, mr)
-		if mr.CriticalFailure {
-			res.CriticalFailures = append(res.CriticalFailures, m.Name)
+		any = true
+		pool := trimmed(m, sums)
+		ev := poolSummaries(m, pool)
+		t, strict := testEffect(ev, m, p.Alpha), testEffect(ev, m, pooledAlpha(p))
+		if !settledBy(t, m) {
+			out.Unsettled = append(out.Unsettled, m.Name)
 		}
+		addPooled(&final, finalEffect(m, t, strict, len(pool)))
+		if len(sums) < minTrimmed {
+			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", len(sums), minTrimmed)))
+			continue
+		}
+		mr := classifyEffect(newMetricResult(m), m, strict)
+		mr.N, mr.M = len(pool), len(pool)
+		mr.Reason = poolSpan(len(pool), len(sums)) + mr.Reason
+		addPooled(&res, mr)
 	}
 	if !any {
 		return nil
 	}
 	verdictDefault(&res, p)
+	verdictDefault(&final, p)
 	return out
 }
 
-// settled reports whether the metric's interval at alpha lies within its
-// allowance on every side the policy calls bad.
-func settled(ev evidence, m Metric, alpha float64) bool {
-	t := testEffect(ev, m, alpha)
+func pooledSkeleton(p Policy) Result {
+	return Result{Mode: p.Mode, Thresholds: p.Thresholds, CeilingBreaches: []string{}, BaselineBreaches: []string{}, CriticalFailures: []string{}}
+}
+
+func addPooled(r *Result, mr MetricResult) {
+	r.Metrics = append(r.Metrics, mr)
+	if mr.CriticalFailure {
+		r.CriticalFailures = append(r.CriticalFailures, mr.Name)
+	}
+}
+
+func pooledNoData(m Metric, why string) MetricResult {
+	mr := newMetricResult(m)
+	mr.Classification, mr.Rule, mr.Reason = ClassNoData, RuleNoData, why
+	return mr
+}
+
+func poolSpan(used, with int) string {
+	if used == with {
+		return "pooled over " + strconv.Itoa(used) + " window(s): "
+	}
+	return fmt.Sprintf("pooled over %d of %d windows (one, a spike, left out): ", used, with)
+}
+
+// settledBy reports whether the interval lies within the allowance on
+// every side the policy calls bad.
+func settledBy(t effectTest, m Metric) bool {
 	return (t.insideUp || m.Direction == DirDecrease) && (t.inDn || m.Direction == DirIncrease)
 }
 
-// trimWorst leaves out the most adverse window (a single window stays).
-func trimWorst(m Metric, sums []MetricSummary) []MetricSummary {
-	if len(sums) < 2 {
+// RuleEstimateBeyond: at the end of a release's lifetime, an unsettled
+// metric whose point estimate lies beyond its allowance counts as failing.
+const RuleEstimateBeyond Rule = "estimate_beyond_allowance"
+
+// finalEffect classifies a pooled metric by its point estimate, as the end
+// of the lifetime does: settled passes; beyond the allowance in a bad
+// direction fails (a critical metric critically) when the canary differs
+// from its baseline in that direction at all (strict, the pooled level,
+// shows it); an estimate beyond the allowance of a canary that cannot be
+// told from its baseline is noise (at a handful of requests a point, a
+// healthy canary's estimate lands beyond a small allowance in one release
+// of five) and passes, said so; within the allowance passes, said so.
+func finalEffect(m Metric, t, strict effectTest, n int) MetricResult {
+	mr := classifyEffect(newMetricResult(m), m, t)
+	mr.N, mr.M = n, n
+	desc := describeEffect(t, m)
+	settled := settledBy(t, m)
+	dir := estimateBeyond(t, m)
+	changed := worse(m, strict)
+	switch {
+	case dir != "" && !changed && !settled:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassPass, RuleInconclusive, false
+		mr.Reason = fmt.Sprintf("%s: never settled; its estimate lies beyond the allowance %s, but the canary cannot be told from its baseline at all (difference [%s, %s] at the pooled level): too little data, noise",
+			desc, allowanceText(m), bound(strict.diffLo), bound(strict.diffHi))
+	case dir == DirIncrease:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassHigh, RuleEstimateBeyond, m.Critical
+		mr.Reason = desc + ": its estimate lies above the allowed increase " + allowedText(m, true) + " (never settled: counts as failing)"
+	case dir == DirDecrease:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassLow, RuleEstimateBeyond, m.Critical
+		mr.Reason = desc + ": its estimate lies below the allowed decrease " + allowedText(m, false) + " (never settled: counts as failing)"
+	case !settled:
+		mr.Classification, mr.Rule, mr.CriticalFailure = ClassPass, RuleInconclusive, false
+		mr.Reason = desc + ": never settled, but its estimate lies within the allowance " + allowanceText(m)
+	}
+	return mr
+}
+
+// worse reports whether the canary differs from its baseline in a
+// direction m calls bad, at the strict test's level.
+func worse(m Metric, strict effectTest) bool {
+	return (m.Direction != DirDecrease && strict.diffLo > 0) || (m.Direction != DirIncrease && strict.diffHi < 0)
+}
+
+// estimateBeyond is the bad direction in which the point estimate lies
+// beyond the allowance (beyond the floor too, for ratios), or "".
+func estimateBeyond(t effectTest, m Metric) Direction {
+	e := m.EffectSize
+	var up, down bool
+	switch e.Measure {
+	case MeasureMeanDiff:
+		up, down = t.diff > e.AllowedIncrease, t.diff < -e.AllowedDecrease
+	case MeasureCLES:
+		up, down = t.value > e.AllowedIncrease, t.value < e.AllowedDecrease
+	default:
+		up, down = t.value > e.AllowedIncrease && t.diff > e.Floor, t.value < e.AllowedDecrease && t.diff < -e.Floor
+	}
+	switch {
+	case up && m.Direction != DirDecrease:
+		return DirIncrease
+	case down && m.Direction != DirIncrease:
+		return DirDecrease
+	}
+	return ""
+}
+
+// spikeZ is how far, in robust standard deviations, a window's effect must
+// lie from the median of all the windows' effects to be left out of a pool
+// as a spike.
+const spikeZ = 4
+
+// trimmed leaves out, from three windows on, the one window whose effect
+// lies farthest from the median of all of them, when it lies more than
+// spikeZ robust standard deviations away (a spike, in either direction).
+// The robust sd is 1.4826 times the median absolute deviation of the
+// effects, never below the windows' median standard error (with three
+// windows, or windows alike, their spread says little). Under a sustained
+// shift every effect moves together, the deviations do not change, and so
+// neither does the choice: the pool moves by exactly the shift. Without a
+// spike nothing is left out and nothing is lost.
+func trimmed(m Metric, sums []MetricSummary) []MetricSummary {
+	if len(sums) < minTrimmed {
 		return sums
 	}
-	worst, most := 0, adversity(m, sums[0])
-	for i := 1; i < len(sums); i++ {
-		if a := adversity(m, sums[i]); a > most {
-			worst, most = i, a
+	d, se := make([]float64, len(sums)), make([]float64, len(sums))
+	for i, s := range sums {
+		d[i], se[i] = windowEffect(m, s)
+	}
+	med := medianOf(d)
+	dev := make([]float64, len(d))
+	far := 0
+	for i, x := range d {
+		dev[i] = math.Abs(x - med)
+		if dev[i] > dev[far] {
+			far = i
 		}
 	}
-	return append(sums[:worst:worst], sums[worst+1:]...)
+	scale := max(1.4826*medianOf(dev), medianOf(se))
+	if !(dev[far] > spikeZ*scale) {
+		return sums
+	}
+	return append(sums[:far:far], sums[far+1:]...)
+}
+
+func medianOf(xs []float64) float64 { return median(xs) }
+
+// windowEffect is one window's effect on the scale its measure is judged
+// on (log ratio, or difference) and its standard error (never 0).
+func windowEffect(m Metric, s MetricSummary) (d, se float64) {
+	var mc, mb, vc, vb float64
+	if m.Kind == KindCount && s.Canary.Instances == nil {
+		c, b := poolCounts([]SideSummary{s.Canary}), poolCounts([]SideSummary{s.Baseline})
+		mc, mb = (c.Events+0.5)/(c.Total+0.5), (b.Events+0.5)/(b.Total+0.5)
+		vc, vb = mc/(c.Total+0.5), mb/(b.Total+0.5)
+	} else {
+		mc, mb, vc, vb = s.Canary.Mean, s.Baseline.Mean, s.Canary.SE*s.Canary.SE, s.Baseline.SE*s.Baseline.SE
+	}
+	if m.EffectSize.Measure != MeasureMeanDiff && mc > 0 && mb > 0 {
+		d, se = math.Log(mc/mb), math.Sqrt(vc/(mc*mc)+vb/(mb*mb))
+	} else {
+		d, se = mc-mb, math.Sqrt(vc+vb)
+	}
+	if math.IsNaN(d) || math.IsNaN(se) {
+		d, se = 0, math.Inf(1)
+	}
+	return d, se
 }
 
 func summariesOf(m Metric, ws []Window) []MetricSummary {
 	var sums []MetricSummary
 	for _, w := range ws {
 		for _, s := range w.Metrics {
-			if s.Name == m.Name {
+			if s.Name == m.Name && s.Class != ClassNoData {
 				sums = append(sums, s)
 			}
 		}
@@ -253,38 +429,4 @@ func poolCounts(ss []SideSummary) stats.Counts {
 		c.Points += s.N
 	}
 	return c
-}
-
-// adversity ranks a window by how far the canary is past the allowance, in
-// standard errors, in a direction the policy calls bad.
-func adversity(m Metric, s MetricSummary) float64 {
-	e := m.EffectSize
-	up, dn := e.AllowedIncrease, e.AllowedDecrease
-	var mc, mb, vc, vb float64
-	if m.Kind == KindCount && s.Canary.Instances == nil {
-		c, b := poolCounts([]SideSummary{s.Canary}), poolCounts([]SideSummary{s.Baseline})
-		mc, mb = (c.Events+0.5)/max(c.Total, 1), (b.Events+0.5)/max(b.Total, 1)
-		vc, vb = mc/max(c.Total, 1), mb/max(b.Total, 1)
-	} else {
-		mc, mb, vc, vb = s.Canary.Mean, s.Baseline.Mean, s.Canary.SE*s.Canary.SE, s.Baseline.SE*s.Baseline.SE
-	}
-	if e.Measure == MeasureMeanDiff {
-		up, dn = 1, 1
-		mc -= mb
-		mb = 0
-	}
-	z := func(k, sign float64) float64 {
-		se := math.Sqrt(vc + k*k*vb)
-		if se == 0 {
-			se = 1e-300
-		}
-		return sign * (mc - k*mb) / se
-	}
-	switch m.Direction {
-	case DirIncrease:
-		return z(up, 1)
-	case DirDecrease:
-		return z(dn, -1)
-	}
-	return max(z(up, 1), z(dn, -1))
 }

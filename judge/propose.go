@@ -30,9 +30,16 @@ import (
 //     passes, and it is settled: every pooled metric's interval lies within
 //     its allowance. Evidence too thin to settle (low traffic) bakes on.
 //  7. At the end of the lifetime (max_windows or max_bake), a release that
-//     was not promoted ends: promote if its last windows and pooled evidence
-//     pass (settled or not: nothing showed a regression in the whole
-//     lifetime), escalate if recent windows lacked data, else roll back.
+//     was not promoted ends. Each metric is settled, shown beyond its
+//     allowance, or unsettled; an unsettled metric whose point estimate lies
+//     beyond the allowance counts as failing (PooledResult.Final): absence
+//     of evidence is not evidence of absence. Escalate if recent windows
+//     lacked data or a critical metric never had any; promote when the
+//     final verdict passes, no rollback trigger fails and no metric failed
+//     in the last two windows in a row; else roll back.
+//  8. Never promote a release whose canary or baseline sent a point the
+//     judge cannot represent (nonfinite.go), in any window and any mode:
+//     roll back when the canary's lay in a bad direction, else escalate.
 //
 // Guards (freeze, thrash, migrations, cap, baseline health) then apply to
 // the candidate; see ApplyGuards.
@@ -57,17 +64,27 @@ func Propose(in AnalysisInput) Decision {
 		ev.FailingMetrics = failingMetrics(r)
 		ev.Streaks = streaks(all, ev.FailingMetrics)
 	}
+	if p.Mode != ModeKayenta {
+		pc, pb := pooledCeilings(p, all)
+		ev.CeilingBreaches, ev.BaselineBreaches = union(ev.CeilingBreaches, pc), union(ev.BaselineBreaches, pb)
+	}
 	var pooled *PooledResult
 	if p.Mode != ModeSequential {
 		pooled = Pooled(p, all)
 		ev.Pooled = pooledEvidence(pooled)
 	}
-	d := Decision{Evidence: ev}
-	if cur.missing() {
-		return proposeMissing(d, w, cur)
+	d := propose(Decision{Evidence: ev}, p, all, elapsed, pooled)
+	return floorUnjudgeable(floorCeilings(d, p, all), all, p.Mode)
+}
+
+// propose applies rules 1 to 7 (the mode's own) to a window with evidence.
+func propose(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult) Decision {
+	ev := d.Evidence
+	if cur := all[len(all)-1]; cur.missing() {
+		return proposeMissing(d, p.Windows, cur)
 	}
 	if len(ev.CeilingBreaches) > 0 {
-		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v", ev.CeilingBreaches))
+		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v (shown by this window, or by the release's windows pooled)", ev.CeilingBreaches))
 	}
 	if p.Mode == ModeSequential {
 		return proposeSequential(d, p, all, elapsed)
@@ -114,7 +131,7 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 		return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data%s",
 			len(all), elapsed.Round(time.Second), len(recent), pooledText(pooled)))
 	case ev.LifetimeOver:
-		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone, pooledPass)
+		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone)
 	case cur.Verdict == VerdictFail:
 		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %v",
 			streakText(ev.Streaks), w.ConsecutiveFailures, ev.FailingMetrics))
@@ -133,39 +150,83 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 	return d.with(ActionWait, ReasonPooledNotPassing, "this window passed but the windows so far, pooled, do not"+pooledText(pooled))
 }
 
-// proposeLifetimeEnd ends a release whose lifetime is over: promote when
-// the pooled evidence passes and no metric failed in the last two windows
-// in a row (one failing window at the end is noise, as anywhere else);
-// escalate when recent windows lacked data or the windows were too short
-// for min_bake; otherwise roll back.
-func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone, pooledPass bool) Decision {
+// proposeLifetimeEnd ends a release whose lifetime is over (rule 7): the
+// pooled evidence's final verdict (unsettled estimates beyond their
+// allowance failing), no metric failing in the last two windows in a row
+// (one failing window at the end is noise, as anywhere else), and data in
+// the recent windows.
+func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone bool) Decision {
 	ev := d.Evidence
 	sustainedBad := false
 	for _, n := range ev.Streaks {
 		sustainedBad = sustainedBad || n >= 2
 	}
 	span := fmt.Sprintf("%d windows, %s", len(all), elapsed.Round(time.Second))
+	var final *Result
+	var empty []string
+	if pooled != nil {
+		final, empty = pooled.Final, pooled.Empty
+	}
+	failure := finalFailure(p, final)
 	switch {
 	case recentMissing && !sustainedBad:
 		return d.with(ActionEscalate, ReasonNoData, "the release's lifetime ended ("+span+") and recent windows lacked data; a human must decide")
-	case !bakeDone && !sustainedBad && pooledPass:
+	case len(empty) > 0 || (final != nil && final.Verdict == VerdictNoData):
+		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%s) and critical metrics %v never had data%s; a human must decide", span, empty, finalText(final)))
+	case !bakeDone && !sustainedBad && failure == "":
 		return d.with(ActionEscalate, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%s) before min_bake %s (windows too short?); nothing failed, a human must decide",
 			span, p.Windows.MinBake.Duration))
-	case pooledPass && !sustainedBad:
-		msg := "the release's lifetime ended (" + span + "); no sustained regression and the pooled evidence passes"
-		if pooled != nil && len(pooled.Unsettled) > 0 {
-			msg += fmt.Sprintf(", though %v never settled within the allowance", pooled.Unsettled)
-		}
+	case failure == "" && !sustainedBad:
+		msg := "the release's lifetime ended (" + span + "); no sustained regression and every metric settled or estimated within its allowance" + finalText(final)
 		if cur := all[len(all)-1]; cur.Verdict != VerdictPass {
 			msg += "; the last window alone is " + string(cur.Verdict) + " (one window is noise)"
 		}
-		return d.with(ActionPromote, ReasonLifetimeComplete, msg+pooledText(pooled))
+		return d.with(ActionPromote, ReasonLifetimeComplete, msg)
 	}
-	why := "the pooled evidence is " + string(pooled.Verdict) + " (" + pooled.Reason + ")"
+	why := failure
 	if sustainedBad {
 		why = fmt.Sprintf("metrics failing in the last windows in a row: %v", ev.Streaks)
 	}
 	return d.with(ActionRollback, ReasonLifetimeExhausted, "the release's lifetime ended ("+span+") without passing: "+why)
+}
+
+// finalFailure names what fails the end of a lifetime: a critical or
+// rollback_trigger metric failing by its estimate, or a final verdict
+// short of pass ("" when it passes).
+func finalFailure(p Policy, final *Result) string {
+	if final == nil {
+		return ""
+	}
+	var trig []string
+	for _, m := range final.Metrics {
+		if pm := p.metric(m.Name); (m.Classification == ClassHigh || m.Classification == ClassLow) && (pm.Critical || pm.RollbackTrigger) {
+			trig = append(trig, m.Name+": "+m.Reason)
+		}
+	}
+	switch {
+	case len(trig) > 0:
+		return strings.Join(trig, "; ")
+	case final.Verdict != VerdictPass && final.Verdict != VerdictNoData:
+		return "the final verdict is " + string(final.Verdict) + " (" + final.Reason + ")" + finalText(final)
+	}
+	return ""
+}
+
+// finalText lists the metrics that never settled, with their estimates.
+func finalText(final *Result) string {
+	if final == nil {
+		return ""
+	}
+	var out []string
+	for _, m := range final.Metrics {
+		if m.Rule == RuleEstimateBeyond || m.Rule == RuleInconclusive {
+			out = append(out, m.Name+" "+m.Reason)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; not settled: " + strings.Join(out, "; ")
 }
 
 // streaks counts, for each failing metric, the windows in a row (ending
@@ -187,7 +248,7 @@ func sustained(p Policy, all []Window, st map[string]int) (Reason, string) {
 	w := p.Windows
 	failRun := trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
 	badRun := trailing(all, func(x Window) bool { return !x.Error && (x.Verdict == VerdictFail || x.Verdict == VerdictMarginal) })
-	if all[len(all)-1].Metrics == nil {
+	if p.Mode == ModeKayenta { // no per-metric summaries: whole-window verdicts
 		st = map[string]int{"(any metric)": badRun}
 	}
 	for _, name := range sortedKeys(st) {

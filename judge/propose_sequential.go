@@ -39,7 +39,16 @@ func proposeSequential(d Decision, p Policy, all []Window, elapsed time.Duration
 	case d.Evidence.LifetimeOver && len(empty) > 0:
 		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%s) and %v never had data; a human must decide", span, empty))
 	case d.Evidence.LifetimeOver:
-		return d.with(ActionPromote, ReasonLifetimeComplete, fmt.Sprintf("the release's lifetime ended (%s) and no confidence sequence shows a regression; not settled: %v", span, unsettled))
+		// The end of the lifetime is one last look, made once: it is
+		// judged as the default mode judges it (pool.go's Final), on the
+		// same trimmed pool and point estimates.
+		pooled := Pooled(p, all)
+		d.Evidence.Pooled = pooledEvidence(pooled)
+		final := pooled.Final
+		if failure := finalFailure(p, final); failure != "" {
+			return d.with(ActionRollback, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%s) without settling: %s", span, failure))
+		}
+		return d.with(ActionPromote, ReasonLifetimeComplete, fmt.Sprintf("the release's lifetime ended (%s); no confidence sequence shows a regression and every metric settled or is estimated within its allowance%s", span, finalText(final)))
 	case !bakeDone:
 		return d.with(ActionWait, ReasonBakeIncomplete, fmt.Sprintf("no regression so far; bake incomplete: %d of %d windows, %s of %s",
 			len(all), w.MinWindows, elapsed.Round(time.Second), w.MinBake.Duration))

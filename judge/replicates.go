@@ -29,13 +29,13 @@ func judgeReplicates(p Policy, m Metric, c, b Instances) MetricResult {
 	mr.N, mr.M = len(rc), len(rb)
 	if m.Ceiling != nil {
 		if m.Kind == KindCount {
-			mr.Ceiling = rateCeiling(m, ca, ba, p.Alpha)
+			mr.Ceiling = rateCeiling(m, ca, ba, p.Alpha, pooledAlpha(p))
 		} else {
 			cx, _ := c.flatten()
 			bx, _ := b.flatten()
 			cleanC, _, _, _ := preprocess(cx, m)
 			cleanB, _, _, _ := preprocess(bx, m)
-			mr.Ceiling = checkCeiling(m, cleanC, cleanB)
+			mr.Ceiling = checkCeiling(m, cleanC, cleanB, p.Alpha, pooledAlpha(p))
 		}
 	}
 	t := testEffect(evidence{c: cm, b: bm}, m, p.Alpha)

@@ -125,14 +125,28 @@ type Effect struct {
 	Floor           float64  `json:"floor,omitempty"`
 }
 
-// CeilingCheck is the absolute-ceiling check of both sides.
+// CeilingCheck is the absolute-ceiling check of both sides (ceiling.go):
+// each side's statistic with the confidence bounds its breach rests on.
 type CeilingCheck struct {
-	Ceiling          float64  `json:"ceiling"`
-	Stat             string   `json:"stat"`
-	Canary           *float64 `json:"canary"`
-	Baseline         *float64 `json:"baseline"`
+	Ceiling  float64  `json:"ceiling"`
+	Stat     string   `json:"stat"`
+	Canary   *float64 `json:"canary"`
+	Baseline *float64 `json:"baseline"`
+	// CanaryLower and BaselineLower are the one-sided lower bounds (at
+	// alpha) of each side's level; BaselineUpper the baseline's upper one.
+	CanaryLower      *float64 `json:"canary_lower,omitempty"`
+	BaselineLower    *float64 `json:"baseline_lower,omitempty"`
+	BaselineUpper    *float64 `json:"baseline_upper,omitempty"`
 	CanaryBreached   bool     `json:"canary_breached"`
 	BaselineBreached bool     `json:"baseline_breached"`
+	// BaselineNear: the baseline is not shown to lie below the ceiling
+	// (its upper bound reaches it), so a canary breach cannot be told
+	// from a service-wide one.
+	BaselineNear bool   `json:"baseline_near,omitempty"`
+	Note         string `json:"note,omitempty"`
+	// above counts each side's points above the ceiling (canary,
+	// baseline), for the window's summary.
+	above [2]int
 }
 
 // SideStats describes one side's series. The default mode adds what its
@@ -140,8 +154,11 @@ type CeilingCheck struct {
 // autocorrelation), the autocorrelation used and the effective sample
 // size; for count metrics the sums, the rate and the variance scale.
 type SideStats struct {
-	Points          int      `json:"points"`   // as received
-	NaN             int      `json:"nan"`      // NaN points (removed or replaced)
+	Points int `json:"points"` // as received
+	NaN    int `json:"nan"`    // NaN points (removed or replaced)
+	// NonFinite counts points the judge cannot represent (infinite, or
+	// beyond MaxMagnitude): they are judged as nonfinite.go says.
+	NonFinite       int      `json:"non_finite,omitempty"`
 	Outliers        int      `json:"outliers"` // removed as outliers
 	Mean            *float64 `json:"mean"`
 	Median          *float64 `json:"median"`

@@ -79,13 +79,12 @@ func sequenceOf(p Policy, m Metric, sums []MetricSummary, a float64) MetricSeque
 		return sq
 	}
 	all := seqTestOf(p, m, sums, sums[:1], a)
-	// The rollback side leaves out the single most adverse window, as the
-	// default mode's pooled evidence does: one anomalous window (a spike) is
-	// noise. Leaving data out only makes a rollback rarer, so the sequence
-	// stays valid for it; the promote side keeps every window.
+	// The rollback side leaves out a spike window, as the default mode's
+	// pooled evidence does (pool.go): one anomalous window is noise, and a
+	// sustained shift keeps its size. The promote side keeps every window.
 	rb := seqTest{lo: math.Inf(-1), hi: math.Inf(1), diffLo: math.Inf(-1), diffHi: math.Inf(1)}
-	if len(sums) >= 2 {
-		rb = seqTestOf(p, m, trimWorst(m, sums), sums[:1], a)
+	if len(sums) >= minTrimmed {
+		rb = seqTestOf(p, m, trimmed(m, sums), sums[:1], a)
 	}
 	if len(sums[0].Canary.Instances) >= 2 && len(sums[0].Baseline.Instances) >= 2 {
 		ev := poolSummaries(m, sums)
@@ -105,7 +104,7 @@ func sequenceOf(p Policy, m Metric, sums []MetricSummary, a float64) MetricSeque
 	}
 	sq.Within = all.note == "" && withinAllowance(m, all)
 	sq.Estimate, sq.Lower, sq.Upper, sq.Note = num(all.est), num(all.lo), num(all.hi), all.note
-	if len(sums) >= 2 {
+	if len(sums) >= minTrimmed {
 		sq.RollbackLower, sq.RollbackUpper = num(rb.lo), num(rb.hi)
 	}
 	return sq

@@ -57,7 +57,7 @@ func (s Side) MarshalJSON() ([]byte, error) {
 		out[k] = nullable(xs)
 	}
 	for k, c := range s.Counts {
-		out[k] = map[string][]*float64{"events": nullable(c.Events), "total": nullable(c.Total)}
+		out[k] = map[string][]any{"events": nullable(c.Events), "total": nullable(c.Total)}
 	}
 	for k, in := range s.Instances {
 		out[k] = in
@@ -65,10 +65,19 @@ func (s Side) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-func nullable(xs []float64) []*float64 {
-	ps := make([]*float64, len(xs))
+// nullable writes points as JSON: NaN as null, infinities as "+Inf" and
+// "-Inf" (so a stored window keeps them), the rest as numbers.
+func nullable(xs []float64) []any {
+	ps := make([]any, len(xs))
 	for i, x := range xs {
-		ps[i] = num(x)
+		switch {
+		case math.IsInf(x, 1):
+			ps[i] = "+Inf"
+		case math.IsInf(x, -1):
+			ps[i] = "-Inf"
+		case !math.IsNaN(x):
+			ps[i] = x
+		}
 	}
 	return ps
 }
@@ -189,7 +198,7 @@ func parsePoints(v *ValidationError, raw json.RawMessage, at string) ([]float64,
 		x, ok := parsePoint(p)
 		if !ok {
 			if bad < maxPointErrors {
-				v.Add(fmt.Sprintf("%s[%d]", at, i), `must be a finite number, or null / "NaN" for a missing value`)
+				v.Add(fmt.Sprintf("%s[%d]", at, i), `must be a number, or null / "NaN" for a missing value ("+Inf" / "-Inf" for an infinite one)`)
 			}
 			bad++
 		}
@@ -272,9 +281,7 @@ func checkPoints(v *ValidationError, field string, xs []float64, kind string) {
 	for i, x := range xs {
 		msg := ""
 		switch {
-		case math.IsNaN(x):
-		case math.IsInf(x, 0):
-			msg = "must be finite (NaN is allowed and handled by nan_strategy)"
+		case math.IsNaN(x) || math.IsInf(x, 0): // missing (nan_strategy) or unrepresentable (nonfinite.go)
 		case x < 0 && kind != KindGauge:
 			msg = fmt.Sprintf("must not be negative: a %s metric cannot be (got %g)", kind, x)
 		case x > 1 && kind == KindRatio:
@@ -295,7 +302,7 @@ func checkPoints(v *ValidationError, field string, xs []float64, kind string) {
 func checkEventsWithinTotal(v *ValidationError, field string, c Count) {
 	bad := 0
 	for i := range c.Events {
-		if c.Events[i] > c.Total[i] { // false when either is NaN
+		if c.Events[i] > c.Total[i] && !math.IsInf(c.Events[i], 0) && !math.IsInf(c.Total[i], 0) { // false when either is NaN
 			if bad < maxPointErrors {
 				v.Add(fmt.Sprintf("%s.events[%d]", field, i), fmt.Sprintf("must not exceed total[%d] (%g events out of %g)", i, c.Events[i], c.Total[i]))
 			}

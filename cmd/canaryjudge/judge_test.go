@@ -75,7 +75,7 @@ func TestJudgeReportsEveryProblem(t *testing.T) {
 		}
 	}
 	for input, want := range map[string]string{
-		`{"canary": {"latency_p99": [1, "fast", 2]}}`:         "canary.latency_p99[1]: must be a finite number",
+		`{"canary": {"latency_p99": [1, "fast", 2]}}`:         "canary.latency_p99[1]: must be a number, or null",
 		`{"canary": {"latency_p99": [1, 1e999]}, "other": 1}`: "other: unknown field",
 		`{"canary": {}, "baseline": {"nope": [1]}}`:           "baseline.nope: no metric of that name in the policy",
 	} {

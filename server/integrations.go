@@ -27,6 +27,7 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	r.Post("/spinnaker/v1/deployment/starting", h(ScopeJudge, sp.Starting))
 	r.Post("/spinnaker/v1/deployment/evaluateHealth", h(ScopeJudge, sp.EvaluateHealth))
 	r.Post("/spinnaker/v1/deployment/completed", h(ScopeJudge, sp.Completed))
+	r.Post("/spinnaker/v1/releases/{id}/cancel", h(ScopeJudge, sp.CancelRuns))
 	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
 	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))
 	r.Post("/kayenta/canary/{canaryId}", h(ScopeJudge, ka.Execute))
@@ -75,7 +76,7 @@ func StripPathToken(p string) (path, secret string, ok bool) {
 
 // wireEnv lends the integration packages the server's machinery.
 func (s *Server) wireEnv() wire.Env {
-	return wire.Env{Decode: decodeTolerant, Actor: principal, Allow: allowService, Now: s.now}
+	return wire.Env{Decode: decodeTolerant, Actor: principal, Allow: allowService, Now: s.now, AbsURL: absURL}
 }
 
 // decodeTolerant reads the body and decodes it, ignoring fields it does

@@ -1,11 +1,16 @@
 package deploytool
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
 )
 
 // RunSpec is a scheduled run a tool's protocol starts for its release: the
@@ -38,6 +43,30 @@ func ParseScope(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("label %q is named twice", name)
 		}
 		out[name] = value
+	}
+	return out, nil
+}
+
+// CancelRuns ends the release's running scheduled run (a release has one
+// at most) as CANCELED, as DELETE /v1/runs/{id} does, and returns what it
+// cancelled: none when nothing was running (a repeat, or a run that ended
+// meanwhile). The release is left as it is.
+func (x Releases) CancelRuns(ctx context.Context, releaseID, reason, actor string, now time.Time) ([]store.Run, error) {
+	runs, err := x.Store.ListRuns(ctx, store.RunQuery{ReleaseID: releaseID, State: store.RunRunning, Limit: 10})
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Run{}
+	for _, run := range runs {
+		input, _ := json.Marshal(map[string]string{"run": run.ID, "reason": reason})
+		c, err := x.Store.CancelRun(ctx, run.ID, reason, now, store.AuditEntry{Actor: actor, Action: "run:cancel", Input: input})
+		switch {
+		case errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound):
+			continue // it ended meanwhile
+		case err != nil:
+			return out, err
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -70,28 +70,7 @@ func TestDeckCanaryReport(t *testing.T) {
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	id := create(t, cj, "checkout", fixture(t, "orca-create-manual.json"))
 
-	var cfg kayentaapi.CanaryConfig
-	gate(t, cj, "/canaryConfig/checkout?configurationAccountName=canaryjudge", &cfg)
-	if cfg.Name != "checkout" || len(cfg.Metrics) != 2 || cfg.Metrics[0].Query.Type != "prometheus" || cfg.Metrics[0].ScopeName != "default" ||
-		cfg.Classifier.GroupWeights["latency"] != 60 || cfg.Judge.Name != kayentaapi.JudgeName || cfg.Metrics[1].AnalysisConfigurations["canary"]["nanStrategy"] != "replace" {
-		t.Fatalf("the canary config: %+v", cfg)
-	}
-	var judges []struct {
-		Name    string
-		Visible bool
-	}
-	gate(t, cj, "/judges", &judges)
-	if len(judges) != 1 || !judges[0].Visible || judges[0].Name != cfg.Judge.Name {
-		t.Fatalf("judges %+v (Deck keeps the visible ones)", judges)
-	}
-	var accounts []struct {
-		Name           string
-		SupportedTypes []string
-	}
-	gate(t, cj, "/credentials", &accounts)
-	if len(accounts) != 1 || accounts[0].Name != "canaryjudge" || !slices.Contains(accounts[0].SupportedTypes, "OBJECT_STORE") {
-		t.Fatalf("accounts %+v", accounts)
-	}
+	deckScreens(t, cj)
 
 	var run deckRun
 	gate(t, cj, "/canary/"+id+"?storageAccountName=canaryjudge", &run)
@@ -136,6 +115,34 @@ func TestDeckCanaryReport(t *testing.T) {
 	gate(t, cj, "/canary/"+id, &run)
 	if run.Config == nil || len(run.Config.Metrics) != 2 || run.Config.Classifier.GroupWeights["latency"] != 60 {
 		t.Fatalf("the report after the policy changed must show the config it was judged under: %+v", run.Config)
+	}
+}
+
+// deckScreens checks the config, judges and accounts screens: what Deck
+// reads of each.
+func deckScreens(t *testing.T, cj *canaryjudgetest.Server) {
+	t.Helper()
+	var cfg kayentaapi.CanaryConfig
+	gate(t, cj, "/canaryConfig/checkout?configurationAccountName=canaryjudge", &cfg)
+	if cfg.Name != "checkout" || len(cfg.Metrics) != 2 || cfg.Metrics[0].Query.Type != "prometheus" || cfg.Metrics[0].ScopeName != "default" ||
+		cfg.Classifier.GroupWeights["latency"] != 60 || cfg.Judge.Name != kayentaapi.JudgeName || cfg.Metrics[1].AnalysisConfigurations["canary"]["nanStrategy"] != "replace" {
+		t.Fatalf("the canary config: %+v", cfg)
+	}
+	var judges []struct {
+		Name    string
+		Visible bool
+	}
+	gate(t, cj, "/judges", &judges)
+	if len(judges) != 1 || !judges[0].Visible || judges[0].Name != cfg.Judge.Name {
+		t.Fatalf("judges %+v (Deck keeps the visible ones)", judges)
+	}
+	var accounts []struct {
+		Name           string
+		SupportedTypes []string
+	}
+	gate(t, cj, "/credentials", &accounts)
+	if len(accounts) != 1 || accounts[0].Name != "canaryjudge" || !slices.Contains(accounts[0].SupportedTypes, "OBJECT_STORE") {
+		t.Fatalf("accounts %+v", accounts)
 	}
 }
 

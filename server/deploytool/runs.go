@@ -28,13 +28,27 @@ var scopeSplit = regexp.MustCompile(`\s*,\s*|\s+and\s+`)
 // ParseScope reads label matchers written as text: "name=value" terms
 // joined by "," or " and ", values optionally double-quoted (Kayenta's
 // scopes, Flagger's metadata).
-func ParseScope(s string) (map[string]string, error) {
+func ParseScope(s string) (map[string]string, error) { return parseScope(s, false) }
+
+// ParseKubernetesScope is ParseScope for matchers that may name a label as
+// Kubernetes writes it (rollouts-pod-template-hash, app.kubernetes.io/name):
+// such a name becomes the one Prometheus's Kubernetes service discovery
+// gives the label (__meta_kubernetes_pod_label_<name>, mapped by the usual
+// labelmap), every character outside [a-zA-Z0-9_] an underscore.
+func ParseKubernetesScope(s string) (map[string]string, error) { return parseScope(s, true) }
+
+var notLabelChar = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+func parseScope(s string, kube bool) (map[string]string, error) {
 	out := map[string]string{}
 	for _, term := range scopeSplit.Split(strings.TrimSpace(s), -1) {
 		name, value, ok := strings.Cut(term, "=")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if unq, found := strings.CutPrefix(value, `"`); found && strings.HasSuffix(unq, `"`) && len(unq) > 0 {
 			value = strings.TrimSuffix(unq, `"`)
+		}
+		if kube && name != "" && !judge.IsLabelName(name) {
+			name = notLabelChar.ReplaceAllString(name, "_")
 		}
 		if !ok || !judge.IsLabelName(name) || value == "" {
 			return nil, fmt.Errorf("%q is not label=value (label matchers joined by \",\" or \" and \")", term)

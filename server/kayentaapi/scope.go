@@ -47,7 +47,10 @@ var placeholder = regexp.MustCompile(`\{\{\s*([^{}\s]*)\s*\}\}`)
 //   - extendedScopeParams.scopeLabel, or a scope without "=": the name,
 //     {scopeLabel: scope} (DefaultScopeLabel unless given);
 //   - otherwise the scope is label matchers, "app=checkout,track=canary"
-//     (joined by "," or " and ", values optionally quoted).
+//     (joined by "," or " and ", values optionally quoted); a label named
+//     as Kubernetes writes it (Argo Rollouts' rollouts-pod-template-hash)
+//     is matched under the name Prometheus's Kubernetes discovery gives
+//     it (rollouts_pod_template_hash).
 //
 // Then extendedScopeParams.locationLabel adds {locationLabel: location}.
 // Problems are added to v under at (e.g. "scopes.default.controlScope").
@@ -61,7 +64,7 @@ func scopeLabels(v *judge.ValidationError, at string, s Scope) map[string]string
 	case ext[ParamScopeLabel] != "" || !strings.Contains(s.Scope, "="):
 		out = byName(v, at, s)
 	default:
-		m, err := deploytool.ParseScope(s.Scope)
+		m, err := deploytool.ParseKubernetesScope(s.Scope)
 		if err != nil {
 			v.Add(at+".scope", err.Error()+"; or a server group name, matched against extendedScopeParams.scopeLabel (default "+
 				DefaultScopeLabel+")")

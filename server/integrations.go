@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -27,10 +28,39 @@ func (s *Server) integrationRoutes(r chi.Router) {
 	r.Post("/spinnaker/v1/deployment/starting", h(ScopeJudge, sp.Starting))
 	r.Post("/spinnaker/v1/deployment/evaluateHealth", h(ScopeJudge, sp.EvaluateHealth))
 	r.Post("/spinnaker/v1/deployment/completed", h(ScopeJudge, sp.Completed))
-	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv()}
+	r.Post("/spinnaker/v1/releases/{id}/cancel", h(ScopeJudge, sp.CancelRuns))
+	ka := &kayentaapi.Handler{Store: s.store, Source: s.kayentaSource, Env: s.wireEnv(), MetricStores: s.metricStores}
+	r.Get("/kayenta/credentials", h(ScopeRead, ka.Credentials))
+	r.Get("/kayenta/judges", h(ScopeRead, ka.Judges))
 	r.Get("/kayenta/canaryConfig", h(ScopeRead, ka.ListConfigs))
+	r.Get("/kayenta/canaryConfig/{canaryId}", h(ScopeRead, ka.GetConfig))
 	r.Post("/kayenta/canary/{canaryId}", h(ScopeJudge, ka.Execute))
 	r.Get("/kayenta/canary/{canaryId}", h(ScopeRead, ka.Status))
+	r.Put("/kayenta/pipelines/{canaryId}/cancel", h(ScopeJudge, ka.Cancel))
+	r.Get("/kayenta/metricSetPairList/{canaryId}", h(ScopeRead, ka.MetricSetPairList))
+	r.Post("/kayenta/standalone_canary_analysis", h(ScopeJudge, ka.Standalone))
+	r.Post("/kayenta/standalone_canary_analysis/{canaryId}", h(ScopeJudge, ka.Standalone))
+	r.Get("/kayenta/standalone_canary_analysis/{canaryId}", h(ScopeRead, ka.Standalone))
+	r.Put("/kayenta/standalone_canary_analysis/{canaryId}/cancel", h(ScopeJudge, ka.Standalone))
+}
+
+// metricStores lists the metric sources for Kayenta's /credentials: the
+// sources file's, then the stored ones it does not shadow.
+func (s *Server) metricStores(ctx context.Context) ([]kayentaapi.MetricStore, error) {
+	recs, err := s.store.ListSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []kayentaapi.MetricStore
+	for _, rec := range s.staticList() {
+		out = append(out, kayentaapi.MetricStore{Name: rec.Name, Type: rec.Type})
+	}
+	for _, rec := range recs {
+		if _, shadowed := s.staticSources[rec.Name]; !shadowed {
+			out = append(out, kayentaapi.MetricStore{Name: rec.Name, Type: rec.Type})
+		}
+	}
+	return out, nil
 }
 
 // integrationPrefixes are the tools whose callers cannot send headers.
@@ -75,7 +105,7 @@ func StripPathToken(p string) (path, secret string, ok bool) {
 
 // wireEnv lends the integration packages the server's machinery.
 func (s *Server) wireEnv() wire.Env {
-	return wire.Env{Decode: decodeTolerant, Actor: principal, Allow: allowService, Now: s.now}
+	return wire.Env{Decode: decodeTolerant, Actor: principal, Allow: allowService, Now: s.now, AbsURL: absURL}
 }
 
 // decodeTolerant reads the body and decodes it, ignoring fields it does

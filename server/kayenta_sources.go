@@ -7,16 +7,15 @@ import (
 	"sync"
 
 	"github.com/canaryjudge/canaryjudge/judge"
-	"github.com/canaryjudge/canaryjudge/server/deploytool"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/source"
 )
 
 // kayentaSources serves the Kayenta-compatible API from the metric sources
 // scheduled runs use: the request's metricsAccountName names the source
-// (PUT /v1/sources/{name} or the server's sources file), and each scope
-// is label matchers, "app=checkout,track=canary" (or joined by " and ",
-// values optionally quoted), that replace {{scope}} in the queries.
+// (PUT /v1/sources/{name} or the server's sources file), and each scope's
+// label matchers (kayentaapi translates a scope into them) replace
+// {{scope}} in the queries.
 type kayentaSources struct {
 	s    *Server
 	mu   sync.Mutex
@@ -36,19 +35,12 @@ func (k *kayentaSources) Fetch(ctx context.Context, req kayentaapi.FetchRequest)
 	if !c.Start.Equal(b.Start) || !c.End.Equal(b.End) {
 		return canary, baseline, fmt.Errorf("controlScope and experimentScope must cover the same interval (canaryjudge compares them window by window)")
 	}
-	cs, err := parseKayentaScope(c.Scope)
-	if err != nil {
-		return canary, baseline, fmt.Errorf("experimentScope.scope: %w", err)
-	}
-	bs, err := parseKayentaScope(b.Scope)
-	if err != nil {
-		return canary, baseline, fmt.Errorf("controlScope.scope: %w", err)
-	}
 	src, err := k.source(ctx, req.MetricsAccount)
 	if err != nil {
 		return canary, baseline, err
 	}
-	res, err := src.Fetch(ctx, source.Request{Metrics: req.Policy.Metrics, Canary: cs, Baseline: bs, Start: c.Start, End: c.End})
+	res, err := src.Fetch(ctx, source.Request{Metrics: req.Policy.Metrics, Canary: source.Scope(c.Labels),
+		Baseline: source.Scope(b.Labels), Start: c.Start, End: c.End})
 	if err != nil {
 		return canary, baseline, err
 	}
@@ -79,16 +71,4 @@ func (k *kayentaSources) source(ctx context.Context, name string) (source.Source
 	}
 	k.open[name] = openedSource{config: bytes.Clone(rec.Config), src: src}
 	return src, nil
-}
-
-// parseKayentaScope reads a Kayenta scope's label matchers.
-func parseKayentaScope(s string) (source.Scope, error) {
-	m, err := deploytool.ParseScope(s)
-	if err != nil {
-		return nil, err
-	}
-	if len(m) > source.MaxScopeLabels {
-		return nil, fmt.Errorf("at most %d labels", source.MaxScopeLabels)
-	}
-	return source.Scope(m), nil
 }

@@ -4,7 +4,9 @@
 // a client generated from the contract relies on:
 //
 //   - every operation has an operationId, a summary, an explicit security
-//     (bearer, or [] for an anonymous route) and a success response;
+//     (bearer, or [] for an anonymous route) and a success response (but
+//     one marked x-not-served, which always answers a problem naming the
+//     alternative);
 //   - every path parameter has an example;
 //   - an operation with a body documents 400, 413 and 415; a secured one
 //     401, and 403 when it needs more than the read scope; one with path
@@ -174,7 +176,7 @@ func (l *linter) responses(at, method string, op *openapi3.Operation) {
 			}
 		}
 	}
-	if !ok {
+	if !ok && op.Extensions["x-not-served"] == nil {
 		l.add(at, "no 2xx response")
 	}
 	var need []string

@@ -63,9 +63,14 @@ func TestRules(t *testing.T) {
 		{"error not a problem", `        "400": {$ref: "#/components/responses/Problem"}`, `        "400": {description: bad}`, "not application/problem+json"},
 		{"unused component", "components:\n", "components:\n  schemas:\n    Unused: {type: string}\n", "unused component"},
 		{"bad example", "example: t1}", "example: 7}", "kin-openapi"},
+		{"no 2xx", `        "200": {description: ok}` + "\n", "", "no 2xx response"},
+		{"not served", "      x-scope: judge\n", "      x-scope: judge\n      x-not-served: true\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := base
+			if tc.name == "not served" { // an operation that never succeeds, marked so
+				doc = strings.Replace(doc, `        "200": {description: ok}`+"\n", "", 1)
+			}
 			if tc.old != "" {
 				if !strings.Contains(doc, tc.old) {
 					t.Fatalf("the base document lacks %q", tc.old)

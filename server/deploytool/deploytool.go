@@ -27,6 +27,8 @@ type Store interface {
 	ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store.Release, error)
 	LatestDecision(ctx context.Context, releaseID string) (store.DecisionRecord, error)
 	ListFreezes(ctx context.Context, now time.Time) ([]judge.Freeze, error)
+	ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, error)
+	CancelRun(ctx context.Context, id, reason string, now time.Time, audit store.AuditEntry) (store.Run, error)
 }
 
 // Key names a release the way a deploy tool does.

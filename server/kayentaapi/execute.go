@@ -52,8 +52,7 @@ func (h *Handler) Execute(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if h.Source == nil {
-		return wire.Errorf(http.StatusNotImplemented, "no-metric-source", "No metric source",
-			"this server has no metric source to fetch the scopes' series from; configure one (see the README)")
+		return noSource()
 	}
 	raw, err := json.Marshal(req)
 	if err != nil {

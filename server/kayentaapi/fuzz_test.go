@@ -16,6 +16,10 @@ func FuzzExecute(f *testing.F) {
 	f.Add(`{"scopes":{"default":{"controlScope":{"scope":"version=stable","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:00:01Z","step":-1}}}}`)
 	f.Add(`{"scopes":null,"thresholds":{"pass":1e400}}`)
 	f.Add(`{"scopes":{"x":{"controlScope":null,"experimentScope":{}}},"siteLocal":{"a":[1,2]}}`)
+	f.Add(`{"scopes":{"default":{"controlScope":{"scope":"version=stable","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:10:00Z"},
+	 "experimentScope":{"scope":"sg-v2","location":"us","start":"2026-11-26T09:00:00Z","end":"2026-11-26T09:10:00Z",
+	 "extendedScopeParams":{"scopeTemplate":"a={{scope}},b={{location}},c={{x}}","x":"}}","locationLabel":"b"}}}}}`)
+	f.Add(`{"scopes":{"default":{},"b":{}}}`)
 	cj := canaryjudgetest.NewServer(f, canaryjudgetest.WithKayentaSource(source()))
 	cj.MustDo(f, 201, "PUT", "/v1/services/checkout/policy", tooltest.KayentaPolicy)
 	f.Fuzz(func(t *testing.T, b string) {

@@ -1,19 +1,27 @@
 // Package kayentaapi serves the part of Kayenta's REST API that Argo
-// Rollouts' built-in kayenta metric provider (and Spinnaker's Kayenta
-// stage) calls, so they work against canaryjudge unmodified:
+// Rollouts' built-in kayenta metric provider, Spinnaker's canary stage
+// (orca-kayenta) and Deck's canary screens (through gate) call, so they
+// work against canaryjudge unmodified:
 //
-//	GET  /kayenta/canaryConfig?application=&configurationAccountName=
+//	GET  /kayenta/credentials          the metric sources and the store, as accounts
+//	GET  /kayenta/judges               canaryjudge's kayenta mode
+//	GET  /kayenta/canaryConfig?application=
 //	     the canary configs: one per service whose policy is in kayenta mode
+//	GET  /kayenta/canaryConfig/{id}    one, as Kayenta's CanaryConfig
 //	POST /kayenta/canary/{configId}?application=&metricsAccountName=&...
 //	     Kayenta's CanaryExecutionRequest → {canaryExecutionId}
 //	GET  /kayenta/canary/{executionId}
-//	     {complete, status, result: {judgeResult: {score, results, groupScores}}}
+//	     {complete, status, result: {judgeResult: {score, results, groupScores}}, config, ...}
+//	PUT  /kayenta/pipelines/{executionId}/cancel   202; executions are complete
+//	GET  /kayenta/metricSetPairList/{id}           each metric's series, read again
+//	*    /kayenta/standalone_canary_analysis...    501, naming the alternatives
 //
 // A config is a service; an execution judges the service's policy (kayenta
 // mode, NetflixACAJudge-v1.0) once over the series a Source fetches for the
-// control (baseline) and experiment (canary) scopes, and is kept in the
-// store so any replica answers the poll. Executions are judged before the
-// POST answers: the first poll finds them complete.
+// control (baseline) and experiment (canary) scopes, each scope translated
+// into label matchers (scope.go), and is kept in the store so any replica
+// answers the poll. Executions are judged before the POST answers: the
+// first poll finds them complete.
 package kayentaapi
 
 import (
@@ -27,8 +35,8 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// Scope is one side's Kayenta scope: what to select (e.g. a label
-// selector), where, and the time range and step of the series.
+// Scope is one side's Kayenta scope: what to select (a server group name,
+// or label matchers), where, and the time range and step of the series.
 type Scope struct {
 	Scope    string
 	Location string // Kayenta's "location" (older clients, Argo: "region")
@@ -36,6 +44,9 @@ type Scope struct {
 	End      time.Time
 	Step     time.Duration // 0: the source's default
 	Extended map[string]string
+	// Labels are the exact label matchers the scope translates into
+	// (scopeLabels): what a metric source puts where a query has {{scope}}.
+	Labels map[string]string
 }
 
 // FetchRequest asks a Source for one execution's series.
@@ -68,6 +79,9 @@ type Handler struct {
 	Store  Store
 	Source Source
 	Env    wire.Env
+	// MetricStores lists the metric sources GET /credentials names; nil:
+	// none.
+	MetricStores func(ctx context.Context) ([]MetricStore, error)
 	// NewID makes execution ids; nil: random "kx_" ids.
 	NewID func() string
 }

@@ -2,8 +2,9 @@ package kayentaapi
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -65,30 +66,44 @@ type Thresholds struct {
 	Marginal float64 `json:"marginal"`
 }
 
-// pair picks the scope pair to judge: "default", else the only one.
+// ScopeName is the scope every metric of a canaryjudge canary config
+// reads: Kayenta binds each metric to a named scope (its scopeName,
+// "default" unless the config says otherwise), and GET
+// /kayenta/canaryConfig/{id} shows every metric bound to this one.
+const ScopeName = "default"
+
+// pair picks the scope pair to judge, as Kayenta's ExecutionMapper does
+// for a config whose metrics all read scope "default": that pair, and a
+// request without it is refused. Two departures, both stated: a request
+// with a single pair of another name is judged on it (Argo Rollouts and
+// hand-written requests name it freely), and further pairs beside
+// "default" are refused rather than silently ignored, since no metric
+// would read them.
 func (req ExecutionRequest) pair(v *judge.ValidationError) (name string, control, experiment Scope) {
-	if len(req.Scopes) == 0 {
+	names := slices.Sorted(maps.Keys(req.Scopes))
+	switch {
+	case len(names) == 0:
 		v.Add("scopes", "required: a named pair of controlScope and experimentScope (e.g. \"default\")")
 		return "", Scope{}, Scope{}
-	}
-	name = "default"
-	if _, ok := req.Scopes[name]; !ok {
-		if len(req.Scopes) > 1 {
-			names := make([]string, 0, len(req.Scopes))
-			for k := range req.Scopes {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			v.Add("scopes", "several scopes "+fmt.Sprint(names)+" and none named \"default\": name the one to judge \"default\"")
-			return "", Scope{}, Scope{}
-		}
-		for k := range req.Scopes {
-			name = k
-		}
+	case len(names) == 1:
+		name = names[0]
+	case !slices.Contains(names, ScopeName):
+		v.Add("scopes", fmt.Sprintf("canary metrics require scopes which were not provided in the execution request: [%s] "+
+			"(got %v; every metric of a canaryjudge canary config reads the scope named %q: name the pair to judge so, "+
+			"and start one canary execution per further pair)", ScopeName, names, ScopeName))
+		return "", Scope{}, Scope{}
+	default:
+		v.Add("scopes", fmt.Sprintf("scopes %v beside %q would not be judged: every metric of a canaryjudge canary config reads "+
+			"the scope named %q (GET /kayenta/canaryConfig/{id} shows each metric's scopeName); send one pair, and start one "+
+			"canary execution per further pair", slices.DeleteFunc(names, func(n string) bool { return n == ScopeName }),
+			ScopeName, ScopeName))
+		return "", Scope{}, Scope{}
 	}
 	p := req.Scopes[name]
 	at := "scopes." + name
-	return name, p.ControlScope.parse(v, at+".controlScope"), p.ExperimentScope.parse(v, at+".experimentScope")
+	control = p.ControlScope.parse(v, at+".controlScope")
+	experiment = p.ExperimentScope.parse(v, at+".experimentScope")
+	return name, control, experiment
 }
 
 // MaxScope is the longest scope (label matchers) of a request, in bytes.
@@ -96,9 +111,9 @@ func (req ExecutionRequest) pair(v *judge.ValidationError) (name string, control
 // the request is decoded.
 const MaxScope = 4096
 
-// parse checks one scope: times (RFC 3339, end after start) and step
-// (seconds, not negative). Its text was checked before it was decoded
-// (MaxScope).
+// parse checks one scope: times (RFC 3339, end after start), step
+// (seconds, not negative) and what it selects (scopeLabels). Its text was
+// checked before it was decoded (MaxScope).
 func (s *WireScope) parse(v *judge.ValidationError, at string) Scope {
 	if s == nil {
 		v.Add(at, "required")
@@ -124,6 +139,7 @@ func (s *WireScope) parse(v *judge.ValidationError, at string) Scope {
 			out.Step = time.Duration(*s.Step * float64(time.Second))
 		}
 	}
+	out.Labels = scopeLabels(v, at, out)
 	return out
 }
 

@@ -1,8 +1,8 @@
 package kayentaapi
 
 import (
+	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -17,9 +17,12 @@ import (
 const JudgeName = "canaryjudge-NetflixACAJudge-v1.0"
 
 // StatusResponse is Kayenta's CanaryExecutionStatusResponse, the fields
-// canaryjudge fills.
+// canaryjudge fills: those orca's MonitorKayentaCanaryTask reads (status,
+// result.judgeResult.score.score, results[].controlMetadata.stats.count,
+// application, exception) and Deck's canary report (config,
+// canaryExecutionRequest, metricSetPairListId).
 type StatusResponse struct {
-	Application              string            `json:"application,omitempty"`
+	Application              string            `json:"application"`
 	ParentPipelineExecution  string            `json:"parentPipelineExecutionId,omitempty"`
 	PipelineID               string            `json:"pipelineId"`
 	StageStatus              map[string]string `json:"stageStatus"`
@@ -37,17 +40,30 @@ type StatusResponse struct {
 	MetricsAccountName       string            `json:"metricsAccountName,omitempty"`
 	StorageAccountName       string            `json:"storageAccountName,omitempty"`
 	ConfigurationAccountName string            `json:"configurationAccountName,omitempty"`
+	Config                   CanaryConfig      `json:"config"`
+	CanaryExecutionRequest   json.RawMessage   `json:"canaryExecutionRequest"`
+	MetricSetPairListID      string            `json:"metricSetPairListId,omitempty"`
 }
 
-// Exception says why an execution is terminal.
+// Exception says why an execution is terminal, in the shape orca gives a
+// stage's exception (Deck shows details.error and details.errors).
 type Exception struct {
-	Message string `json:"message"`
+	Message       string           `json:"message"`
+	ExceptionType string           `json:"exceptionType"`
+	Operation     string           `json:"operation"`
+	Details       ExceptionDetails `json:"details"`
+	Timestamp     int64            `json:"timestamp"`
+}
+
+// ExceptionDetails holds the message as orca's ExceptionHandler does.
+type ExceptionDetails struct {
+	Error  string   `json:"error"`
+	Errors []string `json:"errors"`
 }
 
 // CanaryResult is Kayenta's CanaryResult.
 type CanaryResult struct {
-	JudgeResult    JudgeResult `json:"judgeResult"`
-	CanaryDuration string      `json:"canaryDuration,omitempty"` // ISO 8601, e.g. PT10M
+	JudgeResult JudgeResult `json:"judgeResult"`
 }
 
 // JudgeResult is Kayenta's CanaryJudgeResult.
@@ -96,23 +112,33 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) error {
 	if err := h.Env.Allow(r, e.Service); err != nil {
 		return err
 	}
-	return wire.WriteJSON(w, http.StatusOK, statusOf(e))
+	cfg, err := h.configFor(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	return wire.WriteJSON(w, http.StatusOK, statusOf(e, cfg))
 }
 
-func statusOf(e store.KayentaExecution) StatusResponse {
+func statusOf(e store.KayentaExecution, cfg CanaryConfig) StatusResponse {
 	ms := func(t time.Time) (int64, string) { return t.UnixMilli(), t.UTC().Format(time.RFC3339Nano) }
 	out := StatusResponse{Application: e.Params["application"], ParentPipelineExecution: e.Params["parentPipelineExecutionId"],
 		PipelineID: e.ID, StageStatus: map[string]string{"fetchControl": e.Status, "fetchExperiment": e.Status, "judge": e.Status},
 		Complete: true, Status: e.Status, ConfigID: e.Service, MetricsAccountName: e.Params["metricsAccountName"],
-		StorageAccountName: e.Params["storageAccountName"], ConfigurationAccountName: e.Params["configurationAccountName"]}
+		StorageAccountName: e.Params["storageAccountName"], ConfigurationAccountName: e.Params["configurationAccountName"],
+		Config: cfg, CanaryExecutionRequest: e.Request}
+	if out.Application == "" {
+		out.Application = e.Service // orca's CanaryResults requires one
+	}
 	out.BuildTimeMillis, out.BuildTimeIso = ms(e.CreatedAt)
 	out.StartTimeMillis, out.StartTimeIso = ms(e.CreatedAt)
 	out.EndTimeMillis, out.EndTimeIso = ms(e.EndedAt)
 	if e.Result == nil {
-		out.Exception = &Exception{Message: e.Error}
+		out.Exception = &Exception{Message: e.Error, ExceptionType: "canaryjudge", Operation: "fetch and judge",
+			Details: ExceptionDetails{Error: e.Error, Errors: []string{e.Error}}, Timestamp: e.EndedAt.UnixMilli()}
 		return out
 	}
 	out.Result = &CanaryResult{JudgeResult: judgeResult(*e.Result)}
+	out.MetricSetPairListID = e.ID
 	return out
 }
 
@@ -132,7 +158,7 @@ func judgeResult(res judge.Result) JudgeResult {
 		if m.Critical {
 			crit = "critical"
 		}
-		jr.Results = append(jr.Results, AnalysisResult{Name: m.Name, ID: m.Name + "-" + strconv.Itoa(i), Tags: map[string]string{},
+		jr.Results = append(jr.Results, AnalysisResult{Name: m.Name, ID: resultID(m.Name, i), Tags: map[string]string{},
 			Classification: metricClass[m.Classification], ClassificationReason: m.Reason, Groups: []string{m.Group},
 			ExperimentMetadata: sideMeta(m.Canary), ControlMetadata: sideMeta(m.Baseline),
 			ResultMetadata: map[string]any{"ratio": m.MeanRatio, "pValue": m.PValue, "rule": m.Rule}, Criticality: crit})

@@ -59,27 +59,27 @@ func (h *Handler) Starting(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return respond(w, Abort, "canaryjudge has no policy for service "+k.Service+"; PUT /v1/services/"+k.Service+"/policy first", nil, nil)
+		return h.respond(w, r, Abort, "canaryjudge has no policy for service "+k.Service+"; PUT /v1/services/"+k.Service+"/policy first", nil, nil)
 	}
 	if f, err := h.Releases.Frozen(ctx, k.Service, h.Env.Now()); err != nil || f != nil {
 		if err != nil {
 			return err
 		}
-		return respond(w, Abort, "deploys of "+k.Service+" are frozen ("+f.Scope+"): "+f.Reason, nil, nil)
+		return h.respond(w, r, Abort, "deploys of "+k.Service+" are frozen ("+f.Scope+"): "+f.Reason, nil, nil)
 	}
 	if req.OldServerGroup == "" || req.OldServerGroup == req.NewServerGroup {
-		return respond(w, Continue, "no previous server group to compare with: canaryjudge does not judge a first deploy", nil, nil)
+		return h.respond(w, r, Continue, "no previous server group to compare with: canaryjudge does not judge a first deploy", nil, nil)
 	}
 	rel, err := h.Releases.Ensure(ctx, k, req.OldServerGroup, h.Env.Actor(ctx))
 	var active *store.ActiveReleaseError
 	if errors.As(err, &active) {
-		return respond(w, Abort, fmt.Sprintf("release %s of %s is still %s on %s; it must end first",
+		return h.respond(w, r, Abort, fmt.Sprintf("release %s of %s is still %s on %s; it must end first",
 			active.Active.ID, active.Active.Version, active.Active.State, k.Target), &active.Active, nil)
 	}
 	if err != nil {
 		return err
 	}
-	return respond(w, Continue, "release "+rel.ID+" is "+string(rel.State)+": "+k.Version+" over "+rel.BaselineVersion, &rel, nil)
+	return h.respond(w, r, Continue, "release "+rel.ID+" is "+string(rel.State)+": "+k.Version+" over "+rel.BaselineVersion, &rel, nil)
 }
 
 // EvaluateHealth answers POST /spinnaker/v1/deployment/evaluateHealth.
@@ -94,14 +94,14 @@ func (h *Handler) EvaluateHealth(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if rel == nil {
-		return respond(w, Continue, "no release of "+k.Version+" (a first deploy, or one canaryjudge was not told of): not judged", nil, nil)
+		return h.respond(w, r, Continue, "no release of "+k.Version+" (a first deploy, or one canaryjudge was not told of): not judged", nil, nil)
 	}
 	d, err := h.Releases.Decision(ctx, *rel)
 	if err != nil {
 		return err
 	}
 	dir, msg := directive(d)
-	return respond(w, dir, msg, rel, &d)
+	return h.respond(w, r, dir, msg, rel, &d)
 }
 
 // directive maps a decision onto orca's next step.
@@ -122,7 +122,12 @@ func directive(d judge.Decision) (string, string) {
 }
 
 // Completed answers POST /spinnaker/v1/deployment/completed (orca ignores
-// the answer; the outcome is recorded).
+// the answer; the outcome is recorded). A failed deploy ends its release,
+// so the next deploy's starting is not refused: rolled back when orca
+// rolled back, or performed no rollback while the release was baking (the
+// deploy ended without the new version being promoted); halted and paged
+// when a rollback failed, or when canaryjudge had ordered one and orca did
+// not perform it (failureActions.rollback is not Automatic).
 func (h *Handler) Completed(w http.ResponseWriter, r *http.Request) error {
 	req, k, err := h.read(r)
 	if err != nil {
@@ -134,31 +139,58 @@ func (h *Handler) Completed(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return respond(w, Continue, "no release of "+k.Version+"; nothing recorded", nil, nil)
+		return h.respond(w, r, Continue, "no release of "+k.Version+"; nothing recorded", nil, nil)
 	}
-	ev, ok := completedEvent(req, rel.State)
-	if !ok {
-		return respond(w, Continue, fmt.Sprintf("status %q (rollback %q) noted; release stays %s", req.Status, req.Rollback, rel.State), rel, nil)
+	evs := completedEvents(req, rel.State)
+	if len(evs) == 0 {
+		msg := fmt.Sprintf("status %q (rollback %q) noted; release stays %s", req.Status, req.Rollback, rel.State)
+		if rel.State == judge.StateHalted {
+			msg += "; a human resolves it: POST /v1/releases/" + rel.ID + "/override"
+		}
+		return h.respond(w, r, Continue, msg, rel, nil)
 	}
-	out, refused, err := h.Releases.Report(ctx, *rel, ev, "spinnaker deployment "+req.DeploymentID+": "+req.Status, h.Env.Actor(ctx))
-	if err != nil {
-		return err
+	detail := fmt.Sprintf("spinnaker deployment %s: status %s, rollback %s", req.DeploymentID, req.Status, orNone(req.Rollback))
+	cur := *rel
+	var d *judge.Decision
+	for _, ev := range evs {
+		out, refused, err := h.Releases.Report(ctx, cur, ev, detail, h.Env.Actor(ctx))
+		if err != nil {
+			return err
+		}
+		if refused != "" { // the release moved meanwhile (another replica, an operator)
+			return h.respond(w, r, Continue, "noted; "+refused, &cur, d)
+		}
+		cur, d = out.Release, &out.Decision
 	}
-	if refused != "" {
-		return respond(w, Continue, "noted; "+refused, rel, nil)
-	}
-	return respond(w, Continue, "recorded "+string(ev)+": "+out.Decision.Message, &out.Release, &out.Decision)
+	return h.respond(w, r, Continue, "recorded "+detail+": "+d.Message, &cur, d)
 }
 
-// completedEvent is the release event a completed deployment reports.
-func completedEvent(req Request, st judge.State) (judge.Event, bool) {
-	switch {
-	case req.Status == "success":
-		return judge.EventPromoted, true
-	case req.Status == "failure" && st == judge.StateRollingBack && req.Rollback == "success":
-		return judge.EventRollbackCompleted, true
-	case req.Status == "failure" && st == judge.StateRollingBack && req.Rollback == "failure":
-		return judge.EventRollbackFailed, true
+// completedEvents are the release events a completed deployment reports,
+// in order.
+func completedEvents(req Request, st judge.State) []judge.Event {
+	if req.Status == "success" {
+		return []judge.Event{judge.EventPromoted}
 	}
-	return "", false
+	if req.Status != "failure" || (st != judge.StateBaking && st != judge.StateRollingBack) {
+		return nil
+	}
+	switch {
+	case req.Rollback == "success":
+		return []judge.Event{judge.EventRollbackCompleted}
+	case req.Rollback == "failure" && st == judge.StateBaking:
+		return []judge.Event{judge.EventRollbackStarted, judge.EventRollbackFailed}
+	case req.Rollback == "failure":
+		return []judge.Event{judge.EventRollbackFailed}
+	case st == judge.StateBaking: // not_performed: the deploy failed before or without a rollback
+		return []judge.Event{judge.EventRollbackCompleted}
+	default: // canaryjudge ordered the rollback orca did not perform
+		return []judge.Event{judge.EventRollbackFailed}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

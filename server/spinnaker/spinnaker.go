@@ -4,18 +4,26 @@
 // baseUrl = http://canaryjudge:8080/spinnaker/v1.
 //
 //	starting        starts the release of newServerGroup over oldServerGroup;
-//	                abort when the service has no policy or is frozen
+//	                abort when the service has no policy, is frozen, or another
+//	                version is still active on the target
 //	evaluateHealth  the release's decision: promote → complete, rollback → abort,
 //	                escalate → wait (the decision paged a human; the reason is shown),
 //	                wait → continue when the latest window passed, else wait
-//	completed       records the outcome: success → promoted; failure with a
-//	                successful rollback → rollback_completed, a failed one → rollback_failed
+//	completed       records the outcome: success → promoted; a failed deploy ends
+//	                its release (rolled back, or halted when a rollback failed or
+//	                was ordered and not performed)
 //
-// The service is parameters.service (else the application), the target
-// parameters.target (else the region, else "default").
+// Every answer's statusReason is what Deck shows: message, the decision's
+// numbers as logSummary, absolute links as additionalData. The service is
+// parameters.service (else the application), the target parameters.target
+// (else the region, else "default").
+//
+// It also serves the webhook stage's cancelEndpoint,
+// POST /spinnaker/v1/releases/{id}/cancel (webhook.go).
 package spinnaker
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -43,15 +51,18 @@ type Request struct {
 	Rollback        string         `json:"rollback"` // completed: the rollback's status
 }
 
-// Response is orca's EvaluateHealthResponse, plus what canaryjudge adds
-// (orca ignores fields it does not know).
+// Response is orca's EvaluateHealthResponse (nextStep, statusReason),
+// plus what canaryjudge adds (orca ignores fields it does not know). orca
+// keeps statusReason as the stage's deploymentMonitorReasons.reason, and
+// Deck's DeploymentMonitorExecutionDetails shows its message, logSummary
+// and additionalData (links open in a new tab: they are absolute).
 type Response struct {
-	NextStep      Step           `json:"nextStep"`
-	StatusReasons []StatusReason `json:"statusReasons"`
-	ReleaseID     string         `json:"releaseId,omitempty"`
-	Action        judge.Action   `json:"action,omitempty"`
-	Reason        judge.Reason   `json:"reason,omitempty"`
-	State         judge.State    `json:"state,omitempty"`
+	NextStep     Step         `json:"nextStep"`
+	StatusReason StatusReason `json:"statusReason"`
+	ReleaseID    string       `json:"releaseId,omitempty"`
+	Action       judge.Action `json:"action,omitempty"`
+	Reason       judge.Reason `json:"reason,omitempty"`
+	State        judge.State  `json:"state,omitempty"`
 }
 
 // Step is orca's DeploymentStep.
@@ -59,13 +70,15 @@ type Step struct {
 	Directive string `json:"directive"` // continue | complete | wait | abort
 }
 
-// StatusReason is shown in Spinnaker's UI.
+// StatusReason is orca's StatusReason: exactly its three fields (orca's
+// class accepts no others).
 type StatusReason struct {
 	Message        string           `json:"message"`
-	AdditionalData []AdditionalData `json:"additionalData,omitempty"`
+	LogSummary     []string         `json:"logSummary"`
+	AdditionalData []AdditionalData `json:"additionalData"`
 }
 
-// AdditionalData is one key/text(/link) line of a status reason.
+// AdditionalData is orca's StatusAdditionalData: one key/text/link line.
 type AdditionalData struct {
 	Key  string `json:"key"`
 	Text string `json:"text"`
@@ -86,16 +99,54 @@ type Handler struct {
 	Env      wire.Env
 }
 
-func respond(w http.ResponseWriter, directive, msg string, rel *store.Release, d *judge.Decision) error {
-	out := Response{NextStep: Step{Directive: directive}, StatusReasons: []StatusReason{{Message: msg}}}
+// respond answers with a directive and its reason: the message, the
+// decision's numbers as log lines, and links to the release.
+func (h *Handler) respond(w http.ResponseWriter, r *http.Request, directive, msg string, rel *store.Release, d *judge.Decision) error {
+	out := Response{NextStep: Step{Directive: directive},
+		StatusReason: StatusReason{Message: msg, LogSummary: []string{}, AdditionalData: []AdditionalData{}}}
 	if rel != nil {
 		out.ReleaseID, out.State = rel.ID, rel.State
-		out.StatusReasons[0].AdditionalData = []AdditionalData{{Key: "canaryjudge release", Text: rel.ID, Link: "/v1/releases/" + rel.ID}}
+		out.StatusReason.AdditionalData = append(out.StatusReason.AdditionalData,
+			AdditionalData{Key: "canaryjudge release", Text: rel.ID + " (" + rel.Version + " over " + rel.BaselineVersion + ")",
+				Link: h.Env.AbsURL(r, "/ui/releases/"+rel.ID)},
+			AdditionalData{Key: "decision (JSON)", Text: "GET /v1/releases/" + rel.ID + "/decision",
+				Link: h.Env.AbsURL(r, "/v1/releases/"+rel.ID+"/decision")})
 	}
 	if d != nil {
 		out.Action, out.Reason, out.State = d.Action, d.Reason, d.State
-		out.StatusReasons[0].AdditionalData = append(out.StatusReasons[0].AdditionalData,
-			AdditionalData{Key: "decision", Text: string(d.Action) + " (" + string(d.Reason) + ")"})
+		out.StatusReason.LogSummary = logSummary(*d)
 	}
 	return wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// logSummary is a decision's numbers, one line each.
+func logSummary(d judge.Decision) []string {
+	ev := d.Evidence
+	out := []string{fmt.Sprintf("decision: %s (%s), release %s", d.Action, d.Reason, d.State)}
+	if ev.Windows > 0 || ev.MaxWindows > 0 {
+		out = append(out, fmt.Sprintf("windows judged: %d of at most %d; bake %s", ev.Windows, ev.MaxWindows, ev.BakeElapsed))
+	}
+	if ev.Verdict != "" {
+		line := "latest window: " + string(ev.Verdict)
+		if ev.Score != nil {
+			line += fmt.Sprintf(", score %.2f", *ev.Score)
+		}
+		out = append(out, line)
+	}
+	for _, m := range ev.FailingMetrics {
+		out = append(out, fmt.Sprintf("failing: %s (%d windows in a row)", m, ev.Streaks[m]))
+	}
+	for _, m := range ev.CeilingBreaches {
+		out = append(out, "canary past its ceiling: "+m)
+	}
+	for _, m := range ev.BaselineBreaches {
+		out = append(out, "baseline past its ceiling: "+m)
+	}
+	if ev.SourceError != "" {
+		out = append(out, "source error: "+ev.SourceError)
+	}
+	if d.RollbackTo != "" {
+		out = append(out, "roll back to "+d.RollbackTo)
+	}
+	return out
 }

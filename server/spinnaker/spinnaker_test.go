@@ -1,6 +1,8 @@
 package spinnaker_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -12,27 +14,65 @@ import (
 )
 
 type response struct {
-	NextStep      struct{ Directive string }
-	StatusReasons []struct {
-		Message        string
-		AdditionalData []struct{ Key, Text, Link string }
-	}
-	ReleaseID             string
-	Action, Reason, State string
+	NextStep     struct{ Directive string }
+	StatusReason statusReason
+	ReleaseID    string
+	Action       string
+	Reason       string
+	State        string
 }
 
-// orca replays one of orca's recorded requests (testdata), with the
-// replacements applied, to a monitor endpoint.
+// statusReason is orca's StatusReason (orca-deploymentmonitor
+// models/StatusReason.java, StatusAdditionalData.java at orca 2fdb327a):
+// orca's plain ObjectMapper refuses any other field in it.
+type statusReason struct {
+	Message        string
+	LogSummary     []string
+	AdditionalData []struct{ Key, Text, Link string }
+}
+
+// orcaReads decodes an answer as orca does: EvaluateHealthResponse ignores
+// unknown fields, its nextStep (DeploymentStep: percent, instanceCount,
+// directive) and statusReason accept only their own.
+func orcaReads(t *testing.T, body []byte) response {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		t.Fatal(err)
+	}
+	strict := func(raw json.RawMessage, v any) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("orca cannot read %s: %v", raw, err)
+		}
+	}
+	var step struct {
+		Percent, InstanceCount int
+		Directive              string
+	}
+	strict(top["nextStep"], &step)
+	var out response
+	strict(top["statusReason"], &out.StatusReason)
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// orca replays one of orca's recorded requests (testdata/<file>), with the
+// replacements applied, to a monitor endpoint; the answer must carry a
+// reason Deck can show.
 func orca(t *testing.T, cj *canaryjudgetest.Server, endpoint, file string, replace ...string) response {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/orca-98fbbc92/" + file)
+	raw, err := os.ReadFile("testdata/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out response
-	cj.MustDo(t, 200, "POST", "/spinnaker/v1/deployment/"+endpoint, strings.NewReplacer(replace...).Replace(string(raw))).Decode(t, &out)
-	if len(out.StatusReasons) == 0 || out.StatusReasons[0].Message == "" {
-		t.Fatalf("%s: no status reason: %+v", endpoint, out)
+	r := cj.MustDo(t, 200, "POST", "/spinnaker/v1/deployment/"+endpoint, strings.NewReplacer(replace...).Replace(string(raw)))
+	out := orcaReads(t, r.Body)
+	if out.StatusReason.Message == "" {
+		t.Fatalf("%s: no status reason: %s", endpoint, r.Body)
 	}
 	return out
 }
@@ -50,11 +90,11 @@ func expect(t *testing.T, got response, directive string) {
 func TestMonitoredDeployHealthy(t *testing.T) {
 	clk := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now))
-	expect(t, orca(t, cj, "starting", "starting.json"), "abort") // no policy
+	expect(t, orca(t, cj, "starting", "orca-98fbbc92/starting.json"), "abort") // no policy
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
-	start := orca(t, cj, "starting", "starting.json")
+	start := orca(t, cj, "starting", "orca-98fbbc92/starting.json")
 	expect(t, start, "continue")
-	if again := orca(t, cj, "starting", "starting.json"); again.ReleaseID != start.ReleaseID {
+	if again := orca(t, cj, "starting", "orca-98fbbc92/starting.json"); again.ReleaseID != start.ReleaseID {
 		t.Fatalf("orca retried starting and got release %s, then %s", start.ReleaseID, again.ReleaseID)
 	}
 	var rel struct {
@@ -64,20 +104,20 @@ func TestMonitoredDeployHealthy(t *testing.T) {
 	if r := rel.Release; r.Service != "checkout" || r.Target != "prod-us-east-1" || r.Version != "checkout-prod-v042" {
 		t.Fatalf("release %+v", r)
 	}
-	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json"), "wait") // no analysis yet
+	expect(t, orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json"), "wait") // no analysis yet
 	clk.Advance(time.Minute)
 	tooltest.Window(t, cj, start.ReleaseID, 0.001, 0.001)
-	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", `"currentProgress": 10`, `"currentProgress": 50`), "continue")
+	expect(t, orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json", `"currentProgress": 10`, `"currentProgress": 50`), "continue")
 	clk.Advance(time.Minute)
 	tooltest.Window(t, cj, start.ReleaseID, 0.001, 0.001)
-	if got := orca(t, cj, "evaluateHealth", "evaluateHealth.json"); got.NextStep.Directive != "complete" || got.Action != "promote" {
+	if got := orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json"); got.NextStep.Directive != "complete" || got.Action != "promote" {
 		t.Fatalf("after the bake: %+v", got)
 	}
-	if got := orca(t, cj, "completed", "completed-success.json"); got.State != "promoted" {
+	if got := orca(t, cj, "completed", "orca-98fbbc92/completed-success.json"); got.State != "promoted" {
 		t.Fatalf("completed: %+v", got)
 	}
 	// The next deploy's starting creates a new release over v042.
-	next := orca(t, cj, "starting", "starting.json", "v042", "v043", "v041", "v042")
+	next := orca(t, cj, "starting", "orca-98fbbc92/starting.json", "v042", "v043", "v041", "v042")
 	if next.ReleaseID == start.ReleaseID {
 		t.Fatal("the next deploy reused the release")
 	}
@@ -87,17 +127,17 @@ func TestMonitoredDeployHealthy(t *testing.T) {
 func TestMonitoredDeployBad(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
-	start := orca(t, cj, "starting", "starting.json")
+	start := orca(t, cj, "starting", "orca-98fbbc92/starting.json")
 	tooltest.Window(t, cj, start.ReleaseID, 0.09, 0.001)
-	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
+	got := orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json")
 	expect(t, got, "abort")
-	if got.Reason != "critical_ceiling" || !strings.Contains(got.StatusReasons[0].Message, "rollback") {
+	if got.Reason != "critical_ceiling" || !strings.Contains(got.StatusReason.Message, "rollback") {
 		t.Fatalf("abort without its reason: %+v", got)
 	}
-	if done := orca(t, cj, "completed", "completed-rolledback.json"); done.State != "rolled_back" {
+	if done := orca(t, cj, "completed", "orca-98fbbc92/completed-rolledback.json"); done.State != "rolled_back" {
 		t.Fatalf("completed after the rollback: %+v", done)
 	}
-	if again := orca(t, cj, "completed", "completed-rolledback.json"); again.NextStep.Directive != "continue" {
+	if again := orca(t, cj, "completed", "orca-98fbbc92/completed-rolledback.json"); again.NextStep.Directive != "continue" {
 		t.Fatalf("a repeated completed: %+v", again)
 	}
 }
@@ -106,11 +146,11 @@ func TestMonitoredDeployBad(t *testing.T) {
 func TestMonitoredDeployEscalate(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
-	start := orca(t, cj, "starting", "starting.json")
+	start := orca(t, cj, "starting", "orca-98fbbc92/starting.json")
 	tooltest.Window(t, cj, start.ReleaseID, 0.09, 0.09) // the baseline breaches its ceiling too
-	got := orca(t, cj, "evaluateHealth", "evaluateHealth.json")
+	got := orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json")
 	expect(t, got, "wait")
-	if got.Action != "escalate" || !strings.Contains(got.StatusReasons[0].Message, "paged") || !strings.Contains(got.StatusReasons[0].Message, got.Reason) {
+	if got.Action != "escalate" || !strings.Contains(got.StatusReason.Message, "paged") || !strings.Contains(got.StatusReason.Message, got.Reason) {
 		t.Fatalf("escalate: %+v", got)
 	}
 	var dec struct{ Page bool }
@@ -123,10 +163,10 @@ func TestMonitoredDeployEscalate(t *testing.T) {
 func TestMonitoredDeployEdges(t *testing.T) {
 	cj := canaryjudgetest.NewServer(t)
 	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", tooltest.Policy)
-	expect(t, orca(t, cj, "starting", "starting-first-deploy.json"), "continue")
-	expect(t, orca(t, cj, "evaluateHealth", "evaluateHealth.json", "v042", "v099"), "continue") // never started
+	expect(t, orca(t, cj, "starting", "orca-98fbbc92/starting-first-deploy.json"), "continue")
+	expect(t, orca(t, cj, "evaluateHealth", "orca-98fbbc92/evaluateHealth.json", "v042", "v099"), "continue") // never started
 	cj.MustDo(t, 200, "PUT", "/v1/freezes/service:checkout", `{"reason":"peak season"}`)
-	if got := orca(t, cj, "starting", "starting.json"); got.NextStep.Directive != "abort" || !strings.Contains(got.StatusReasons[0].Message, "peak season") {
+	if got := orca(t, cj, "starting", "orca-98fbbc92/starting.json"); got.NextStep.Directive != "abort" || !strings.Contains(got.StatusReason.Message, "peak season") {
 		t.Fatalf("frozen: %+v", got)
 	}
 	for body, status := range map[string]int{

@@ -35,6 +35,10 @@ type orcaStage struct {
 	SuccessStatuses     string         `json:"successStatuses"`
 	TerminalStatuses    string         `json:"terminalStatuses"`
 	CanceledStatuses    string         `json:"canceledStatuses"`
+	CancelEndpoint      string         `json:"cancelEndpoint"`
+	CancelMethod        string         `json:"cancelMethod"`
+	CancelPayload       any            `json:"cancelPayload"`
+	StageTimeoutMs      int64          `json:"stageTimeoutMs"`
 	StageEnabled        *struct {
 		Expression string `json:"expression"`
 	} `json:"stageEnabled"`
@@ -49,7 +53,7 @@ func pipeline(t *testing.T, exprs map[string]string) map[string]orcaStage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)## Webhook stage.*?```json\n(.*?)```").FindSubmatch(raw)
+	m := regexp.MustCompile("(?s)## 3. Webhook stages.*?```json\n(.*?)```").FindSubmatch(raw)
 	if m == nil {
 		t.Fatal("docs/integrations/spinnaker.md has no webhook stage JSON")
 	}
@@ -189,7 +193,8 @@ func enabled(stage orcaStage, action string) bool {
 // The documented webhook stages, replayed as orca makes their requests,
 // against scheduled runs over a real Prometheus: a healthy canary ends
 // SUCCEEDED with promote and takes the promote branch; a bad one ends
-// TERMINAL with rollback and takes the rollback branch.
+// TERMINAL with rollback and takes the rollback branch; a cancelled
+// pipeline calls the stage's cancelEndpoint and the run stops judging.
 func TestWebhookStagePipeline(t *testing.T) {
 	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
 	prom := promtest.Start(t, promtest.Canaries(t0, "bad", "healthy", "bad"))
@@ -201,40 +206,24 @@ func TestWebhookStagePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const token = "spinnaker-webhook-token-0123456789abcdef"
-	for app, want := range map[string]struct{ kind, action, branch, state string }{
-		"healthy": {"SUCCEEDED", "promote", "promote", "promoted"},
-		"bad":     {"TERMINAL", "rollback", "roll back", "rolling_back"},
+	for name, want := range map[string]struct{ app, kind, action, branch, state string }{
+		"healthy":   {"healthy", "SUCCEEDED", "promote", "promote", "promoted"},
+		"bad":       {"bad", "TERMINAL", "rollback", "roll back", "rolling_back"},
+		"cancelled": {"healthy", "CANCELED", "", "", "baking"},
 	} {
-		t.Run(app, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			clk := testclock.New(t0)
-			cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now), canaryjudgetest.WithAdminToken(token))
-			cj.MustDo(t, 201, "PUT", "/v1/sources/prometheus", `{"type":"prometheus","config":{"url":"`+prom.URL+`","step":"15s"}}`)
-			cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
-			exprs := map[string]string{"http://canaryjudge.canaryjudge:8080": cj.URL, "${canaryjudgeToken}": token,
-				"${trigger['tag']}": "v2", "${parameters['baseline']}": "v1", "${execution['id']}": "01HZX3V6",
-				`"app": "checkout"`: `"app": "` + app + `"`}
-			stages := pipeline(t, exprs)
-			rel := stages["canaryjudge release"]
-			created := orcaCall(t, rel.Method, rel.URL, rel.CustomHeaders, rel.Payload)
-			id, _ := created.body["id"].(string)
-			if created.status != 201 || id == "" {
-				t.Fatalf("create release: %d %v", created.status, created.body)
+			p := startPipeline(t, prom.URL, policy, clk, want.app)
+			if want.kind == "CANCELED" {
+				cancelPipeline(t, p)
 			}
-			exprs["${#stage('canaryjudge release')['context']['webhook']['body']['id']}"] = id
-			stages = pipeline(t, exprs)
-			an := stages["canaryjudge analysis"]
-			started := orcaCall(t, an.Method, an.URL, an.CustomHeaders, an.Payload)
-			if started.status != 202 || !an.WaitForCompletion {
-				t.Fatalf("start run: %d %v", started.status, started.body)
-			}
-			kind, body := monitor(t, an, statusURL(t, an, started), clk, t0.Add(70*time.Minute))
+			kind, body := monitor(t, p.analysis, p.status, clk, t0.Add(70*time.Minute))
 			action, _ := jsonPath(body, "$.decision.action").(string)
 			if kind != want.kind || action != want.action {
-				t.Fatalf("the run ended %s with %q, want %s with %s: %v", kind, action, want.kind, want.action, body)
+				t.Fatalf("the run ended %s with %q, want %s with %q: %v", kind, action, want.kind, want.action, body)
 			}
 			for _, name := range []string{"promote", "roll back"} {
-				s := stages[name]
+				s := p.stages[name]
 				if enabled(s, action) != (name == want.branch) {
 					t.Fatalf("branch %q enabled=%v for %s", name, enabled(s, action), action)
 				}
@@ -245,10 +234,90 @@ func TestWebhookStagePipeline(t *testing.T) {
 				}
 			}
 			var got struct{ Release struct{ State string } }
-			cj.MustDo(t, 200, "GET", "/v1/releases/"+id, nil).Decode(t, &got)
+			p.cj.MustDo(t, 200, "GET", "/v1/releases/"+p.release, nil).Decode(t, &got)
 			if got.Release.State != want.state {
-				t.Fatalf("release %s after the branch: %s, want %s", id, got.Release.State, want.state)
+				t.Fatalf("release %s after the branch: %s, want %s", p.release, got.Release.State, want.state)
 			}
 		})
 	}
+}
+
+// execution is one execution of the documented stages, up to the started run.
+type execution struct {
+	cj       *canaryjudgetest.Server
+	stages   map[string]orcaStage
+	analysis orcaStage
+	release  string
+	status   string // the run's status URL
+}
+
+const webhookToken = "spinnaker-webhook-token-0123456789abcdef"
+
+// startPipeline runs the release stage and starts the analysis stage (its
+// createWebhook task) for app's canary.
+func startPipeline(t *testing.T, promURL string, policy []byte, clk *testclock.Clock, app string) execution {
+	t.Helper()
+	cj := canaryjudgetest.NewServer(t, canaryjudgetest.WithClock(clk.Now), canaryjudgetest.WithAdminToken(webhookToken))
+	cj.MustDo(t, 201, "PUT", "/v1/sources/prometheus", `{"type":"prometheus","config":{"url":"`+promURL+`","step":"15s"}}`)
+	cj.MustDo(t, 201, "PUT", "/v1/services/checkout/policy", policy)
+	exprs := map[string]string{"http://canaryjudge.canaryjudge:8080": cj.URL, "${canaryjudgeToken}": webhookToken,
+		"${trigger['tag']}": "v2", "${parameters['baseline']}": "v1", "${execution['id']}": "01HZX3V6",
+		`"app": "checkout"`: `"app": "` + app + `"`}
+	stages := pipeline(t, exprs)
+	rel := stages["canaryjudge release"]
+	created := orcaCall(t, rel.Method, rel.URL, rel.CustomHeaders, rel.Payload)
+	id, _ := created.body["id"].(string)
+	if created.status != 201 || id == "" {
+		t.Fatalf("create release: %d %v", created.status, created.body)
+	}
+	exprs["${#stage('canaryjudge release')['context']['webhook']['body']['id']}"] = id
+	stages = pipeline(t, exprs)
+	an := stages["canaryjudge analysis"]
+	checkTimeout(t, an)
+	started := orcaCall(t, an.Method, an.URL, an.CustomHeaders, an.Payload)
+	if started.status != 202 || !an.WaitForCompletion {
+		t.Fatalf("start run: %d %v", started.status, started.body)
+	}
+	return execution{cj: cj, stages: stages, analysis: an, release: id, status: statusURL(t, an, started)}
+}
+
+// checkTimeout: MonitorWebhookTask gives up after an hour unless the stage
+// sets stageTimeoutMs; it must outlast the run (its lifetime and one more
+// interval for the last window's delay).
+func checkTimeout(t *testing.T, an orcaStage) {
+	t.Helper()
+	p, _ := an.Payload.(map[string]any)
+	lifetime, err1 := time.ParseDuration(p["lifetime"].(string))
+	interval, err2 := time.ParseDuration(p["interval"].(string))
+	if err1 != nil || err2 != nil {
+		t.Fatalf("the documented run's lifetime and interval: %v %v", err1, err2)
+	}
+	if got := time.Duration(an.StageTimeoutMs) * time.Millisecond; got <= lifetime+interval || got <= time.Hour {
+		t.Fatalf("stageTimeoutMs is %s; orca would time the stage out before the run (lifetime %s) ends", got, lifetime)
+	}
+}
+
+// cancelPipeline is a pipeline cancelled while its analysis runs: after a
+// poll, orca calls the stage's cancelEndpoint as WebhookService does
+// (cancelMethod, default POST; the custom headers; cancelPayload as the
+// body). The run is cancelled (a second call finds nothing to cancel),
+// and the release can get a new run: the old one no longer holds it.
+func cancelPipeline(t *testing.T, p execution) {
+	t.Helper()
+	if r := orcaCall(t, "GET", p.status, p.analysis.CustomHeaders, nil); jsonPath(r.body, "$.status") != "RUNNING" {
+		t.Fatalf("before the cancel: %v", r.body)
+	}
+	method := p.analysis.CancelMethod
+	if method == "" {
+		method = "POST"
+	}
+	r := orcaCall(t, method, p.analysis.CancelEndpoint, p.analysis.CustomHeaders, p.analysis.CancelPayload)
+	runID := p.status[strings.LastIndex(p.status, "/")+1:]
+	if got, _ := r.body["cancelled"].([]any); r.status != 200 || len(got) != 1 || got[0] != runID {
+		t.Fatalf("cancelEndpoint %s: %d %v, want run %s cancelled", p.analysis.CancelEndpoint, r.status, r.body, runID)
+	}
+	if again := orcaCall(t, method, p.analysis.CancelEndpoint, p.analysis.CustomHeaders, p.analysis.CancelPayload); len(again.body["cancelled"].([]any)) != 0 {
+		t.Fatalf("a repeated cancel: %v", again.body)
+	}
+	p.cj.MustDo(t, 202, "POST", "/v1/releases/"+p.release+"/runs", `{"source":"prometheus","scope":{"canary":{"app":"healthy","track":"canary"},"baseline":{"app":"healthy","track":"baseline"}}}`)
 }

@@ -26,6 +26,9 @@ type Env struct {
 	Allow func(r *http.Request, service string) error
 	// Now is the server's clock.
 	Now func() time.Time
+	// AbsURL makes path absolute on the host the request came to (https
+	// behind a proxy that says so), for links a tool shows its users.
+	AbsURL func(r *http.Request, path string) string
 }
 
 // Error is an error with its own status, answered as problem+json.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-
-	"github.com/canaryjudge/canaryjudge/judge/stats"
 )
 
 // Pooled evidence.
@@ -55,6 +53,10 @@ type MetricSummary struct {
 	// summaries). Both keep a release from being promoted.
 	NonFinite int  `json:"non_finite,omitempty"`
 	NoCanary  bool `json:"no_canary,omitempty"`
+	// Thin marks a window too thin to judge the metric on its own (fewer
+	// than min_samples points, or min_total) that still has data on both
+	// sides: pooled with the others, never judged alone.
+	Thin bool `json:"thin,omitempty"`
 }
 
 // SideSummary is one side's sufficient statistics: N points with Mean and
@@ -82,7 +84,8 @@ type SideSummary struct {
 }
 
 // Summaries returns what later windows need of this result: one entry per
-// metric that had data on both sides, and a marker for each metric with
+// metric that had data on both sides (too thin to judge alone included),
+// and a marker for each metric with
 // points the judge could not represent or, critical, without canary data
 // (in kayenta mode, which does not pool, only those markers). A cles
 // metric's entry serves its failure streak only: cles needs the points and
@@ -93,9 +96,10 @@ func (r Result) Summaries() []MetricSummary {
 		nonFinite := m.Canary.NonFinite + m.Baseline.NonFinite
 		noCanary := m.Critical && m.Canary.Points == m.Canary.NaN+m.Canary.NonFinite
 		judged := m.Classification != ClassNoData && m.Classification != ClassError
+		thin := (m.Rule == RuleInsufficientSamples && m.N >= 2 && m.M >= 2) || (m.Rule == RuleNoTraffic && m.Canary.Total != nil && m.Baseline.Total != nil && *m.Canary.Total > 0 && *m.Baseline.Total > 0)
 		switch {
-		case r.Mode != ModeKayenta && judged:
-			out = append(out, MetricSummary{Name: m.Name, Class: m.Classification, NonFinite: nonFinite,
+		case r.Mode != ModeKayenta && (judged || thin):
+			out = append(out, MetricSummary{Name: m.Name, Class: m.Classification, NonFinite: nonFinite, Thin: thin,
 				Canary: summarize(m.Canary, m.N, m.Ceiling, true), Baseline: summarize(m.Baseline, m.M, m.Ceiling, false)})
 		case nonFinite > 0 || (noCanary && r.Mode == ModeKayenta):
 			out = append(out, MetricSummary{Name: m.Name, Class: ClassNoData, NonFinite: nonFinite, NoCanary: noCanary})
@@ -152,20 +156,30 @@ const minTrimmed = 3
 // metric has data yet.
 func Pooled(p Policy, ws []Window) *PooledResult {
 	p = p.withDefaults()
+	accs := make([]*metricAcc, len(p.Metrics))
+	for i, m := range p.Metrics {
+		accs[i] = accumulate(m, ws)
+	}
+	return pooledFrom(p, accs)
+}
+
+// pooledFrom is Pooled from each metric's running sums (p with defaults,
+// accs in the order of p.Metrics).
+func pooledFrom(p Policy, accs []*metricAcc) *PooledResult {
 	if p.Mode == ModeKayenta {
 		return nil
 	}
 	res, final := pooledSkeleton(p), pooledSkeleton(p)
 	out := &PooledResult{Result: &res, Final: &final}
 	any := false
-	for _, m := range p.Metrics {
-		sums := summariesOf(m, ws)
-		if len(sums) == 0 && m.Critical {
+	for i, m := range p.Metrics {
+		acc := accs[i]
+		if acc.Windows == 0 && m.Critical {
 			out.Empty = append(out.Empty, m.Name)
 		}
-		if len(sums) == 0 || m.EffectSize.Measure == MeasureCLES {
+		if acc.Windows == 0 || m.EffectSize.Measure == MeasureCLES {
 			why := "no window with data on both sides yet"
-			if len(sums) > 0 {
+			if acc.Windows > 0 {
 				why = "cles needs the points and is never pooled"
 			}
 			addPooled(&res, pooledNoData(m, why))
@@ -173,20 +187,20 @@ func Pooled(p Policy, ws []Window) *PooledResult {
 			continue
 		}
 		any = true
-		pool := trimmed(m, sums)
-		ev := poolSummaries(m, pool)
+		c, b, spike := acc.trimmed()
+		ev := evidenceOf(m, &c, &b)
 		t, strict := testEffect(ev, m, p.Alpha), testEffect(ev, m, pooledAlpha(p))
 		if !settledBy(t, m) {
 			out.Unsettled = append(out.Unsettled, m.Name)
 		}
-		addPooled(&final, finalEffect(m, t, strict, len(pool)))
-		if len(sums) < minTrimmed {
-			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", len(sums), minTrimmed)))
+		addPooled(&final, finalEffect(m, t, strict, c.Windows))
+		if acc.Windows < minTrimmed {
+			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", acc.Windows, minTrimmed)))
 			continue
 		}
 		mr := classifyEffect(newMetricResult(m), m, strict)
-		mr.N, mr.M = len(pool), len(pool)
-		mr.Reason = poolSpan(len(pool), len(sums)) + mr.Reason
+		mr.N, mr.M = c.Windows, c.Windows
+		mr.Reason = poolSpan(c.Windows, spike) + mr.Reason
 		addPooled(&res, mr)
 	}
 	if !any {
@@ -214,11 +228,11 @@ func pooledNoData(m Metric, why string) MetricResult {
 	return mr
 }
 
-func poolSpan(used, with int) string {
-	if used == with {
+func poolSpan(used int, spike bool) string {
+	if !spike {
 		return "pooled over " + strconv.Itoa(used) + " window(s): "
 	}
-	return fmt.Sprintf("pooled over %d of %d windows (one, a spike, left out): ", used, with)
+	return fmt.Sprintf("pooled over %d windows (one more, a spike, left out): ", used)
 }
 
 // settledBy reports whether the interval lies within the allowance on
@@ -292,52 +306,15 @@ func estimateBeyond(t effectTest, m Metric) Direction {
 	return ""
 }
 
-// spikeZ is how far, in robust standard deviations, a window's effect must
-// lie from the median of all the windows' effects to be left out of a pool
-// as a spike.
-const spikeZ = 4
-
-// trimmed leaves out, from three windows on, the one window whose effect
-// lies farthest from the median of all of them, when it lies more than
-// spikeZ robust standard deviations away (a spike, in either direction).
-// The robust sd is 1.4826 times the median absolute deviation of the
-// effects, never below the windows' median standard error (with three
-// windows, or windows alike, their spread says little). Under a sustained
-// shift every effect moves together, the deviations do not change, and so
-// neither does the choice: the pool moves by exactly the shift. Without a
-// spike nothing is left out and nothing is lost.
-func trimmed(m Metric, sums []MetricSummary) []MetricSummary {
-	if len(sums) < minTrimmed {
-		return sums
-	}
-	d, se := make([]float64, len(sums)), make([]float64, len(sums))
-	for i, s := range sums {
-		d[i], se[i] = windowEffect(m, s)
-	}
-	med := medianOf(d)
-	dev := make([]float64, len(d))
-	far := 0
-	for i, x := range d {
-		dev[i] = math.Abs(x - med)
-		if dev[i] > dev[far] {
-			far = i
-		}
-	}
-	scale := max(1.4826*medianOf(dev), medianOf(se))
-	if !(dev[far] > spikeZ*scale) {
-		return sums
-	}
-	return append(sums[:far:far], sums[far+1:]...)
-}
-
-func medianOf(xs []float64) float64 { return median(xs) }
-
 // windowEffect is one window's effect on the scale its measure is judged
 // on (log ratio, or difference) and its standard error (never 0).
 func windowEffect(m Metric, s MetricSummary) (d, se float64) {
 	var mc, mb, vc, vb float64
 	if m.Kind == KindCount && s.Canary.Instances == nil {
-		c, b := poolCounts([]SideSummary{s.Canary}), poolCounts([]SideSummary{s.Baseline})
+		var ca, ba sideAcc
+		ca.add(s.Canary, 1)
+		ba.add(s.Baseline, 1)
+		c, b := ca.counts(), ba.counts()
 		mc, mb = (c.Events+0.5)/(c.Total+0.5), (b.Events+0.5)/(b.Total+0.5)
 		vc, vb = mc/(c.Total+0.5), mb/(b.Total+0.5)
 	} else {
@@ -354,18 +331,6 @@ func windowEffect(m Metric, s MetricSummary) (d, se float64) {
 	return d, se
 }
 
-func summariesOf(m Metric, ws []Window) []MetricSummary {
-	var sums []MetricSummary
-	for _, w := range ws {
-		for _, s := range w.Metrics {
-			if s.Name == m.Name && s.Class != ClassNoData {
-				sums = append(sums, s)
-			}
-		}
-	}
-	return sums
-}
-
 // corroborated reports whether metric m's last n windows, pooled, lie
 // beyond its allowance at the pooled level: a streak of failures is a
 // regression only when its windows together say so at the strict level
@@ -374,59 +339,10 @@ func corroborated(p Policy, m Metric, ws []Window, n int) bool {
 	if m.EffectSize.Measure == MeasureCLES || n > len(ws) {
 		return true
 	}
-	sums := summariesOf(m, ws[len(ws)-n:])
-	if len(sums) == 0 {
+	acc := accumulate(m, ws[len(ws)-n:])
+	if acc.Windows == 0 {
 		return false
 	}
-	t := testEffect(poolSummaries(m, sums), m, pooledAlpha(p))
+	t := testEffect(evidenceOf(m, &acc.C, &acc.B), m, pooledAlpha(p))
 	return (t.up && m.Direction != DirDecrease) || (t.down && m.Direction != DirIncrease)
-}
-
-func poolSummaries(m Metric, sums []MetricSummary) evidence {
-	var c, b []SideSummary
-	for _, s := range sums {
-		c, b = append(c, s.Canary), append(b, s.Baseline)
-	}
-	if cm, ok := poolReplicates(m, c); ok {
-		if bm, ok := poolReplicates(m, b); ok {
-			return evidence{c: cm, b: bm}
-		}
-	}
-	if m.Kind == KindCount {
-		return evidence{count: true, cc: poolCounts(c), bc: poolCounts(b)}
-	}
-	return evidence{c: poolMoments(c), b: poolMoments(b)}
-}
-
-// poolMoments weights each window's mean by its points.
-func poolMoments(ss []SideSummary) stats.Moments {
-	n, sum := 0, 0.0
-	for _, s := range ss {
-		n += s.N
-		sum += float64(s.N) * s.Mean
-	}
-	m := stats.Moments{N: n, Mean: sum / float64(n)}
-	v := 0.0
-	for _, s := range ss {
-		w := float64(s.N) / float64(n)
-		v += w * w * s.SE * s.SE
-		m.NEff += s.NEff
-	}
-	m.SE = math.Sqrt(v)
-	return m
-}
-
-// poolCounts adds effective counts: each window keeps its own scale.
-func poolCounts(ss []SideSummary) stats.Counts {
-	c := stats.Counts{Dispersion: 1, Scale: 1}
-	for _, s := range ss {
-		sc := s.Scale
-		if !(sc > 0) {
-			sc = 1
-		}
-		c.Events += s.Events / sc
-		c.Total += s.Total / sc
-		c.Points += s.N
-	}
-	return c
 }

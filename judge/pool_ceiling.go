@@ -15,21 +15,14 @@ import (
 // whose canary breaches and those whose baseline does (the baseline also
 // when the canary breaches and the baseline is not shown to lie below).
 // max ceilings are per window only.
-func pooledCeilings(p Policy, ws []Window) (canary, baseline []string) {
+func pooledCeilings(p Policy, accs []*metricAcc) (canary, baseline []string) {
 	alpha := pooledAlpha(p)
-	for _, m := range p.Metrics {
-		if m.Ceiling == nil || m.CeilingStat == CeilingMax {
+	for i, m := range p.Metrics {
+		acc := accs[i]
+		if m.Ceiling == nil || m.CeilingStat == CeilingMax || acc.Windows < 2 {
 			continue
 		}
-		sums := summariesOf(m, ws)
-		if len(sums) < 2 {
-			continue
-		}
-		c, b := make([]SideSummary, len(sums)), make([]SideSummary, len(sums))
-		for i, s := range sums {
-			c[i], b[i] = s.Canary, s.Baseline
-		}
-		cl, bl := pooledLevel(m, c, alpha), pooledLevel(m, b, alpha)
+		cl, bl := pooledLevel(m, &acc.C, alpha), pooledLevel(m, &acc.B, alpha)
 		cb := cl.ok && cl.lo > *m.Ceiling
 		if cb {
 			canary = append(canary, m.Name)
@@ -44,20 +37,17 @@ func pooledCeilings(p Policy, ws []Window) (canary, baseline []string) {
 // pooledLevel bounds one side's level over several windows. For a median
 // the bounds say only on which side of the ceiling it lies (+/-Inf): the
 // share of points above it, against one half, on effective points.
-func pooledLevel(m Metric, ss []SideSummary, alpha float64) bounds {
+func pooledLevel(m Metric, a *sideAcc, alpha float64) bounds {
 	switch {
-	case m.Kind == KindCount && ss[0].Instances == nil:
-		c := poolCounts(ss)
+	case m.Kind == KindCount && a.Inst == nil:
+		c := a.counts()
 		if c.Total <= 0 {
 			return bounds{}
 		}
 		lo, hi := stats.CPInterval(c.Events, c.Total, 2*alpha)
 		return bounds{stat: c.Events / c.Total, lo: lo, hi: hi, ok: true}
 	case m.CeilingStat == CeilingMedian:
-		n, above, neff := 0, 0, 0.0
-		for _, s := range ss {
-			n, above, neff = n+s.N, above+s.Above, neff+s.NEff
-		}
+		n, above, neff := a.N, a.Above, a.NEff
 		if n < max(m.MinSamples, 1) || !(neff > 0) {
 			return bounds{}
 		}
@@ -72,7 +62,7 @@ func pooledLevel(m Metric, ss []SideSummary, alpha float64) bounds {
 		}
 		return b
 	}
-	mo := poolMoments(ss)
+	mo := a.pooled()
 	if mo.N < max(m.MinSamples, 1) {
 		return bounds{}
 	}
@@ -87,28 +77,21 @@ func pooledLevel(m Metric, ss []SideSummary, alpha float64) bounds {
 // above its own ceiling is meaningless); a canary that is not waits, and
 // at the end of the lifetime escalates. Never promote what the evidence
 // does not clear, ceilings included.
-func floorCeilings(d Decision, p Policy, all []Window) Decision {
+func floorCeilings(d Decision, p Policy, accs []*metricAcc) Decision {
 	if d.Action != ActionPromote || p.Mode == ModeKayenta {
 		return d
 	}
 	alpha := pooledAlpha(p)
 	var canary, baseline []string
-	for _, m := range p.Metrics {
-		if m.Ceiling == nil || m.CeilingStat == CeilingMax {
+	for i, m := range p.Metrics {
+		acc := accs[i]
+		if m.Ceiling == nil || m.CeilingStat == CeilingMax || acc.Windows == 0 {
 			continue
 		}
-		sums := summariesOf(m, all)
-		if len(sums) == 0 {
-			continue
-		}
-		c, b := make([]SideSummary, len(sums)), make([]SideSummary, len(sums))
-		for i, s := range sums {
-			c[i], b[i] = s.Canary, s.Baseline
-		}
-		if l := pooledLevel(m, c, alpha); l.ok && l.hi >= *m.Ceiling {
+		if l := pooledLevel(m, &acc.C, alpha); l.ok && l.hi >= *m.Ceiling {
 			canary = append(canary, m.Name)
 		}
-		if l := pooledLevel(m, b, alpha); l.ok && l.hi >= *m.Ceiling {
+		if l := pooledLevel(m, &acc.B, alpha); l.ok && l.hi >= *m.Ceiling {
 			baseline = append(baseline, m.Name)
 		}
 	}

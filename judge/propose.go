@@ -64,21 +64,25 @@ func Propose(in AnalysisInput) Decision {
 		ev.FailingMetrics = failingMetrics(r)
 		ev.Streaks = streaks(all, ev.FailingMetrics)
 	}
+	accs := make([]*metricAcc, len(p.Metrics))
+	for i, m := range p.Metrics {
+		accs[i] = accumulate(m, all)
+	}
 	if p.Mode != ModeKayenta {
-		pc, pb := pooledCeilings(p, all)
+		pc, pb := pooledCeilings(p, accs)
 		ev.CeilingBreaches, ev.BaselineBreaches = union(ev.CeilingBreaches, pc), union(ev.BaselineBreaches, pb)
 	}
 	var pooled *PooledResult
 	if p.Mode != ModeSequential {
-		pooled = Pooled(p, all)
+		pooled = pooledFrom(p, accs)
 		ev.Pooled = pooledEvidence(pooled)
 	}
-	d := propose(Decision{Evidence: ev}, p, all, elapsed, pooled)
-	return floorUnjudgeable(floorCeilings(d, p, all), all, p.Mode)
+	d := propose(Decision{Evidence: ev}, p, all, accs, elapsed, pooled)
+	return floorUnjudgeable(floorCeilings(d, p, accs), all, p.Mode)
 }
 
 // propose applies rules 1 to 7 (the mode's own) to a window with evidence.
-func propose(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult) Decision {
+func propose(d Decision, p Policy, all []Window, accs []*metricAcc, elapsed time.Duration, pooled *PooledResult) Decision {
 	ev := d.Evidence
 	if cur := all[len(all)-1]; cur.missing() {
 		return proposeMissing(d, p.Windows, cur)
@@ -87,7 +91,7 @@ func propose(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *
 		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v (shown by this window, or by the release's windows pooled)", ev.CeilingBreaches))
 	}
 	if p.Mode == ModeSequential {
-		return proposeSequential(d, p, all, elapsed)
+		return proposeSequential(d, p, all, accs, elapsed)
 	}
 	if r, msg := sustained(p, all, ev.Streaks); r != "" {
 		return d.with(ActionRollback, r, msg)

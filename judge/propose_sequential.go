@@ -13,9 +13,9 @@ import (
 // its allowance (unless sequential.no_early_promote); otherwise wait until
 // the lifetime ends, and then promote when no sequence shows a regression
 // (escalate when a metric never had data).
-func proposeSequential(d Decision, p Policy, all []Window, elapsed time.Duration) Decision {
+func proposeSequential(d Decision, p Policy, all []Window, accs []*metricAcc, elapsed time.Duration) Decision {
 	w := p.Windows
-	seqs := Sequences(p, all)
+	seqs := sequencesFrom(p, accs)
 	d.Evidence.Sequence = seqs
 	var beyond, unsettled, empty []string
 	for _, s := range seqs {
@@ -32,7 +32,7 @@ func proposeSequential(d Decision, p Policy, all []Window, elapsed time.Duration
 	span := fmt.Sprintf("%d windows over %s", len(all), elapsed.Round(time.Second))
 	switch {
 	case len(beyond) > 0:
-		return d.with(ActionRollback, ReasonSequentialRegression, fmt.Sprintf("after %s the confidence sequence of %s (each bound wrong at some look with probability <= %.3g)",
+		return d.with(ActionRollback, ReasonSequentialRegression, fmt.Sprintf("after %s the confidence sequence of %s (each metric's sequence wrong at some look with probability <= %.3g)",
 			span, strings.Join(beyond, "; "), seqs[0].Alpha))
 	case bakeDone && len(unsettled) == 0 && len(empty) == 0 && !p.Sequential.NoEarlyPromote:
 		return d.with(ActionPromote, ReasonSequentialSettled, "every metric's confidence sequence lies within its allowance after "+span)
@@ -42,7 +42,7 @@ func proposeSequential(d Decision, p Policy, all []Window, elapsed time.Duration
 		// The end of the lifetime is one last look, made once: it is
 		// judged as the default mode judges it (pool.go's Final), on the
 		// same trimmed pool and point estimates.
-		pooled := Pooled(p, all)
+		pooled := pooledFrom(p, accs)
 		d.Evidence.Pooled = pooledEvidence(pooled)
 		final := pooled.Final
 		if failure := finalFailure(p, final); failure != "" {

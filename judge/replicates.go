@@ -79,37 +79,3 @@ func replicateStats(in Instances, rs []replicate, mo stats.Moments, spread float
 	}
 	return st
 }
-
-// poolReplicates combines a replicate metric's windows instance by
-// instance (an instance's offset persists across windows, so it must not
-// average away) and returns each side's replicate moments.
-func poolReplicates(m Metric, sides []SideSummary) (stats.Moments, bool) {
-	byName := map[string][]SideSummary{}
-	for _, s := range sides {
-		for name, is := range s.Instances {
-			byName[name] = append(byName[name], is)
-		}
-	}
-	if len(byName) < 2 {
-		return stats.Moments{}, false
-	}
-	rs := make([]replicate, 0, len(byName))
-	for _, n := range sortedKeys(byName) {
-		ss := byName[n]
-		if m.Kind == KindCount {
-			c := poolCounts(ss)
-			if c.Total <= 0 {
-				continue
-			}
-			rs = append(rs, replicate{name: n, est: c.Events / c.Total, v: (c.Events + 0.5) / (c.Total * c.Total)})
-			continue
-		}
-		mo := poolMoments(ss)
-		rs = append(rs, replicate{name: n, est: mo.Mean, v: mo.SE * mo.SE})
-	}
-	if len(rs) < 2 {
-		return stats.Moments{}, false
-	}
-	mo, _ := replicateMoments(rs)
-	return mo, true
-}

@@ -10,16 +10,17 @@ import (
 // Mode sequential: one anytime-valid confidence sequence per metric over
 // all windows of a release so far (judge/stats/sequence.go).
 //
-//   - Error budget: the policy's alpha holds across all metrics and all
-//     looks. It is split evenly: each of the 2*M bounds (lower and upper,
-//     M metrics) is wrong at some look with probability at most
-//     alpha/(2M); so a false rollback (a lower bound above the allowance
-//     when the truth is within it) and a false early promote each happen
-//     with probability at most alpha/2 per release, however often it is
-//     checked.
-//   - Plain series: the windows' means are combined (point-weighted, each
-//     window's standard error honest about autocorrelation), on the log
-//     scale for ratio measures; the normal-mixture sequence is widened by
+//   - Error budget: each metric's sequence, both of its bounds, excludes
+//     the metric's true effect at some look with probability at most the
+//     policy's alpha, however often it is checked: a false rollback (the
+//     rollback bound past the allowance when the truth is within it) and a
+//     false early promote each happen with probability at most alpha/2 per
+//     metric, the same per-metric level the default mode's intervals have,
+//     held at every look at once instead of at one.
+//   - Plain series: the windows' means are combined (point-weighted, with
+//     one variance and autocorrelation estimated from all windows together
+//     and the windows taken as one stream), on the log scale for ratio
+//     measures; the normal-mixture sequence is widened by
 //     the ratio of Student's t to the normal quantile at the Welch degrees
 //     of freedom, so early looks with few points stay honest.
 //   - Counts: the Beta-binomial mixture sequence (Lindon and Malek) for the
@@ -64,30 +65,42 @@ type MetricSequence struct {
 // Sequences computes every metric's sequence from the release's windows.
 func Sequences(p Policy, ws []Window) []MetricSequence {
 	p = p.withDefaults()
-	a := p.Alpha / float64(2*max(len(p.Metrics), 1))
+	accs := make([]*metricAcc, len(p.Metrics))
+	for i, m := range p.Metrics {
+		accs[i] = accumulate(m, ws)
+	}
+	return sequencesFrom(p, accs)
+}
+
+// sequencesFrom is Sequences from each metric's running sums (p with
+// defaults, accs in the order of p.Metrics).
+func sequencesFrom(p Policy, accs []*metricAcc) []MetricSequence {
 	out := make([]MetricSequence, 0, len(p.Metrics))
-	for _, m := range p.Metrics {
-		out = append(out, sequenceOf(p, m, summariesOf(m, ws), a))
+	for i, m := range p.Metrics {
+		out = append(out, sequenceOf(p, m, accs[i], p.Alpha))
 	}
 	return out
 }
 
-func sequenceOf(p Policy, m Metric, sums []MetricSummary, a float64) MetricSequence {
-	sq := MetricSequence{Name: m.Name, Measure: m.EffectSize.Measure, Windows: len(sums), Alpha: a}
-	if len(sums) == 0 {
+func sequenceOf(p Policy, m Metric, acc *metricAcc, a float64) MetricSequence {
+	sq := MetricSequence{Name: m.Name, Measure: m.EffectSize.Measure, Windows: acc.Windows, Alpha: a}
+	if acc.Windows == 0 {
 		sq.Note = "no window with data on both sides yet"
 		return sq
 	}
-	all := seqTestOf(p, m, sums, sums[:1], a)
+	var first metricAcc
+	first.add(m, *acc.First)
+	all := seqTestOf(p, m, &acc.C, &acc.B, &first, a)
 	// The rollback side leaves out a spike window, as the default mode's
 	// pooled evidence does (pool.go): one anomalous window is noise, and a
 	// sustained shift keeps its size. The promote side keeps every window.
 	rb := seqTest{lo: math.Inf(-1), hi: math.Inf(1), diffLo: math.Inf(-1), diffHi: math.Inf(1)}
-	if len(sums) >= minTrimmed {
-		rb = seqTestOf(p, m, trimmed(m, sums), sums[:1], a)
+	if acc.Windows >= minTrimmed {
+		c, b, _ := acc.trimmed()
+		rb = seqTestOf(p, m, &c, &b, &first, a)
 	}
-	if len(sums[0].Canary.Instances) >= 2 && len(sums[0].Baseline.Instances) >= 2 {
-		ev := poolSummaries(m, sums)
+	if len(acc.First.Canary.Instances) >= 2 && len(acc.First.Baseline.Instances) >= 2 {
+		ev := evidenceOf(m, &acc.C, &acc.B)
 		sq.Spread = []float64{ev.c.SD, ev.b.SD}
 	}
 	e := m.EffectSize
@@ -104,115 +117,24 @@ func sequenceOf(p Policy, m Metric, sums []MetricSummary, a float64) MetricSeque
 	}
 	sq.Within = all.note == "" && withinAllowance(m, all)
 	sq.Estimate, sq.Lower, sq.Upper, sq.Note = num(all.est), num(all.lo), num(all.hi), all.note
-	if len(sums) >= minTrimmed {
+	if acc.Windows >= minTrimmed {
 		sq.RollbackLower, sq.RollbackUpper = num(rb.lo), num(rb.hi)
 	}
 	return sq
 }
 
-// seqTestOf is the sequence over the given windows, its mixture tuned on
-// the first window.
-func seqTestOf(p Policy, m Metric, sums, first []MetricSummary, a float64) seqTest {
+// seqTestOf is the sequence over the summed windows c and b, its mixture
+// tuned on the first window. Plain series and counts combine the windows
+// with one variance (or dispersion) and one autocorrelation estimated from
+// all of them together: a release's windows share their noise, and a
+// one-minute window alone is too short to estimate it well.
+func seqTestOf(p Policy, m Metric, c, b *sideAcc, first *metricAcc, a float64) seqTest {
 	looks := float64(max(p.Windows.MinWindows, 1))
-	if ev := poolSummaries(m, sums); !ev.count {
-		if len(sums[0].Canary.Instances) < 2 {
-			ev = pooledParams(m, sums)
-		}
-		f := poolSummaries(m, first)
+	f := evidenceOf(m, &first.C, &first.B)
+	if ev := evidenceOf(m, c, b); !ev.count {
 		return meanSequence(m, ev.c, ev.b, f.c, f.b, looks, a)
 	}
-	ev := pooledParams(m, sums)
-	return countSequence(m, ev.cc, ev.bc, poolSummaries(m, first), looks, a)
-}
-
-// pooledParams combines windows with one variance (or dispersion) and one
-// autocorrelation estimated from all of them together: a release's windows
-// share their noise, and a one-minute window alone is too short to
-// estimate it well. Each window keeps its own mean (or rate).
-func pooledParams(m Metric, sums []MetricSummary) evidence {
-	var c, b []SideSummary
-	for _, s := range sums {
-		c, b = append(c, s.Canary), append(b, s.Baseline)
-	}
-	if m.Kind == KindCount {
-		return evidence{count: true, cc: pooledCounts(c), bc: pooledCounts(b)}
-	}
-	return evidence{c: pooledMoments(c), b: pooledMoments(b)}
-}
-
-// acfOf is the pooled variance (or dispersion) and lag-1..3
-// autocorrelations of several windows' lag sums, and the windows' mean
-// length: each window is centred on its own mean, so the autocorrelations
-// carry the bias of a series that long (corrected by InflationFromACF),
-// not of all the points together.
-func acfOf(ss []SideSummary) (v float64, r [3]float64, length int) {
-	var all stats.LagSums
-	dof, points := 0, 0
-	for _, s := range ss {
-		all.SS += s.SS
-		dof += max(s.N-1, 0)
-		points += s.N
-		for k := range all.Lags {
-			all.Lags[k] += s.Lags[k]
-		}
-	}
-	length = points / max(len(ss), 1)
-	if all.SS > 0 {
-		acf := all.ACF()
-		copy(r[:], acf[1:])
-	}
-	if dof > 0 {
-		v = all.SS / float64(dof)
-	}
-	// Deviations from each window's own mean understate the variance of
-	// autocorrelated points: E[SS] = sigma^2 (n - f(n)), not (n - 1).
-	if f := stats.InflationFromACF(r[0], r[1], r[2], length, length); length > 1 && f < float64(length)-1 {
-		v *= float64(length-1) / (float64(length) - f)
-	}
-	return v, r, length
-}
-
-func pooledMoments(ss []SideSummary) stats.Moments {
-	v, r, length := acfOf(ss)
-	n, sum := 0, 0.0
-	for _, s := range ss {
-		n += s.N
-		sum += float64(s.N) * s.Mean
-	}
-	mo := stats.Moments{N: n, Mean: sum / float64(max(n, 1)), SD: math.Sqrt(v)}
-	se2 := 0.0
-	for _, s := range ss {
-		if s.N == 0 {
-			continue
-		}
-		f := stats.InflationFromACF(r[0], r[1], r[2], length, s.N)
-		w := float64(s.N) / float64(n)
-		se2 += w * w * v * f / float64(s.N)
-		mo.NEff += float64(s.N) / f
-	}
-	mo.SE = math.Sqrt(se2)
-	return mo
-}
-
-func pooledCounts(ss []SideSummary) stats.Counts {
-	v, r, length := acfOf(ss)
-	disp := max(1, v)
-	c := stats.Counts{Dispersion: disp, Scale: 1}
-	for _, s := range ss {
-		if s.Total <= 0 {
-			continue
-		}
-		p := s.Events / s.Total
-		q := max(1-p, 0.5/s.Total)
-		scale := q
-		if p > 0 && s.N >= 2 {
-			scale = disp * stats.InflationFromACF(r[0], r[1], r[2], length, s.N) * q
-		}
-		c.Events += s.Events / scale
-		c.Total += s.Total / scale
-		c.Points += s.N
-	}
-	return c
+	return countSequence(m, c.seqCounts(), b.seqCounts(), f, looks, a)
 }
 
 // seqTest is a sequence on the measure's scale, with the difference's

@@ -51,7 +51,7 @@ func TestSequentialDecisions(t *testing.T) {
 	if last.Action != ActionRollback || last.Reason != ReasonSequentialRegression || len(ds) > 4 {
 		t.Fatalf("doubled errors: %s/%s after %d windows: %s", last.Action, last.Reason, len(ds), last.Message)
 	}
-	if s := last.Evidence.Sequence[0]; s.Name != "errors" || s.Beyond != "increase" || s.RollbackLower == nil || !(*s.RollbackLower > 1.2) || s.Alpha != 0.05/6 {
+	if s := last.Evidence.Sequence[0]; s.Name != "errors" || s.Beyond != "increase" || s.RollbackLower == nil || !(*s.RollbackLower > 1.2) || s.Alpha != 0.05 {
 		t.Errorf("errors sequence %+v", s)
 	}
 	// Healthy: promoted once every sequence is within its allowance, after

@@ -213,21 +213,26 @@ func evidenceOf(m Metric, c, b *sideAcc) evidence {
 // spike needs: the sums of the windows' effects and the windows with the
 // highest and the lowest effect.
 type metricAcc struct {
-	C, B    sideAcc
+	C       sideAcc        `json:"c"`
+	B       sideAcc        `json:"b"`
 	Windows int            `json:"windows,omitempty"`
 	First   *MetricSummary `json:"first,omitempty"` // the first window with data (tunes the sequences)
 	// S, Q are the sums of the windows' effects and their squares, SE2 of
 	// their finite squared standard errors (over Finite windows).
-	S, Q, SE2 float64
-	Finite    int
-	Hi        *extreme `json:"hi,omitempty"`
-	Lo        *extreme `json:"lo,omitempty"`
+	S      float64  `json:"s"`
+	Q      float64  `json:"q"`
+	SE2    float64  `json:"se2"`
+	Finite int      `json:"finite"`
+	Hi     *extreme `json:"hi,omitempty"`
+	Lo     *extreme `json:"lo,omitempty"`
 }
 
-// extreme is the window with the highest (or lowest) effect.
+// extreme is the window with the highest (or lowest) effect; SE < 0 when
+// its standard error is unknown.
 type extreme struct {
-	D, SE float64
-	Sum   MetricSummary
+	D   float64       `json:"d"`
+	SE  float64       `json:"se"`
+	Sum MetricSummary `json:"sum"`
 }
 
 func (a *metricAcc) add(m Metric, s MetricSummary) {
@@ -240,7 +245,9 @@ func (a *metricAcc) add(m Metric, s MetricSummary) {
 	}
 	d, se := windowEffect(m, s)
 	a.S, a.Q = a.S+d, a.Q+d*d
-	if !math.IsInf(se, 0) {
+	if math.IsInf(se, 0) {
+		se = -1
+	} else {
 		a.SE2, a.Finite = a.SE2+se*se, a.Finite+1
 	}
 	if a.Hi == nil || d > a.Hi.D {
@@ -272,7 +279,7 @@ const spikeZ = 4
 // the window whose effect lies farthest from the mean of the others (the
 // highest or the lowest) is left out when it lies more than spikeZ times
 // their spread away, the spread never below the others' root-mean-square
-// standard error (with two others, their sd says little). Under a
+// standard error (with fewer than five others, that standard error alone). Under a
 // sustained shift every effect moves together, the distances do not
 // change, and so neither does the choice: the pool moves by exactly the
 // shift. Without a spike nothing is left out and nothing is lost.
@@ -301,12 +308,18 @@ func (a *metricAcc) distance(x *extreme) float64 {
 	mean := s / k
 	sd := math.Sqrt(max((q-s*s/k)/(k-1), 0))
 	rms := 0.0
-	if fin := a.Finite; !math.IsInf(x.SE, 0) && fin > 1 {
+	if fin := a.Finite; x.SE >= 0 && fin > 1 {
 		rms = math.Sqrt(max(a.SE2-x.SE*x.SE, 0) / float64(fin-1))
 	} else if fin > 0 {
 		rms = math.Sqrt(a.SE2 / float64(fin))
 	}
-	scale := max(sd, rms)
+	// With fewer than five others their spread is too noisy to scale by
+	// (it hides a spike as often as it makes one): the windows' own
+	// standard errors scale alone.
+	scale := rms
+	if k >= 5 {
+		scale = max(sd, rms)
+	}
 	if !(scale > 0) {
 		return 0
 	}

@@ -138,9 +138,13 @@ type Candidate struct {
 type AnalysisInput struct {
 	Policy    Policy
 	CreatedAt time.Time // when the release started baking
-	History   []Window  // every earlier window, oldest first
-	Result    *Result   // nil when the source failed
-	SourceErr string    // why the source failed
+	History   []Window  // every earlier window, oldest first (when Running is nil)
+	// Running is the release's running state before this window (nil:
+	// folded from History), under PolicyVersion.
+	Running       *Running
+	PolicyVersion int
+	Result        *Result // nil when the source failed
+	SourceErr     string  // why the source failed
 	// Start and End are this window's times. A zero End is Now; a zero
 	// Start is the end of the previous window (CreatedAt for the first).
 	Start, End time.Time
@@ -156,7 +160,9 @@ func (in AnalysisInput) Window() Window {
 	}
 	if cur.Start.IsZero() {
 		cur.Start = in.CreatedAt
-		if n := len(in.History); n > 0 {
+		if r := in.Running; r != nil && r.Windows > 0 {
+			cur.Start = r.LastEnd
+		} else if n := len(in.History); n > 0 {
 			cur.Start = in.History[n-1].At
 		}
 	}

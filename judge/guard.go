@@ -187,6 +187,6 @@ func guardBaseline(d Decision, g GuardInput) (Decision, bool) {
 		return d, false
 	}
 	return withGuard(d, ActionEscalate, ReasonBaselineUnhealthy,
-		fmt.Sprintf("the baseline itself breaches its ceilings %v; comparing against it is meaningless", d.Evidence.BaselineBreaches),
+		fmt.Sprintf("the baseline itself breaches its ceilings (%s); comparing against it is meaningless", names(d.Evidence.BaselineBreaches)),
 		map[string]any{"baseline_breaches": d.Evidence.BaselineBreaches}), true
 }

@@ -3,6 +3,7 @@ package judge
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Values the judge cannot represent.
@@ -165,28 +166,17 @@ const ReasonNonFinite Reason = "non_finite"
 // when the canary's lay in a direction the policy calls bad (default and
 // sequential modes, where such a metric failed), else escalate; kayenta
 // mode, whose classification did not see them, always escalates.
-func floorUnjudgeable(d Decision, all []Window, mode Mode) Decision {
+func floorUnjudgeable(d Decision, run Running) Decision {
 	if d.Action != ActionPromote {
 		return d
 	}
-	var failed, other []string
-	for _, w := range all {
-		for _, s := range w.Metrics {
-			switch {
-			case s.NonFinite == 0:
-			case (s.Class == ClassHigh || s.Class == ClassLow) && mode != ModeKayenta:
-				failed = appendNew(failed, s.Name)
-			default:
-				other = appendNew(other, s.Name)
-			}
-		}
-	}
+	failed, other := run.NonFiniteFailed, run.NonFiniteOther
 	const what = "points the judge cannot represent (infinite, or beyond +/-1e100)"
 	switch {
 	case len(failed) > 0:
-		return d.with(ActionRollback, ReasonNonFinite, fmt.Sprintf("the canary sent %s for %v, in a direction the policy calls bad; never promoted (the candidate was: %s)", what, failed, d.Message))
+		return d.with(ActionRollback, ReasonNonFinite, fmt.Sprintf("the canary sent %s for %s, in a direction the policy calls bad; never promoted (the candidate was: %s)", what, names(failed), d.Message))
 	case len(other) > 0:
-		return d.with(ActionEscalate, ReasonNonFinite, fmt.Sprintf("%v carried %s; a release with such data is never promoted, a human must decide (the candidate was: %s)", other, what, d.Message))
+		return d.with(ActionEscalate, ReasonNonFinite, fmt.Sprintf("%s carried %s; a release with such data is never promoted, a human must decide (the candidate was: %s)", names(other), what, d.Message))
 	}
 	return d
 }
@@ -208,3 +198,6 @@ func union(a, b []string) []string {
 	}
 	return out
 }
+
+// names lists metric names for a message: "errors, latency_p99".
+func names(xs []string) string { return strings.Join(xs, ", ") }

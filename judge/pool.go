@@ -335,14 +335,14 @@ func windowEffect(m Metric, s MetricSummary) (d, se float64) {
 // beyond its allowance at the pooled level: a streak of failures is a
 // regression only when its windows together say so at the strict level
 // too (cles cannot be pooled and is taken as corroborated).
-func corroborated(p Policy, m Metric, ws []Window, n int) bool {
-	if m.EffectSize.Measure == MeasureCLES || n > len(ws) {
+func (lk look) corroborated(m Metric, n int) bool {
+	acc := lk.run.recent(m, n)
+	if m.EffectSize.Measure == MeasureCLES || acc == nil {
 		return true
 	}
-	acc := accumulate(m, ws[len(ws)-n:])
 	if acc.Windows == 0 {
 		return false
 	}
-	t := testEffect(evidenceOf(m, &acc.C, &acc.B), m, pooledAlpha(p))
+	t := testEffect(evidenceOf(m, &acc.C, &acc.B), m, pooledAlpha(lk.p))
 	return (t.up && m.Direction != DirDecrease) || (t.down && m.Direction != DirIncrease)
 }

@@ -97,11 +97,11 @@ func floorCeilings(d Decision, p Policy, accs []*metricAcc) Decision {
 	}
 	switch {
 	case len(baseline) > 0:
-		return d.with(ActionEscalate, ReasonBaselineUnhealthy, fmt.Sprintf("the baseline's %v is not shown below its ceiling over the release's windows; comparing against it is meaningless (the candidate was: %s)", baseline, d.Message))
+		return d.with(ActionEscalate, ReasonBaselineUnhealthy, fmt.Sprintf("the baseline's %s is not shown below its ceiling over the release's windows; comparing against it is meaningless (the candidate was: %s)", names(baseline), d.Message))
 	case len(canary) > 0 && d.Evidence.LifetimeOver:
-		return d.with(ActionEscalate, ReasonCriticalCeiling, fmt.Sprintf("the release's lifetime ended and the canary's %v is not shown below its ceiling; a human must decide", canary))
+		return d.with(ActionEscalate, ReasonCriticalCeiling, fmt.Sprintf("the release's lifetime ended and the canary's %s is not shown below its ceiling; a human must decide", names(canary)))
 	case len(canary) > 0:
-		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("the canary's %v is not yet shown below its ceiling; baking on", canary))
+		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("the canary's %s is not yet shown below its ceiling; baking on", names(canary)))
 	}
 	return d
 }

@@ -47,27 +47,42 @@ import (
 // Propose turns one window into a candidate decision: the analysis's own
 // wish, before any guard. Pure: time is passed in.
 func Propose(in AnalysisInput) Decision {
+	d, _ := Decide(in)
+	return d
+}
+
+// Decide is Propose, and the release's running state with this window
+// added, for the store to keep for the next one. The state before it is
+// in.Running, or (nil) folded from in.History.
+func Decide(in AnalysisInput) (Decision, Running) {
 	p := in.Policy.withDefaults()
-	w := p.Windows
+	prev := in.Running
+	if prev == nil {
+		r := NewRunning(p, in.PolicyVersion, in.History)
+		prev = &r
+	}
 	cur := in.Window()
-	all := append(append(make([]Window, 0, len(in.History)+1), in.History...), cur)
-	elapsed := cur.At.Sub(all[0].Start)
-	ev := Evidence{Windows: len(all), MaxWindows: w.MaxWindows, SourceError: in.SourceErr,
+	run := prev.Advance(p, cur)
+	return decide(p, in, cur, run), run
+}
+
+// decide applies the rules to the newest window cur, run being the state
+// with cur added.
+func decide(p Policy, in AnalysisInput, cur Window, run Running) Decision {
+	w := p.Windows
+	elapsed := cur.At.Sub(run.Start)
+	ev := Evidence{Windows: run.Windows, MaxWindows: w.MaxWindows, SourceError: in.SourceErr,
 		BakeElapsed: elapsed.Round(time.Second).String(), Window: &Span{Start: cur.Start, End: cur.At}}
-	ev.LifetimeOver = (w.MaxWindows > 0 && len(all) >= w.MaxWindows) || (w.MaxBake.Duration > 0 && elapsed >= w.MaxBake.Duration)
-	ev.ConsecutiveFailures = trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
-	ev.ConsecutiveNoData = trailing(all, Window.missing)
+	ev.LifetimeOver = (w.MaxWindows > 0 && run.Windows >= w.MaxWindows) || (w.MaxBake.Duration > 0 && elapsed >= w.MaxBake.Duration)
+	ev.ConsecutiveFailures, ev.ConsecutiveNoData = run.FailRun, run.MissRun
 	if r := in.Result; r != nil {
 		score := r.Score
 		ev.Verdict, ev.Score = r.Verdict, &score
 		ev.CeilingBreaches, ev.BaselineBreaches = r.CeilingBreaches, r.BaselineBreaches
 		ev.FailingMetrics = failingMetrics(r)
-		ev.Streaks = streaks(all, ev.FailingMetrics)
+		ev.Streaks = run.streaksOf(ev.FailingMetrics)
 	}
-	accs := make([]*metricAcc, len(p.Metrics))
-	for i, m := range p.Metrics {
-		accs[i] = accumulate(m, all)
-	}
+	accs := run.accs(p)
 	if p.Mode != ModeKayenta {
 		pc, pb := pooledCeilings(p, accs)
 		ev.CeilingBreaches, ev.BaselineBreaches = union(ev.CeilingBreaches, pc), union(ev.BaselineBreaches, pb)
@@ -77,29 +92,43 @@ func Propose(in AnalysisInput) Decision {
 		pooled = pooledFrom(p, accs)
 		ev.Pooled = pooledEvidence(pooled)
 	}
-	d := propose(Decision{Evidence: ev}, p, all, accs, elapsed, pooled)
-	return floorUnjudgeable(floorCeilings(d, p, accs), all, p.Mode)
+	lk := look{p: p, cur: cur, run: run, accs: accs, elapsed: elapsed, pooled: pooled}
+	d := lk.propose(Decision{Evidence: ev})
+	return floorUnjudgeable(floorCeilings(d, p, accs), run)
+}
+
+// look is what the rules see of one window: the policy (with defaults),
+// the window, the running state with it added, each metric's sums (in the
+// order of p.Metrics), the window time since the first window started,
+// and the pooled judgement (nil in modes kayenta and sequential).
+type look struct {
+	p       Policy
+	cur     Window
+	run     Running
+	accs    []*metricAcc
+	elapsed time.Duration
+	pooled  *PooledResult
 }
 
 // propose applies rules 1 to 7 (the mode's own) to a window with evidence.
-func propose(d Decision, p Policy, all []Window, accs []*metricAcc, elapsed time.Duration, pooled *PooledResult) Decision {
-	ev := d.Evidence
-	if cur := all[len(all)-1]; cur.missing() {
-		return proposeMissing(d, p.Windows, cur)
+func (lk look) propose(d Decision) Decision {
+	ev, p := d.Evidence, lk.p
+	if lk.cur.missing() {
+		return proposeMissing(d, p.Windows, lk.cur)
 	}
 	if len(ev.CeilingBreaches) > 0 {
-		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %v (shown by this window, or by the release's windows pooled)", ev.CeilingBreaches))
+		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %s (shown by this window, or by the release's windows pooled)", names(ev.CeilingBreaches)))
 	}
 	if p.Mode == ModeSequential {
-		return proposeSequential(d, p, all, accs, elapsed)
+		return lk.proposeSequential(d)
 	}
-	if r, msg := sustained(p, all, ev.Streaks); r != "" {
+	if r, msg := lk.sustained(ev.Streaks); r != "" {
 		return d.with(ActionRollback, r, msg)
 	}
-	if name := pooledFailure(p, pooled); name != "" {
-		return d.with(ActionRollback, ReasonPooledRegression, fmt.Sprintf("the %d windows so far, pooled, show a regression: %s", len(all), name))
+	if name := pooledFailure(p, lk.pooled); name != "" {
+		return d.with(ActionRollback, ReasonPooledRegression, fmt.Sprintf("the %d windows so far, pooled, show a regression: %s", lk.run.Windows, name))
 	}
-	return proposeSettled(d, p, all, elapsed, pooled)
+	return lk.proposeSettled(d)
 }
 
 // proposeMissing: wait, or escalate after consecutive_nodata windows or at
@@ -121,35 +150,36 @@ func proposeMissing(d Decision, w Windows, cur Window) Decision {
 
 // proposeSettled handles a window with data and no rollback: wait, promote,
 // or end the lifetime.
-func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult) Decision {
-	w, ev, cur := p.Windows, d.Evidence, all[len(all)-1]
-	recent := all[len(all)-min(len(all), max(w.MinWindows, 1)):]
-	recentPass := trailing(recent, func(x Window) bool { return !x.missing() && x.Verdict == VerdictPass }) == len(recent)
-	recentMissing := trailing(recent, func(x Window) bool { return !x.missing() }) < len(recent)
+func (lk look) proposeSettled(d Decision) Decision {
+	p, pooled, elapsed, n := lk.p, lk.pooled, lk.elapsed, lk.run.Windows
+	w, ev, cur := p.Windows, d.Evidence, lk.cur
+	recent := min(n, max(w.MinWindows, 1))
+	recentPass := lk.run.PassRun >= recent
+	recentMissing := lk.run.DataRun < recent
 	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
 	unsettled := pooled != nil && len(pooled.Unsettled) > 0
-	bakeDone := w.baked(len(all), elapsed)
+	bakeDone := w.baked(n, elapsed)
 	canPromote := bakeDone && recentPass && pooledPass && cur.Verdict == VerdictPass
 	switch {
 	case canPromote && !unsettled:
 		return d.with(ActionPromote, ReasonBakeComplete, fmt.Sprintf("%d windows over %s, the last %d passing with data%s",
-			len(all), elapsed.Round(time.Second), len(recent), pooledText(pooled)))
+			n, elapsed.Round(time.Second), recent, pooledText(pooled)))
 	case ev.LifetimeOver:
-		return proposeLifetimeEnd(d, p, all, elapsed, pooled, recentMissing, bakeDone)
+		return lk.proposeLifetimeEnd(d, recentMissing, bakeDone)
 	case cur.Verdict == VerdictFail:
-		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %v",
-			streakText(ev.Streaks), w.ConsecutiveFailures, ev.FailingMetrics))
+		return d.with(ActionWait, ReasonFailingWindow, fmt.Sprintf("window failed (%s of %d consecutive before rollback); failing metrics %s",
+			streakText(ev.Streaks), w.ConsecutiveFailures, orNone(names(ev.FailingMetrics))))
 	case cur.Verdict == VerdictMarginal:
-		return d.with(ActionWait, ReasonMarginal, fmt.Sprintf("score %.2f is marginal (pass needs %.2f); %s of %d consecutive marginal windows before rollback; failing metrics %v",
-			*ev.Score, p.Thresholds.Pass, streakText(ev.Streaks), w.ConsecutiveMarginal, ev.FailingMetrics))
+		return d.with(ActionWait, ReasonMarginal, fmt.Sprintf("score %.2f is marginal (pass needs %.2f); %s of %d consecutive marginal windows before rollback; failing metrics %s",
+			*ev.Score, p.Thresholds.Pass, streakText(ev.Streaks), w.ConsecutiveMarginal, orNone(names(ev.FailingMetrics))))
 	case !bakeDone:
 		return d.with(ActionWait, ReasonBakeIncomplete, fmt.Sprintf("window passed; bake incomplete: %d of %d windows, %s of %s",
-			len(all), w.MinWindows, elapsed.Round(time.Second), w.MinBake.Duration))
+			n, w.MinWindows, elapsed.Round(time.Second), w.MinBake.Duration))
 	case !recentPass:
-		return d.with(ActionWait, ReasonRecentNotPassing, fmt.Sprintf("the last %d windows are not all passing", len(recent)))
+		return d.with(ActionWait, ReasonRecentNotPassing, fmt.Sprintf("the last %d windows are not all passing", recent))
 	case canPromote:
-		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("no regression so far, but the evidence for %v does not yet lie within the allowance (too little data to promote early); baking on, window %d of %d",
-			pooled.Unsettled, len(all), w.Lifetime()))
+		return d.with(ActionWait, ReasonUnsettled, fmt.Sprintf("no regression so far, but the evidence for %s does not yet lie within the allowance (too little data to promote early); baking on, window %d of %d",
+			names(pooled.Unsettled), n, w.Lifetime()))
 	}
 	return d.with(ActionWait, ReasonPooledNotPassing, "this window passed but the windows so far, pooled, do not"+pooledText(pooled))
 }
@@ -159,13 +189,13 @@ func proposeSettled(d Decision, p Policy, all []Window, elapsed time.Duration, p
 // allowance failing), no metric failing in the last two windows in a row
 // (one failing window at the end is noise, as anywhere else), and data in
 // the recent windows.
-func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duration, pooled *PooledResult, recentMissing, bakeDone bool) Decision {
-	ev := d.Evidence
+func (lk look) proposeLifetimeEnd(d Decision, recentMissing, bakeDone bool) Decision {
+	p, pooled, ev := lk.p, lk.pooled, d.Evidence
 	sustainedBad := false
 	for _, n := range ev.Streaks {
 		sustainedBad = sustainedBad || n >= 2
 	}
-	span := fmt.Sprintf("%d windows, %s", len(all), elapsed.Round(time.Second))
+	span := fmt.Sprintf("%d windows, %s", lk.run.Windows, lk.elapsed.Round(time.Second))
 	var final *Result
 	var empty []string
 	if pooled != nil {
@@ -176,20 +206,20 @@ func proposeLifetimeEnd(d Decision, p Policy, all []Window, elapsed time.Duratio
 	case recentMissing && !sustainedBad:
 		return d.with(ActionEscalate, ReasonNoData, "the release's lifetime ended ("+span+") and recent windows lacked data; a human must decide")
 	case len(empty) > 0 || (final != nil && final.Verdict == VerdictNoData):
-		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%s) and critical metrics %v never had data%s; a human must decide", span, empty, finalText(final)))
+		return d.with(ActionEscalate, ReasonNoData, fmt.Sprintf("the release's lifetime ended (%s) and critical metrics %s never had data%s; a human must decide", span, names(empty), finalText(final)))
 	case !bakeDone && !sustainedBad && failure == "":
 		return d.with(ActionEscalate, ReasonLifetimeExhausted, fmt.Sprintf("the release's lifetime ended (%s) before min_bake %s (windows too short?); nothing failed, a human must decide",
 			span, p.Windows.MinBake.Duration))
 	case failure == "" && !sustainedBad:
 		msg := "the release's lifetime ended (" + span + "); no sustained regression and every metric settled or estimated within its allowance" + finalText(final)
-		if cur := all[len(all)-1]; cur.Verdict != VerdictPass {
+		if cur := lk.cur; cur.Verdict != VerdictPass {
 			msg += "; the last window alone is " + string(cur.Verdict) + " (one window is noise)"
 		}
 		return d.with(ActionPromote, ReasonLifetimeComplete, msg)
 	}
 	why := failure
 	if sustainedBad {
-		why = fmt.Sprintf("metrics failing in the last windows in a row: %v", ev.Streaks)
+		why = "metrics failing in the last windows in a row: " + streakList(ev.Streaks)
 	}
 	return d.with(ActionRollback, ReasonLifetimeExhausted, "the release's lifetime ended ("+span+") without passing: "+why)
 }
@@ -233,32 +263,32 @@ func finalText(final *Result) string {
 	return "; not settled: " + strings.Join(out, "; ")
 }
 
-// streaks counts, for each failing metric, the windows in a row (ending
-// with the current one) in which it failed on its own data.
-func streaks(all []Window, failing []string) map[string]int {
+// streaksOf is, for each failing metric, the windows in a row (ending with
+// the newest) in which it failed on its own data.
+func (r Running) streaksOf(failing []string) map[string]int {
 	if len(failing) == 0 {
 		return nil
 	}
 	out := make(map[string]int, len(failing))
 	for _, name := range failing {
-		out[name] = trailing(all, func(x Window) bool { return !x.missing() && x.failed(name) })
+		out[name] = r.Streaks[name]
 	}
 	return out
 }
 
 // sustained applies rule 3. Windows without per-metric summaries (kayenta
 // mode) fall back to whole-window verdicts.
-func sustained(p Policy, all []Window, st map[string]int) (Reason, string) {
+func (lk look) sustained(st map[string]int) (Reason, string) {
+	p := lk.p
 	w := p.Windows
-	failRun := trailing(all, func(x Window) bool { return !x.Error && x.Verdict == VerdictFail })
-	badRun := trailing(all, func(x Window) bool { return !x.Error && (x.Verdict == VerdictFail || x.Verdict == VerdictMarginal) })
+	failRun, badRun := lk.run.FailRun, lk.run.BadRun
 	if p.Mode == ModeKayenta { // no per-metric summaries: whole-window verdicts
 		st = map[string]int{"(any metric)": badRun}
 	}
 	for _, name := range sortedKeys(st) {
 		s := st[name]
 		m := p.metric(name)
-		if m.Name != "" && !corroborated(p, m, all, min(s, max(w.ConsecutiveFailures, w.ConsecutiveMarginal))) {
+		if m.Name != "" && !lk.corroborated(m, min(s, max(w.ConsecutiveFailures, w.ConsecutiveMarginal))) {
 			continue
 		}
 		switch {
@@ -292,6 +322,26 @@ func pooledFailure(p Policy, pooled *PooledResult) string {
 		return pooled.Reason
 	}
 	return ""
+}
+
+// streakList is "errors 2 windows, latency_p99 1 window".
+func streakList(st map[string]int) string {
+	var out []string
+	for _, name := range sortedKeys(st) {
+		unit := "windows"
+		if st[name] == 1 {
+			unit = "window"
+		}
+		out = append(out, fmt.Sprintf("%s %d %s", name, st[name], unit))
+	}
+	return strings.Join(out, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func streakText(st map[string]int) string {

@@ -161,8 +161,8 @@ func meanSequence(m Metric, c, b, c1, b1 stats.Moments, looks, a float64) seqTes
 	diff := stats.NewContrast(c, b, 1)
 	first := stats.NewContrast(c1, b1, 1)
 	hw := func(se, se1 float64, df float64) float64 {
-		if !(se > 0) {
-			return 0
+		if !(se > 0) { // no spread yet (a handful of identical points): nothing bounds the effect
+			return math.Inf(1)
 		}
 		rho := looks / (se1 * se1) / tuning(a)
 		if !(se1 > 0) {

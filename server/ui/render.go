@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/report"
 	"github.com/canaryjudge/canaryjudge/server/ui/chart"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -42,7 +43,28 @@ var funcs = template.FuncMap{
 	"apiReport": func(id string) string {
 		return "/v1/releases/" + url.PathEscape(id) + "/report"
 	},
-	"join": strings.Join,
+	"join":      strings.Join,
+	"readable":  report.Readable,
+	"interval":  report.IntervalText,
+	"allowance": report.AllowanceText,
+	"guardNumbers": func(r judge.Reason, nums map[string]any) string {
+		return report.GuardNumbers(r, nums)
+	},
+	"clock": report.Clock,
+	"span":  report.SpanText,
+	"wspan": func(s *judge.Span) string {
+		if s == nil || s.End.IsZero() {
+			return ""
+		}
+		return report.SpanText(s.Start, s.End)
+	},
+	"windowsOf": func(ss []report.Span) string {
+		parts := make([]string, 0, len(ss))
+		for _, w := range ss {
+			parts = append(parts, fmt.Sprintf("window %d: %s", w.Seq, report.SpanText(w.Start, w.End)))
+		}
+		return strings.Join(parts, "; ")
+	},
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

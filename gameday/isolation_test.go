@@ -34,7 +34,9 @@ func TestGameDayCannotHurt(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	go func() { _ = notify.New(st, notify.Options{PollInterval: 10 * time.Millisecond, Registerer: prometheus.NewRegistry()}).Run(ctx) }()
+	go func() {
+		_ = notify.New(st, notify.Options{PollInterval: 10 * time.Millisecond, Registerer: prometheus.NewRegistry()}).Run(ctx)
+	}()
 
 	// The real service: a cap of one automatic rollback fleet-wide.
 	pol := demo.Policy("")
@@ -75,7 +77,9 @@ func TestGameDayCannotHurt(t *testing.T) {
 		"version": "v2", "baseline_version": "v1", "migrations": []any{}}, &rel); err != nil {
 		t.Fatal(err)
 	}
-	var out struct{ Decision struct{ Action, Reason string } }
+	var out struct {
+		Decision struct{ Action, Reason string }
+	}
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Minute)
 	for w := range 4 {
 		if err := real.Do(ctx, http.MethodPost, "/v1/releases/"+rel.ID+"/analyses", demo.Window(uint64(w), true, t0.Add(time.Duration(w)*5*time.Minute)), &out); err != nil {

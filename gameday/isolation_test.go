@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,10 +34,11 @@ func TestGameDayCannotHurt(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go func() {
+	var bg sync.WaitGroup
+	bg.Go(func() {
 		_ = notify.New(st, notify.Options{PollInterval: 10 * time.Millisecond, Registerer: prometheus.NewRegistry()}).Run(ctx)
-	}()
+	})
+	t.Cleanup(func() { cancel(); bg.Wait() })
 
 	// The real service: a cap of one automatic rollback fleet-wide.
 	pol := demo.Policy("")

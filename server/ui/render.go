@@ -81,11 +81,19 @@ func fmtPtrTime(t *time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-// parsePages parses the layout with each page.
-func parsePages() map[string]*template.Template {
+// parsePages parses the layout with each page; tokenHint tells the
+// sign-in page how a token is had on this server.
+func parsePages(tokenHint string) map[string]*template.Template {
+	if tokenHint == "" {
+		tokenHint = DefaultTokenHint
+	}
+	fs := template.FuncMap{"tokenHint": func() string { return tokenHint }}
+	for k, v := range funcs {
+		fs[k] = v
+	}
 	out := map[string]*template.Template{}
 	for _, name := range []string{"releases", "report", "service", "login", "error"} {
-		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html",
+		out[name] = template.Must(template.New("layout.html").Funcs(fs).ParseFS(templateFS, "templates/layout.html",
 			"templates/"+name+".html"))
 	}
 	return out

@@ -35,18 +35,21 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageError("serve: unexpected argument %q", fs.Arg(0))
+	}
 	if err := cfg.validate(); err != nil {
-		return err
+		return asUsage(err)
 	}
 	if err := runs.validate(); err != nil {
-		return err
+		return asUsage(err)
 	}
 	static, err := loadSources(runs.SourcesFile)
 	if err != nil {
 		return err
 	}
 	if notifyOpts.Timeout <= 0 || notifyOpts.Concurrency < 1 || notifyOpts.Concurrency > 256 {
-		return errors.New("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
+		return usageError("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
 	}
 	log := cfg.logger(e.stderr)
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/canaryjudge/canaryjudge/internal/demo"
 )
 
 // firstScreen is the height of the first screen the tests look at.
@@ -81,6 +83,14 @@ func TestWhyScreenshots(t *testing.T) {
 			t.Logf("screenshot: %s", path)
 			shot(t, ctx, dir, name)
 		}
+	}
+	// The service page and the release list fit a 760 px window too.
+	for _, path := range []string{"/ui/services/" + demo.OtherService, "/ui/"} {
+		do(t, ctx, path, chromedp.EmulateViewport(760, firstScreen), chromedp.Navigate(s.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if wide := get(t, ctx, path+": width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); wide > 760 {
+			t.Errorf("%s is %d px wide in a 760 px window", path, wide)
+		}
+		shot(t, ctx, dir, "why-"+strings.Trim(strings.ReplaceAll(path, "/", "-"), "-")+"-760")
 	}
 	if t.Failed() {
 		t.Logf("screenshots in %s: %s", dir, strings.Join(names(cases), ", "))

@@ -181,3 +181,47 @@ func annotate(b Block, notes []string) (Block, error) {
 	}
 	return b, nil
 }
+
+// placeholder matches what a reader would have to replace by hand: an
+// ellipsis in an id or a value, <ANGLE> or YOUR_ words.
+var placeholder = regexp.MustCompile(`[a-z]+_(\.\.\.|…)|\.\.\.[^ ]|…|<[A-Z][A-Z_-]*>|YOUR[_-]`)
+
+// Placeholders lists the placeholders in b's commands (comments are left
+// out): blocks chain through variables instead.
+func Placeholders(b Block) []string {
+	var out []string
+	for i, code := range strings.Split(stripComments(b.Text), "\n") {
+		for _, m := range placeholder.FindAllString(code, -1) {
+			out = append(out, fmt.Sprintf("%s:%d: %q", b.File, b.Line+1+i, m))
+		}
+	}
+	return out
+}
+
+// stripComments blanks shell comments (a # at a line's start or after a
+// blank, outside quotes, to the end of its line), keeping every line; a
+// quoted string may span lines.
+func stripComments(text string) string {
+	var b strings.Builder
+	var quote rune
+	prev, comment := '\n', false
+	for _, c := range text {
+		switch {
+		case c == '\n':
+			comment = false
+		case comment:
+			continue
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '#' && (prev == ' ' || prev == '\t' || prev == '\n'):
+			comment = true
+			continue
+		}
+		b.WriteRune(c)
+		prev = c
+	}
+	return b.String()
+}

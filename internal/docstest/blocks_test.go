@@ -91,10 +91,10 @@ func TestOutcomes(t *testing.T) {
 	}
 }
 
-// TestExamplePolicies: every policy under docs/examples is valid, and the
+// TestExamplePolicies: every policy under docs/policies is valid, and the
 // scheduled-run one gives every metric a query (and every count its totals).
 func TestExamplePolicies(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(root, "docs", "examples", "policy-*.yaml"))
+	paths, err := filepath.Glob(filepath.Join(root, "docs", "policies", "*.yaml"))
 	if err != nil || len(paths) < 2 {
 		t.Fatalf("example policies: %v %v", paths, err)
 	}
@@ -116,5 +116,19 @@ func TestExamplePolicies(t *testing.T) {
 		if strings.Contains(p, "kayenta") != (pol.Mode == judge.ModeKayenta) {
 			t.Errorf("%s: mode %s", p, pol.Mode)
 		}
+	}
+}
+
+// TestPlaceholders: ids a reader must fill in by hand are found; the same
+// in comments, and variables, are not.
+func TestPlaceholders(t *testing.T) {
+	b := Block{File: "x.md", Line: 1, Text: "curl -s $S/v1/runs/run_...   # {\"id\":\"run_...\"}\n" +
+		"curl -s http://h/kayenta/canary/kx_…\ncurl -H 'Authorization: Bearer <TOKEN>' $S\nRUN=$(x) # fine: rel_...\n" +
+		"curl -s $S/v1/runs/$RUN\necho '# not a comment: rel_...'\n" +
+		"X=$(curl -d '{\n  \"a\": 1}' | grep -o 'kx_[a-z]*')   # {\"id\":\"kx_…\"}\n"}
+	got := Placeholders(b)
+	want := []string{`x.md:2: "run_..."`, `x.md:3: "kx_…"`, `x.md:4: "<TOKEN>"`, `x.md:7: "rel_..."`}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("placeholders %v, want %v", got, want)
 	}
 }

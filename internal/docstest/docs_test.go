@@ -52,6 +52,10 @@ func TestDocs(t *testing.T) {
 		for _, b := range bs {
 			if b.Skip != "" {
 				skipped = append(skipped, b.Where()+" ("+b.Skip+")")
+				continue
+			}
+			if ps := Placeholders(b); len(ps) > 0 {
+				t.Errorf("placeholders in a block (chain ids and tokens through shell variables instead): %s", strings.Join(ps, "; "))
 			}
 		}
 		byFile[f] = bs

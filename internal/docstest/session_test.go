@@ -45,22 +45,22 @@ func startServer(t *testing.T, bin string, env []string) *server {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		var head []string
+		listening := false
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" && found != nil {
+			switch {
+			case !listening && json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening":
 				found <- line.Addr
-				found = nil
-				continue
-			}
-			if found != nil {
+				listening = true
+			case !listening:
 				head = append(head, sc.Text())
-				continue
+			default:
+				s.mu.Lock()
+				s.log.Write(append(sc.Bytes(), '\n'))
+				s.mu.Unlock()
 			}
-			s.mu.Lock()
-			s.log.Write(append(sc.Bytes(), '\n'))
-			s.mu.Unlock()
 		}
-		if found != nil {
+		if !listening {
 			found <- "exited: " + strings.Join(head, "\n")
 		}
 	}()

@@ -126,3 +126,18 @@ func TestReadableCatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestWhyHaltedByHand: a release an operator halted (no analysis asked for
+// it) says who halted it and why, and offers the override calls.
+func TestWhyHaltedByHand(t *testing.T) {
+	s := memSite(t, false)
+	if err := s.admin.Do(context.Background(), "POST", "/v1/releases/"+s.story.Baking+"/override",
+		map[string]any{"action": "halt", "reason": "customer reports at the help desk"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := s.get(t, "/ui/releases/"+s.story.Baking)
+	p.must(t, 200, `id="why"`, "Halted by anonymous (“customer reports at the help desk”)", `id="next-steps"`, `id="override-resolve"`)
+	if bad := rawGo(p.body); len(bad) > 0 {
+		t.Errorf("Go formatting in the page: %q", bad)
+	}
+}

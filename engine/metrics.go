@@ -61,8 +61,11 @@ func (m *metrics) service(s string) string {
 }
 
 // decided counts one recorded decision (call it once its unit of work
-// has committed).
+// has committed); a game day's drill services are not counted.
 func (m *metrics) decided(service string, d judge.Decision) {
+	if judge.IsGameDay(service) {
+		return // a drill: the counters are what real releases decided
+	}
 	svc := m.service(service)
 	m.decisions.WithLabelValues(svc, string(d.Action), string(d.Reason)).Inc()
 	if c := d.Evidence.Candidate; c != nil && (c.Action != d.Action || c.Reason != d.Reason) {
@@ -120,6 +123,9 @@ func (c releaseCollector) Collect(ch chan<- prometheus.Metric) {
 			return
 		}
 		for _, r := range rs {
+			if judge.IsGameDay(r.Service) {
+				continue // a drill's releases page no one's dashboard
+			}
 			k := [2]string{r.Service, r.Target}
 			if i, seen := at[k]; seen {
 				active[i] = r

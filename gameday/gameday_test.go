@@ -40,6 +40,13 @@ func scenarios(t *testing.T) []gameday.Scenario {
 // embedded starts the embedded server and a sink for one test.
 func embedded(t *testing.T) *gameday.Target {
 	t.Helper()
+	_, tg := embeddedAt(t)
+	return tg
+}
+
+// embeddedAt is embedded with the server, for tests that read its API.
+func embeddedAt(t *testing.T) (*gameday.Embedded, *gameday.Target) {
+	t.Helper()
 	emb, err := gameday.StartEmbedded(context.Background(), gameday.EmbeddedOptions{Classifier: sqlcheck.Classifier{}})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +58,7 @@ func embedded(t *testing.T) *gameday.Target {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return &gameday.Target{Client: gameday.NewClient(emb.URL, ""), Clock: emb.Clock, Sink: sink, SinkURL: url}
+	return emb, &gameday.Target{Client: gameday.NewClient(emb.URL, ""), Clock: emb.Clock, Sink: sink, SinkURL: url}
 }
 
 // TestEveryScenarioOfTheIssue: the shipped policy runs every scenario the

@@ -119,9 +119,20 @@ Window times are synthetic, so a game day takes seconds, not the policy's bake t
   allows (a 10 s ` + "`rollback_timeout`" + `; a 10 s interval and ` + "`stale_after`" + `) and wait for the server's
   own sweeper (` + "`serve --sweep-interval`" + `, 10 s by default) for at most ` + "`--wait`" + ` (1 m) longer. A run takes
   about 15 s against a server sweeping every second.
-- **What it leaves behind:** services named ` + "`gameday-RUN-SCENARIO`" + ` with their policies (whose only
-  notify sink is the game day's: your Slack and PagerDuty hear nothing), releases on target
-  ` + "`gameday`" + ` that all end promoted or rolled back, and their audit entries. Their fleet rollback
-  cap is off, so the rest of the fleet cannot make them fail; their automatic rollbacks do count
-  toward the fleet cap of your other services for the cap's window.
+- **What a game day against a shared server touches:** it creates services named
+  ` + "`gameday-RUN-SCENARIO`" + ` (the ` + "`gameday-`" + ` prefix is reserved for drills) with their policies,
+  releases on target ` + "`gameday`" + ` that all end promoted or rolled back, their decisions, audit
+  entries (policy changes, overrides and the ` + "`service:gameday-…`" + ` freeze of the freeze scenario,
+  under the token's name; never a global freeze) and notifications. Every notification goes to the
+  game day's own sink, the only sink of its policies: your Slack and PagerDuty hear nothing.
+- **What it cannot change:** drills are isolated from real services. Their automatic rollbacks do
+  not count toward any other service's fleet rollback cap (a real regression right after a game
+  day still rolls back; ` + "`gameday/isolation_test.go`" + ` proves it against a shared server), the
+  decision counters (` + "`canaryjudge_decisions_total`" + `, ` + "`canaryjudge_guard_interventions_total`" + `) and the
+  release gauges (` + "`canaryjudge_release_state`" + `, ` + "`canaryjudge_release_last_score`" + `) leave them out, and
+  their own fleet cap is off, so the rest of the fleet cannot make them fail.
+- **Where drills still show:** the release lists (` + "`GET /v1/releases`" + `, the UI), the audit log,
+  the outbox and ` + "`canaryjudge_notify_pages_total`" + ` (pages to the game day's sink), and the SQL view
+  ` + "`verdict_history`" + ` (filter ` + "`service NOT LIKE 'gameday-%'`" + ` in your own dashboards). It needs an
+  ` + "`admin`" + ` token; use one made for game days and revoke it after (` + "`DELETE /v1/tokens/{name}`" + `).
 `

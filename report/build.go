@@ -80,7 +80,9 @@ func BuildFor(ctx context.Context, src Source, rel store.Release, o Options) (Re
 	if r.Metrics == nil {
 		r.Metrics = []Metric{}
 	}
-	r.Headline = headline(rel, r.Latest, len(as))
+	r.Cause = causeOf(rel, log.decisions, as)
+	r.Headline = headline(rel, r.Cause, r.Latest, len(as))
+	r.NextSteps = nextSteps(rel)
 	return r, nil
 }
 
@@ -153,6 +155,7 @@ type auditView struct {
 	timeline   []Entry
 	byAnalysis map[int64]*judge.Decision // the newest decision made on each analysis
 	latest     *Decision
+	decisions  []decided       // every decision, oldest first
 	input      json.RawMessage // the chosen window's request, if found
 }
 
@@ -191,6 +194,7 @@ func (v *auditView) add(e store.AuditEntry, chosen *store.Analysis) {
 	}
 	if out.Decision != nil {
 		v.latest = &Decision{Decision: *out.Decision, At: e.At, Trigger: e.Action, Actor: e.Actor}
+		v.decisions = append(v.decisions, decided{Decision: *v.latest, AnalysisID: out.AnalysisID})
 	}
 	v.timeline = append(v.timeline, entryOf(e, out))
 }

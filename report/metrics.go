@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"strconv"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -157,5 +156,3 @@ func sideValues(s judge.Side, name string) ([]float64, bool) {
 func fromStats(s judge.SideStats, n int) Quantiles {
 	return Quantiles{N: n, Min: s.Min, Median: s.Median, Max: s.Max, Mean: s.Mean}
 }
-
-func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }

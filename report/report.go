@@ -20,9 +20,16 @@ import (
 // Report is one release's report.
 type Report struct {
 	Release store.Release `json:"release"`
-	// Headline is the state and the latest decision in one sentence.
+	// Headline answers "why" first: for a rolled-back, rolling-back or
+	// halted release, Cause.Summary (the decisive metrics, their effect and
+	// interval against the allowance, the windows with their times); for
+	// any other, the state and the latest decision in one sentence.
 	Headline string    `json:"headline"`
+	Cause    *Cause    `json:"cause,omitempty"`
 	Latest   *Decision `json:"latest_decision,omitempty"`
+	// NextSteps are the override calls a halted release accepts and who
+	// may make them (halted releases only).
+	NextSteps *NextSteps `json:"next_steps,omitempty"`
 	// Window is the seq of the window the per-metric distributions and
 	// effects show (0 when the release has no window with data yet).
 	Window     int         `json:"window"`
@@ -72,16 +79,21 @@ type Intervention struct {
 	WantedWhy judge.Reason   `json:"wanted_reason"`
 	Got       judge.Action   `json:"got"`
 	Numbers   map[string]any `json:"numbers,omitempty"`
+	// Text is the intervention in words (GuardNumbers), for people.
+	Text string `json:"text"`
 }
 
 // Entry is one line of the decision timeline: the release's creation, each
 // judged window, each event the deploy tool reported, each override and
 // each sweeper action, oldest first.
 type Entry struct {
-	At           time.Time     `json:"at"`
-	Kind         string        `json:"kind"` // created | window | event | override | sweeper | duplicate
-	Actor        string        `json:"actor"`
-	Seq          int           `json:"seq,omitempty"` // the window, for kind window
+	At    time.Time `json:"at"`
+	Kind  string    `json:"kind"` // created | window | event | override | sweeper | duplicate
+	Actor string    `json:"actor"`
+	Seq   int       `json:"seq,omitempty"` // the window, for kind window
+	// Window is the judged window's start and end (kind window), the
+	// window time bake time is measured in; At is when it was received.
+	Window       *judge.Span   `json:"window,omitempty"`
 	Verdict      judge.Verdict `json:"verdict,omitempty"`
 	Score        *float64      `json:"score,omitempty"`
 	Event        string        `json:"event,omitempty"`

@@ -19,11 +19,11 @@ func entryOf(e store.AuditEntry, out decisionOutput) Entry {
 		return en
 	}
 	en.Action, en.Reason, en.State, en.StateFrom = d.Action, d.Reason, d.State, out.StateFrom
-	en.Message, en.Page, en.Intervention = d.Message, d.Page, interventionOf(*d)
+	en.Message, en.Page, en.Intervention = Readable(d.Message), d.Page, interventionOf(*d)
 	en.Verdict, en.Score = d.Evidence.Verdict, d.Evidence.Score
 	en.Event, en.Detail = d.Evidence.Event, d.Evidence.Detail
 	if en.Kind == "window" {
-		en.Seq = d.Evidence.Windows
+		en.Seq, en.Window = d.Evidence.Windows, d.Evidence.Window
 	}
 	return en
 }
@@ -48,7 +48,8 @@ func interventionOf(d judge.Decision) *Intervention {
 	if c == nil || (c.Action == d.Action && c.Reason == d.Reason) {
 		return nil
 	}
-	return &Intervention{Guard: d.Reason, Wanted: c.Action, WantedWhy: c.Reason, Got: d.Action, Numbers: d.Evidence.Guard}
+	return &Intervention{Guard: d.Reason, Wanted: c.Action, WantedWhy: c.Reason, Got: d.Action, Numbers: d.Evidence.Guard,
+		Text: GuardNumbers(d.Reason, d.Evidence.Guard)}
 }
 
 // windows lists the analyses, oldest first, with the decision made on each.
@@ -71,8 +72,12 @@ func windows(as []store.Analysis, decided map[int64]*judge.Decision) []Window {
 	return out
 }
 
-// headline says where the release is and why, in one sentence.
-func headline(rel store.Release, latest *Decision, n int) string {
+// headline says why first: the cause of a rollback, escalation or halt;
+// else where the release is and its latest decision, in one sentence.
+func headline(rel store.Release, cause *Cause, latest *Decision, n int) string {
+	if cause != nil {
+		return cause.Summary
+	}
 	s := fmt.Sprintf("%s %s on %s is %s after %d window(s)", rel.Service, rel.Version, rel.Target, rel.State, n)
 	if latest == nil {
 		return s + "; no decision yet."
@@ -80,10 +85,13 @@ func headline(rel store.Release, latest *Decision, n int) string {
 	d := latest.Decision
 	s += fmt.Sprintf("; the latest decision is %s (%s)", d.Action, d.Reason)
 	if d.Evidence.Score != nil {
-		s += fmt.Sprintf(" at score %s", fmtNum(*d.Evidence.Score))
+		s += fmt.Sprintf(" at score %s", Num(*d.Evidence.Score))
+	}
+	if w := d.Evidence.Window; w != nil && !w.Start.IsZero() {
+		s += " in window " + SpanText(w.Start, w.End)
 	}
 	if d.Message != "" {
-		s += ": " + d.Message
+		s += ": " + Readable(d.Message)
 	}
 	if !strings.HasSuffix(s, ".") {
 		s += "."

@@ -13,7 +13,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 # sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
-# The README walk-through test runs scripts/walkthrough.sh (bash and curl).
+# internal/docstest runs every shell block of the docs (bash and curl).
 command -v curl >/dev/null || need+=(curl)
 # server/ui's browser tests drive headless Chromium (chromedp).
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)

@@ -23,8 +23,9 @@ for mod in canaryjudgetest/tc integrations/clienttest; do
 done
 
 # Package lines, skips with their reasons, and the lines our harnesses
-# print to show what really ran (pgtest databases, Kayenta acceptance).
-grep -E '^(ok|FAIL|panic:|pgtest:|kayenta)|^\?' "$log"
+# print to show what really ran (pgtest databases, Kayenta acceptance,
+# the documentation's shell blocks).
+grep -E '^(ok|FAIL|panic:|pgtest:|kayenta|docs:)|^\?' "$log"
 # (a top-level test prints its reason before its SKIP line, a subtest after)
 grep -E -B1 -A1 '^\s*--- SKIP' "$log" | grep -vE '^(=== |--$)|--- (PASS|FAIL)'
 # Failures with the messages that follow them.

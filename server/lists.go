@@ -118,10 +118,12 @@ func (s *Server) getReleases(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// auditPage reads one page of the audit log and writes it.
+// auditPage reads one page of the audit log and writes it: one line per
+// entry (auditLines), or whole entries with ?detail=full.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q store.AuditQuery) error {
 	v := &judge.ValidationError{}
 	limit := pageLimit(r, v)
+	full := wantsDetail(r, v)
 	if c, ok := decodeCursor(r); ok || r.URL.Query().Get("cursor") != "" {
 		id, err := strconv.ParseInt(c, 10, 64)
 		if !ok || err != nil || id < 0 {
@@ -139,6 +141,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, q store.Audit
 	}
 	rows, resp := trimPage(rows, limit, func(last store.AuditEntry) string { return encodeCursor(strconv.FormatInt(last.ID, 10)) })
 	resp["entries"] = rows
+	if !full {
+		resp["entries"] = auditLines(rows) // the detail is one GET away
+	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

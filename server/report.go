@@ -36,7 +36,8 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) uiRoutes(r interface {
 	Handle(pattern string, h http.Handler)
 }) {
-	o := ui.Options{Store: s.store, Log: s.log, Now: s.now, Timeout: s.cfg.RequestTimeout, Version: s.cfg.Version}
+	o := ui.Options{Store: s.store, Log: s.log, Now: s.now, Timeout: s.cfg.RequestTimeout, Version: s.cfg.Version,
+		TokenHint: s.cfg.TokenHint}
 	if s.cfg.Auth {
 		o.Auth = s.uiCaller
 	}

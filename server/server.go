@@ -39,6 +39,9 @@ type Config struct {
 	AdminTokenHash []byte
 	// Retention bounds how long short-lived rows are kept (retention.go).
 	Retention Retention
+	// TokenHint tells the UI's sign-in page how a token is had on this
+	// server (cmd/canaryjudge says so per store); empty is ui.DefaultTokenHint.
+	TokenHint string
 }
 
 // Deps are what the server talks to. Registry is injected so tests and

@@ -70,7 +70,7 @@ func TestTokenManagement(t *testing.T) {
 		mustStatus(t, call(t, srv, "DELETE", "/v1/tokens/ci", nil, admin...), 204)
 		mustStatus(t, call(t, srv, "GET", "/v1/freezes", nil, ci...), 401)
 		mustStatus(t, call(t, srv, "DELETE", "/v1/tokens/ci", nil, admin...), 404)
-		log := decode[map[string][]store.AuditEntry](t, call(t, srv, "GET", "/v1/audit", nil, admin...))["entries"]
+		log := decode[map[string][]store.AuditEntry](t, call(t, srv, "GET", "/v1/audit?detail=full", nil, admin...))["entries"]
 		if len(log) != 2 || log[0].Action != "token:revoke" || log[1].Action != "token:create" ||
 			log[0].Actor != "token:bootstrap-admin" || strings.Contains(string(log[1].Input), secret) {
 			t.Fatalf("token audit (newest first) = %+v", log)

@@ -27,6 +27,7 @@ func (s *Server) v1Routes(r chi.Router) {
 	r.Put("/freezes/{scope}", h(ScopeOperator, s.putFreeze))
 	r.Delete("/freezes/{scope}", h(ScopeOperator, s.deleteFreeze))
 	r.Get("/audit", h(ScopeRead, s.getAuditLog))
+	r.Get("/audit/{entry}", h(ScopeRead, s.getAuditEntry))
 	r.Post("/tokens", h(ScopeAdmin, s.postToken))
 	r.Get("/outbox", h(ScopeRead, s.getOutbox))
 	r.Post("/outbox/{id}/retry", h(ScopeAdmin, s.retryOutbox))

@@ -44,17 +44,18 @@ func commands() map[string]command {
 
 func runEnv(ctx context.Context, e *env, args []string) error {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(e.stderr, cmds)
+		return errUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout, cmds)
-		if len(args) == 0 {
-			return errSilent
-		}
 		return nil
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
 		usage(e.stderr, cmds)
-		return fmt.Errorf("unknown command %q", args[0])
+		return usageError("unknown command %q", args[0])
 	}
 	return c.run(ctx, e, args[1:])
 }
@@ -65,15 +66,18 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "\nRun 'canaryjudge <command> --help' for a command's flags.")
 }
 
-// listCommands prints one line per command, sorted by name.
+// listCommands prints one line per command, sorted by name, the
+// summaries aligned two spaces past the longest name.
 func listCommands(w io.Writer, cmds map[string]command) {
 	names := make([]string, 0, len(cmds))
+	width := 0
 	for n := range cmds {
 		names = append(names, n)
+		width = max(width, len(n))
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, cmds[n].summary)
 	}
 }
 
@@ -99,7 +103,7 @@ func parseFlags(e *env, fs *flag.FlagSet, args []string) (help bool, err error) 
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return false, errSilent
+		return false, errUsage
 	}
 	return false, nil
 }

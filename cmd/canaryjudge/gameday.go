@@ -54,7 +54,7 @@ func cmdGameday(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := g.validate(fs.NArg(), fs.Arg(0)); err != nil {
-		return err
+		return asUsage(err)
 	}
 	base, err := g.basePolicy(e)
 	if err != nil {

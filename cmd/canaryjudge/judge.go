@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,12 +24,12 @@ func cmdJudge(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("judge: unexpected argument %q", fs.Arg(0))
+		return usageError("judge: unexpected argument %q", fs.Arg(0))
 	case *policyPath == "" || *inputPath == "":
 		fs.Usage()
-		return errors.New("judge: --policy and --input are required")
+		return usageError("judge: --policy and --input are required")
 	case *format != "table" && *format != "json":
-		return fmt.Errorf("judge: --format must be table or json, not %q", *format)
+		return usageError("judge: --format must be table or json, not %q", *format)
 	}
 	p, err := readPolicy(e, *policyPath)
 	if err != nil {

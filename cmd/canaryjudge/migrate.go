@@ -17,10 +17,10 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() != 1 || (fs.Arg(0) != "up" && fs.Arg(0) != "down" && fs.Arg(0) != "status") {
 		fs.Usage()
-		return fmt.Errorf("migrate: want exactly one of up, down, status")
+		return usageError("migrate: want exactly one of up, down, status")
 	}
 	if cfg.DatabaseURL == "" {
-		return errNoDatabase
+		return asUsage(errNoDatabase)
 	}
 	pg, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -124,7 +124,8 @@ func migrationFiles(args []string) ([]string, error) {
 }
 
 // writeChecks prints one line per file and the findings worth reading:
-// what blocks, what an annotation accepted, and the warnings.
+// what blocks (why, and what to do instead), what an annotation accepted,
+// and the warnings (why, and the fix), as the JSON has them.
 func writeChecks(w io.Writer, checks []fileCheck) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range checks {
@@ -145,6 +146,12 @@ func writeChecks(w io.Writer, checks []fileCheck) error {
 		}
 		for _, f := range c.Warnings {
 			fmt.Fprintf(tw, "  line %d\twarning\t%s\t%s\n", f.Line, f.Rule, strings.TrimSpace(f.Detail+" "+allowedNote(f)))
+			if f.Reason != "" {
+				fmt.Fprintf(tw, "  \t\t\twhy: %s\n", f.Reason)
+			}
+			if f.Instead != "" {
+				fmt.Fprintf(tw, "  \t\t\tfix: %s\n", f.Instead)
+			}
 		}
 	}
 	return tw.Flush()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,14 +71,14 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 		}
 		renderUsage(w)
 		if len(args) == 0 {
-			return errSilent
+			return errUsage
 		}
 		return nil
 	}
 	name := args[0]
 	if name != "all" && findDesign(name) == nil {
 		renderUsage(e.stderr)
-		return fmt.Errorf("render: unknown design %q", name)
+		return usageError("render: unknown design %q", name)
 	}
 	fs := newFlags(e, "render "+name, "render "+name+" [--policy FILE] [--out DIR]")
 	policyPath := fs.String("policy", "", "policy file, JSON or YAML (default: the shipped example, judge/testdata/policy.yaml)")
@@ -88,10 +87,10 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("render %s: unexpected argument %q", name, fs.Arg(0))
+		return usageError("render %s: unexpected argument %q", name, fs.Arg(0))
 	}
 	if name == "all" && *out == "" {
-		return errors.New("render all: --out DIR is required (e.g. --out docs/)")
+		return usageError("render all: --out DIR is required (e.g. --out docs/)")
 	}
 	g := gamedayFlags{policy: *policyPath}
 	p, err := g.basePolicy(e)

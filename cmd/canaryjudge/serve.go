@@ -35,18 +35,21 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageError("serve: unexpected argument %q", fs.Arg(0))
+	}
 	if err := cfg.validate(); err != nil {
-		return err
+		return asUsage(err)
 	}
 	if err := runs.validate(); err != nil {
-		return err
+		return asUsage(err)
 	}
 	static, err := loadSources(runs.SourcesFile)
 	if err != nil {
 		return err
 	}
 	if notifyOpts.Timeout <= 0 || notifyOpts.Concurrency < 1 || notifyOpts.Concurrency > 256 {
-		return errors.New("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
+		return usageError("--notify-timeout must be positive and --notify-concurrency from 1 to 256")
 	}
 	log := cfg.logger(e.stderr)
 
@@ -67,13 +70,21 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if tok := e.getenv("CANARYJUDGE_ADMIN_TOKEN"); tok != "" {
 		adminHash = server.HashToken(tok)
 	}
+	_, isMemory := st.(*memory.Store)
+	tokenHint, err := tokenSource(cfg, auth, isMemory, adminHash != nil)
+	if err != nil {
+		return err
+	}
+	if auth && !isMemory && adminHash == nil {
+		log.Info("authentication is on: every request needs a bearer token; make one with `canaryjudge token create --name NAME --scope admin` (same DATABASE_URL)")
+	}
 	if !sqlcheck.Available {
 		log.Warn("built without cgo: PostgreSQL's parser is not linked, so every migration's SQL is classified unknown and escalates")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
-		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout, Retention: cfg.Retention},
+		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout, Retention: cfg.Retention, TokenHint: tokenHint},
 		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}, Backends: backends, StaticSources: static})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.

@@ -180,3 +180,30 @@ func TestServeRefusesShortAdminToken(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesAuthWithoutAnyToken: with auth on, the in-memory store
+// and no CANARYJUDGE_ADMIN_TOKEN nobody could ever get a token, so serve
+// refuses to start and names the variable that seeds one; with it (or on
+// loopback with --auth auto) serve starts.
+func TestServeRefusesAuthWithoutAnyToken(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--addr", "0.0.0.0:0"}, {"serve", "--addr", "127.0.0.1:0", "--auth", "on"}} {
+		e, _, _ := testEnv("", nil)
+		err := runEnv(context.Background(), e, args)
+		if err == nil || !strings.Contains(err.Error(), "CANARYJUDGE_ADMIN_TOKEN") || !strings.Contains(err.Error(), "no token can ever be had") {
+			t.Errorf("%v: err = %v; want a refusal naming CANARYJUDGE_ADMIN_TOKEN", args, err)
+		}
+	}
+	for _, c := range []struct {
+		auth, memory, admin bool
+		want                string
+	}{
+		{true, true, true, "CANARYJUDGE_ADMIN_TOKEN"},
+		{true, false, false, "canaryjudge token create"},
+		{false, true, false, ""},
+	} {
+		hint, err := tokenSource(serveConfig{Auth: "on", Addr: "0.0.0.0:8080"}, c.auth, c.memory, c.admin)
+		if err != nil || !strings.Contains(hint, c.want) || (c.want == "" && hint != "") {
+			t.Errorf("%+v: hint %q, %v; want it to say %q", c, hint, err, c.want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -40,14 +39,14 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return fmt.Errorf("simulate: unexpected argument %q", fs.Arg(0))
+		return usageError("simulate: unexpected argument %q", fs.Arg(0))
 	case *policyPath == "":
 		fs.Usage()
-		return errors.New("simulate: --policy is required")
+		return usageError("simulate: --policy is required")
 	case *format != "table" && *format != "json":
-		return fmt.Errorf("simulate: --format must be table or json, not %q", *format)
+		return usageError("simulate: --format must be table or json, not %q", *format)
 	case *healthy < 1 || *regressions < 1:
-		return errors.New("simulate: --releases and --regressions must be at least 1")
+		return usageError("simulate: --releases and --regressions must be at least 1")
 	}
 	p, err := readPolicy(e, *policyPath)
 	if err != nil {

@@ -47,7 +47,7 @@ status is 1.`
 func cmdStats(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, statsUsage)
-		return errSilent
+		return errUsage
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -57,7 +57,7 @@ func cmdStats(ctx context.Context, e *env, args []string) error {
 		return cmdStatsMW(ctx, e, args[1:])
 	}
 	fmt.Fprint(e.stderr, statsUsage)
-	return fmt.Errorf("stats: unknown subcommand %q", args[0])
+	return usageError("stats: unknown subcommand %q", args[0])
 }
 
 func cmdStatsMW(ctx context.Context, e *env, args []string) error {
@@ -67,7 +67,7 @@ func cmdStatsMW(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(e.stderr, "stats mw: reads stdin; unexpected argument", strconv.Quote(fs.Arg(0)))
-		return errSilent
+		return errUsage
 	}
 	in := bufio.NewReaderSize(e.stdin, 1<<16)
 	out := bufio.NewWriter(e.stdout)

@@ -20,7 +20,7 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 	services := fs.String("service", "", "comma-separated services the token is limited to (default: every service)")
 	if len(args) == 0 || (args[0] != "create" && args[0] != "-h" && args[0] != "--help") {
 		fs.Usage()
-		return fmt.Errorf("token: want the subcommand create")
+		return usageError("token: want the subcommand create")
 	}
 	if args[0] == "create" {
 		args = args[1:]
@@ -29,11 +29,14 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	spec := server.TokenSpec{Name: *name, Scopes: splitList(*scope), Services: splitList(*services)}
+	if fs.NArg() > 0 {
+		return usageError("token create: unexpected argument %q", fs.Arg(0))
+	}
 	if err := server.ValidateToken(spec); err != nil {
-		return err
+		return asUsage(err)
 	}
 	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("%w: tokens live in the database (the in-memory store takes CANARYJUDGE_ADMIN_TOKEN instead)", errNoDatabase)
+		return usageError("%w: tokens live in the database (the in-memory store takes CANARYJUDGE_ADMIN_TOKEN instead)", errNoDatabase)
 	}
 	pg, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

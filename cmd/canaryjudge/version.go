@@ -14,6 +14,9 @@ func cmdVersion(ctx context.Context, e *env, args []string) error {
 	if help, err := parseFlags(e, fs, args); help || err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageError("version: unexpected argument %q", fs.Arg(0))
+	}
 	v := version
 	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		v = bi.Main.Version

@@ -97,7 +97,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	secret := strings.TrimSpace(r.PostForm.Get("token"))
 	if secret == "" || !cookieSafe(secret) {
 		u.render(w, r, http.StatusBadRequest, view{Name: "login", Title: "Sign in",
-			Data: loginView{Next: next, AuthOn: true, Problem: "Paste a token made by `canaryjudge token create`."}})
+			Data: loginView{Next: next, AuthOn: true, Problem: "Paste an API token (its secret, as printed when it was made)."}})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), u.o.Timeout)

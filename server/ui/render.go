@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/report"
 	"github.com/canaryjudge/canaryjudge/server/ui/chart"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -42,7 +43,28 @@ var funcs = template.FuncMap{
 	"apiReport": func(id string) string {
 		return "/v1/releases/" + url.PathEscape(id) + "/report"
 	},
-	"join": strings.Join,
+	"join":      strings.Join,
+	"readable":  report.Readable,
+	"interval":  report.IntervalText,
+	"allowance": report.AllowanceText,
+	"guardNumbers": func(r judge.Reason, nums map[string]any) string {
+		return report.GuardNumbers(r, nums)
+	},
+	"clock": report.Clock,
+	"span":  report.SpanText,
+	"wspan": func(s *judge.Span) string {
+		if s == nil || s.End.IsZero() {
+			return ""
+		}
+		return report.SpanText(s.Start, s.End)
+	},
+	"windowsOf": func(ss []report.Span) string {
+		parts := make([]string, 0, len(ss))
+		for _, w := range ss {
+			parts = append(parts, fmt.Sprintf("window %d: %s", w.Seq, report.SpanText(w.Start, w.End)))
+		}
+		return strings.Join(parts, "; ")
+	},
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -59,11 +81,19 @@ func fmtPtrTime(t *time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-// parsePages parses the layout with each page.
-func parsePages() map[string]*template.Template {
+// parsePages parses the layout with each page; tokenHint tells the
+// sign-in page how a token is had on this server.
+func parsePages(tokenHint string) map[string]*template.Template {
+	if tokenHint == "" {
+		tokenHint = DefaultTokenHint
+	}
+	fs := template.FuncMap{"tokenHint": func() string { return tokenHint }}
+	for k, v := range funcs {
+		fs[k] = v
+	}
 	out := map[string]*template.Template{}
 	for _, name := range []string{"releases", "report", "service", "login", "error"} {
-		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html",
+		out[name] = template.Must(template.New("layout.html").Funcs(fs).ParseFS(templateFS, "templates/layout.html",
 			"templates/"+name+".html"))
 	}
 	return out

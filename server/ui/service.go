@@ -64,15 +64,29 @@ func (u *UI) service(r *http.Request) (view, error) {
 	}
 	oldest := slices.Clone(vs)
 	slices.Reverse(oldest)
-	pts := make([]chart.ScorePoint, 0, len(oldest))
-	for _, x := range oldest {
-		pts = append(pts, chart.ScorePoint{Label: x.Version + " window " + strconv.Itoa(x.Seq), Score: x.Score, Verdict: x.Verdict,
-			Href: "/ui/releases/" + url.PathEscape(x.ReleaseID) + "?window=" + strconv.Itoa(x.Seq)})
-	}
 	th := pol.Policy.Thresholds
-	v.History = chart.Scores("history", "verdict history of "+svc+": the newest "+strconv.Itoa(len(pts))+" windows", pts, th.Pass, th.Marginal)
+	v.History = chart.Scores("history", "verdict history of "+svc+": the newest "+strconv.Itoa(len(oldest))+" windows",
+		historyPoints(oldest), th.Pass, th.Marginal, "windows, oldest left; a line joins one release's windows, labelled with its version")
 	v.Verdicts = vs[:min(len(vs), 20)]
 	return view{Name: "service", Title: svc, Data: v}, nil
+}
+
+// historyPoints are the verdicts, oldest first, as marks: one line per
+// release (a line never joins two releases' windows), each release's first
+// window labelled with its version.
+func historyPoints(oldest []store.Verdict) []chart.ScorePoint {
+	pts := make([]chart.ScorePoint, 0, len(oldest))
+	prev := ""
+	for _, x := range oldest {
+		p := chart.ScorePoint{Label: x.Version + " window " + strconv.Itoa(x.Seq) + " (" + x.Target + ")", Line: x.ReleaseID,
+			Score: x.Score, Verdict: x.Verdict, Href: "/ui/releases/" + url.PathEscape(x.ReleaseID) + "?window=" + strconv.Itoa(x.Seq)}
+		if x.ReleaseID != prev {
+			p.Tick = x.Version
+		}
+		prev = x.ReleaseID
+		pts = append(pts, p)
+	}
+	return pts
 }
 
 // triggerTable is judge.RenderTriggers' Markdown read back into rows, so

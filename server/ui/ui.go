@@ -59,7 +59,13 @@ type Options struct {
 	Now     func() time.Time
 	Timeout time.Duration // bound on one page's store reads (503 past it)
 	Version string
+	// TokenHint tells the sign-in page how a token is had on this server
+	// (it depends on the store); empty is DefaultTokenHint.
+	TokenHint string
 }
+
+// DefaultTokenHint is the sign-in page's hint when the server gives none.
+const DefaultTokenHint = "Ask an admin for one: POST /v1/tokens makes one on any server; on PostgreSQL, so does canaryjudge token create."
 
 // UI serves the pages.
 type UI struct {
@@ -85,7 +91,7 @@ func New(o Options) *UI {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
 	}
-	u := &UI{o: o, pages: parsePages()}
+	u := &UI{o: o, pages: parsePages(o.TokenHint)}
 	r := chi.NewRouter()
 	r.Use(secureHeaders)
 	r.Get("/static/style.css", serveCSS)

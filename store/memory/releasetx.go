@@ -85,7 +85,7 @@ func (u *unit) CountRollbacks(ctx context.Context, since time.Time) (service, fl
 	since = ts(since)
 	count := func(svc string, at time.Time) {
 		if !at.Before(since) {
-			fleet++
+			fleet += countsTowardFleet(svc)
 			if svc == u.rel.Service {
 				service++
 			}
@@ -102,6 +102,16 @@ func (u *unit) CountRollbacks(ctx context.Context, since time.Time) (service, fl
 		}
 	}
 	return service, fleet, nil
+}
+
+// countsTowardFleet is 1 for a rollback of service that counts toward the
+// fleet rollback cap: every service's but a game day's drills
+// (judge.IsGameDay), as PostgreSQL counts.
+func countsTowardFleet(service string) int {
+	if judge.IsGameDay(service) {
+		return 0
+	}
+	return 1
 }
 
 func (u *unit) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {

@@ -62,10 +62,14 @@ func (t *releaseTx) CountRollbacks(ctx context.Context, since time.Time) (servic
 	if _, err := t.tx.Exec(ctx, lockFleetCapSQL); err != nil {
 		return 0, 0, translate(err, "rollback cap lock")
 	}
-	err = t.tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE service = $1), count(*) FROM decisions
-		WHERE automatic AND action = 'rollback' AND created_at >= $2`, t.rel.Service, ts(since)).Scan(&service, &fleet)
+	err = t.tx.QueryRow(ctx, countRollbacksSQL, t.rel.Service, ts(since), judge.GameDayPrefix+"%").Scan(&service, &fleet)
 	return service, fleet, translate(err, "count rollbacks")
 }
+
+// countRollbacksSQL counts automatic rollbacks since $2: of service $1, and
+// fleet-wide leaving out game-day drills (services named $3, judge.IsGameDay).
+const countRollbacksSQL = `SELECT count(*) FILTER (WHERE service = $1), count(*) FILTER (WHERE service NOT LIKE $3)
+	FROM decisions WHERE automatic AND action = 'rollback' AND created_at >= $2`
 
 func (t *releaseTx) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
 	return getIdempotent(ctx, t.tx, idem)

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"AnalysisSeqAndWindows", testAnalysisSeqAndWindows},
 		{"Freezes", testFreezes},
 		{"CountRollbacks", testCountRollbacks},
+		{"CountRollbacksGameDay", testCountRollbacksGameDay},
 		{"RollbackCapConcurrent", testRollbackCapConcurrent},
 		{"SweepLimitAndOrder", testSweepLimitAndOrder},
 		{"OutboxLifecycle", testOutboxLifecycle},

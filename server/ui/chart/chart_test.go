@@ -48,9 +48,12 @@ func seriesChart() string {
 }
 
 func scoresChart() string {
-	pts := []ScorePoint{{Label: "1", Score: p(100), Verdict: judge.VerdictPass}, {Label: "2", Score: p(70), Verdict: judge.VerdictMarginal},
-		{Label: "3", Verdict: judge.VerdictNoData}, {Label: "4", Score: p(0), Verdict: judge.VerdictFail, Href: "/ui/releases/rel_1?window=4"}}
-	return string(Scores("c5", "scores of checkout", pts, 80, 60))
+	pts := []ScorePoint{{Label: "1", Tick: "1", Line: "a", Score: p(100), Verdict: judge.VerdictPass},
+		{Label: "2", Tick: "2", Line: "a", Score: p(70), Verdict: judge.VerdictMarginal},
+		{Label: "3", Tick: "3", Line: "b", Verdict: judge.VerdictNoData},
+		{Label: "4", Tick: "4", Line: "b", Score: p(0), Verdict: judge.VerdictFail, Href: "/ui/releases/rel_1?window=4"},
+		{Label: "5", Tick: "5", Line: "b", Score: p(90), Verdict: judge.VerdictPass}}
+	return string(Scores("c5", "scores of checkout", pts, 80, 60, "window"))
 }
 
 var charts = map[string]func() string{"box": boxChart, "effect": effectChart, "effect_unbounded": unboundedChart,

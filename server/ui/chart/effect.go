@@ -18,20 +18,8 @@ const (
 	effAxisY             = 60.0
 )
 
-// MeasureText names a measure for people.
-func MeasureText(measure string) string {
-	switch measure {
-	case judge.MeasureMeanRatio:
-		return "mean ratio canary/baseline"
-	case judge.MeasureRateRatio:
-		return "rate ratio canary/baseline"
-	case judge.MeasureMeanDiff:
-		return "difference of means canary - baseline"
-	case judge.MeasureCLES:
-		return "P(canary > baseline)"
-	}
-	return measure
-}
+// MeasureText names a measure for people (report.MeasureText).
+func MeasureText(measure string) string { return report.MeasureText(measure) }
 
 // classColor colours an interval by its metric's classification.
 func classColor(c judge.Classification) string {

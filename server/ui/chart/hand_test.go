@@ -101,24 +101,44 @@ func TestSeriesByHand(t *testing.T) {
 	}
 }
 
-// Scores: windows 1..4 on [0.5, 4.5] across x 40..460 (105 px each),
-// scores 0..100 on y 150..14 (1.36 px per point).
+// Scores: windows 1..5 on [0.5, 5.5] across x 40..460 (84 px each),
+// scores 0..100 on y 150..14 (1.36 px per point). Windows 1-2 are one
+// line (release a), 3-5 another (b): each joined on its own.
 func TestScoresByHand(t *testing.T) {
 	svg := golden(t, "scores")
 	wantAttrs(t, one(t, svg, "threshold", "pass"), "y1", "41.2")     // 150-80*1.36
 	wantAttrs(t, one(t, svg, "threshold", "marginal"), "y1", "68.4") // 150-60*1.36
 	pts := svg.find("score")
-	if len(pts) != 4 {
-		t.Fatalf("%d score marks, want 4", len(pts))
+	if len(pts) != 5 {
+		t.Fatalf("%d score marks, want 5", len(pts))
 	}
-	want := [][2]string{{"92.5", "14"}, {"197.5", "54.8"}, {"302.5", "150"}, {"407.5", "150"}}
+	want := [][2]string{{"82", "14"}, {"166", "54.8"}, {"250", "150"}, {"334", "150"}, {"418", "27.6"}}
 	for i, w := range want {
 		wantAttrs(t, pts[i], "cx", w[0], "cy", w[1])
 	}
 	if !pts[2].hasClass("nodata") || !pts[3].hasClass("verdict-fail") {
 		t.Errorf("classes %q and %q, want nodata and verdict-fail", pts[2].attr("class"), pts[3].attr("class"))
 	}
-	wantAttrs(t, one(t, svg, "trend"), "points", "92.5,14 197.5,54.8 407.5,150") // the nodata window has no score to join
+	trends := svg.find("trend")
+	if len(trends) != 2 {
+		t.Fatalf("%d trend lines, want 2 (one per release, never joined across)", len(trends))
+	}
+	wantAttrs(t, trends[0], "points", "82,14 166,54.8")
+	wantAttrs(t, trends[1], "points", "334,150 418,27.6") // the nodata window has no score to join
+	labels := svg.find("tick-label")
+	if len(labels) != 5 {
+		t.Fatalf("%d x tick labels, want 5", len(labels))
+	}
+	wantAttrs(t, labels[4], "x", "418", "y", "164")
+	if labels[4].Text != "5" {
+		t.Errorf("tick label %q, want 5", labels[4].Text)
+	}
+	ax := svg.find("axis-label")
+	if len(ax) != 2 || ax[0].Text != "score (0-100)" || ax[1].Text != "window" {
+		t.Fatalf("axis labels %v, want the score (y) and window (x) labels", ax)
+	}
+	wantAttrs(t, ax[0], "transform", "rotate(-90 10 82)") // mid-height of 14..150
+	wantAttrs(t, ax[1], "x", "460", "y", "177")
 }
 
 // TestEscaping: a metric name that is markup draws as text.

@@ -16,6 +16,8 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+
+	"github.com/canaryjudge/canaryjudge/report"
 )
 
 // svg builds one SVG document. Attribute values and texts are escaped
@@ -79,13 +81,9 @@ func f(x float64) string {
 	return strconv.FormatFloat(x, 'f', -1, 64)
 }
 
-// Num formats a number for people: four significant digits.
-func Num(x float64) string {
-	if x == 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(x, 'g', 4, 64)
-}
+// Num formats a number for people (report.Num): four significant
+// digits, thousands separated, never an exponent like "2.853e+04".
+func Num(x float64) string { return report.Num(x) }
 
 // linear maps the domain [d0, d1] onto the range [r0, r1].
 type linear struct{ d0, d1, r0, r1 float64 }

@@ -60,3 +60,25 @@ func TestTakeCountsNonFinite(t *testing.T) {
 		t.Fatalf("asked %+v, series %v: want 2 non-finite counted and all 4 points kept", j.asked, j.series)
 	}
 }
+
+func TestFloat(t *testing.T) {
+	for in, want := range map[string]float64{
+		"1.5": 1.5, "1e999": math.Inf(1), "-1e999": math.Inf(-1), `"+Inf"`: math.Inf(1), `"-Inf"`: math.Inf(-1),
+		`"2.25"`: 2.25, "1e-999": 0,
+	} {
+		var f Float
+		if err := f.UnmarshalJSON([]byte(in)); err != nil || float64(f) != want {
+			t.Errorf("%s: %v, %v; want %v", in, f, err, want)
+		}
+	}
+	for _, in := range []string{"null", `"NaN"`} {
+		var f Float
+		if err := f.UnmarshalJSON([]byte(in)); err != nil || !math.IsNaN(float64(f)) {
+			t.Errorf("%s: %v, %v; want NaN", in, f, err)
+		}
+	}
+	var f Float
+	if err := f.UnmarshalJSON([]byte(`"x"`)); err == nil {
+		t.Error(`"x" read as a number`)
+	}
+}

@@ -80,10 +80,10 @@ func (h *Harness) Policy(t testing.TB) judge.Policy {
 
 // env is one run of the suite: the backend behind the proxy.
 type env struct {
-	h       *Harness
-	p       *proxy
-	t0      time.Time
-	policy  judge.Policy
+	h        *Harness
+	p        *proxy
+	t0       time.Time
+	policy   judge.Policy
 	from, to time.Time
 }
 

@@ -72,7 +72,7 @@ func (s *Source) Query(ctx context.Context, q string, w sourcekit.Window) ([]sou
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return nil, unwrap(err)
+		return nil, sourcekit.Unwrap(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -120,12 +120,4 @@ func notJSON(body []byte, err error) error {
 		return fmt.Errorf("influxdb could not send the answer: a value is non-finite (+Inf, -Inf: an aggregate overflowed float64), which InfluxDB 1.x cannot encode in JSON: %s", sourcekit.Truncate(b, 300))
 	}
 	return fmt.Errorf("influxdb: the answer is not JSON (%v): %s", err, sourcekit.Truncate(b, 300))
-}
-
-func unwrap(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

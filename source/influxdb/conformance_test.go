@@ -84,7 +84,7 @@ func harness() sourcetest.Harness {
 			{Name: "cpu", Group: "saturation", Kind: judge.KindGauge, InstanceLabel: "pod", Direction: judge.DirIncrease,
 				Query: `SELECT mean("value") FROM "process_cpu" WHERE {{scope}} AND {{timeFilter}} GROUP BY time({{interval}}), "pod" fill(none)`},
 		},
-		Several:   fmt.Sprintf(grouped, `"code"`),
+		Several: fmt.Sprintf(grouped, `"code"`),
 		// InfluxQL has no exponent literals: 16 factors of 10^20 overflow.
 		NonFinite: `SELECT sum("value")` + strings.Repeat(" * 100000000000000000000.0", 16) +
 			` FROM "http_requests" WHERE {{scope}} AND {{timeFilter}} GROUP BY time({{interval}}) fill(none)`,

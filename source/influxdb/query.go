@@ -73,4 +73,3 @@ func (Backend) CheckMetrics(ms []judge.Metric) error {
 	}
 	return v.Err()
 }
-

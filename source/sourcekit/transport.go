@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,4 +334,15 @@ func Truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// Unwrap takes an *http.Client's error apart: the transport's own error
+// (an *AttemptError) without the "Get URL:" wrapping, which would repeat
+// the URL (and its query) in every message.
+func Unwrap(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

@@ -18,9 +18,14 @@ func take(j *job, ss []Series, w Window) {
 		j.asked.Problem = j.err.Error()
 		return
 	}
-	for i := range ss {
-		ss[i].Points = Align(ss[i].Points, w)
+	kept := ss[:0]
+	for _, s := range ss {
+		s.Points = Align(s.Points, w)
+		if !allMissing(s.Points) {
+			kept = append(kept, s)
+		}
 	}
+	ss = kept
 	j.asked.Series = len(ss)
 	if j.metric.InstanceLabel != "" {
 		takeInstances(j, ss)
@@ -43,6 +48,18 @@ func take(j *job, ss []Series, w Window) {
 	if j.asked.NonFinite > 0 && j.asked.Problem == "" {
 		j.asked.Problem = fmt.Sprintf("%d non-finite values (+Inf, -Inf or beyond float64), kept as sent", j.asked.NonFinite)
 	}
+}
+
+// allMissing: a series with no point, or only NaN (missing) points, in
+// the window is no data (some backends answer every bucket, null where
+// nothing matched).
+func allMissing(ps []Point) bool {
+	for _, p := range ps {
+		if !math.IsNaN(p.V) {
+			return false
+		}
+	}
+	return true
 }
 
 func labelSets(ss []Series) string {

@@ -21,6 +21,9 @@ type Select struct {
 	Filters map[string]string
 	GroupBy string // "" (one series) or a label (one series per value)
 	Agg     string // sum (default), avg, max
+	// Exact matches only series whose labels are exactly the filters
+	// (CloudWatch's metric stat: a metric is its full set of dimensions).
+	Exact bool
 }
 
 // Out is one series a fixture answers: its group's labels and one value
@@ -78,7 +81,7 @@ func matches(b Base, q Select) bool {
 			return false
 		}
 	}
-	return true
+	return !q.Exact || len(b.Labels) == len(q.Filters)
 }
 
 // common keeps the labels every series of a group shares.

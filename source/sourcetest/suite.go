@@ -33,6 +33,10 @@ type Harness struct {
 	Authorized func(r *http.Request) bool
 	Refuse     func(w http.ResponseWriter)
 	RateLimit  func(w http.ResponseWriter, reset time.Duration)
+	// RateLimitNoReset says the backend's rate-limit answer carries no
+	// reset time (CloudWatch's Throttling): the source backs off by its
+	// configured backoff instead.
+	RateLimitNoReset bool
 	// PolicyFile is the example policy in this backend's query language
 	// (errors and checkout_success counts, latency_p99, cpu).
 	PolicyFile string

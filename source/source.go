@@ -41,7 +41,8 @@ type Scope map[string]string
 // Result is a fetched window.
 type Result struct {
 	Canary, Baseline judge.Side
-	// Asked lists every query as it was sent, with what came back.
+	// Asked lists every query as it was sent, with what came back (Points
+	// counts the points that are not missing).
 	Asked []Asked
 	// Requests counts the backend requests made, retries included;
 	// Outcomes splits them by outcome (OutcomeOK, OutcomeRateLimited, ...).

@@ -35,7 +35,7 @@ func take(j *job, ss []Series, w Window) {
 			j.asked.Problem = "empty result: no series matched (this side of the metric is nodata)"
 		case 1:
 			j.series = &ss[0]
-			j.asked.Points = len(ss[0].Points)
+			j.asked.Points = realPoints(ss[0].Points)
 		default:
 			j.err = fmt.Errorf("returned %d series, want one (aggregate them in the query): %s", len(ss), labelSets(ss))
 			j.asked.Problem = j.err.Error()
@@ -60,6 +60,17 @@ func allMissing(ps []Point) bool {
 		}
 	}
 	return true
+}
+
+// realPoints counts the points that are not missing (NaN).
+func realPoints(ps []Point) int {
+	n := 0
+	for _, p := range ps {
+		if !math.IsNaN(p.V) {
+			n++
+		}
+	}
+	return n
 }
 
 func labelSets(ss []Series) string {
@@ -154,7 +165,7 @@ func takeInstances(j *job, ss []Series) {
 		}
 		from[name] = labelString(s.Labels)
 		j.byInst[name] = s
-		j.asked.Points += len(s.Points)
+		j.asked.Points += realPoints(s.Points)
 	}
 }
 

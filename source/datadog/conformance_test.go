@@ -60,3 +60,7 @@ func harness() sourcetest.Harness {
 }
 
 func TestConformance(t *testing.T) { sourcetest.Run(t, harness()) }
+
+// TestEndToEnd: scheduled runs on PostgreSQL decide a healthy and a
+// regressed canary from this backend.
+func TestEndToEnd(t *testing.T) { sourcetest.E2E(t, harness()) }

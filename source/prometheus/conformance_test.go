@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canaryjudge/canaryjudge/internal/pgtest"
 	"github.com/canaryjudge/canaryjudge/internal/promtest"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/source/sourcetest"
@@ -55,6 +56,8 @@ func harness(start func(t testing.TB, d promtest.Data) string) sourcetest.Harnes
 	}
 }
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 func TestConformance(t *testing.T) {
 	sourcetest.Run(t, harness(func(t testing.TB, d promtest.Data) string { return promtest.Start(t, d).URL }))
 }
@@ -64,4 +67,14 @@ func TestConformance(t *testing.T) {
 // Prometheus's query API.
 func TestConformanceVictoriaMetrics(t *testing.T) {
 	sourcetest.Run(t, harness(promtest.StartVictoria))
+}
+
+// TestEndToEnd: scheduled runs on PostgreSQL decide a healthy and a
+// regressed canary from a real Prometheus and from a real VictoriaMetrics,
+// through the same source type.
+func TestEndToEnd(t *testing.T) {
+	t.Run("prometheus", func(t *testing.T) {
+		sourcetest.E2E(t, harness(func(t testing.TB, d promtest.Data) string { return promtest.Start(t, d).URL }))
+	})
+	t.Run("victoriametrics", func(t *testing.T) { sourcetest.E2E(t, harness(promtest.StartVictoria)) })
 }

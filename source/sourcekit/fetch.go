@@ -232,3 +232,9 @@ func labelString(ls map[string]string) string {
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
+
+// Render renders a metric's query for one side and window as the window
+// would send it (for documentation and tests).
+func (f *Fetcher) Render(q string, s source.Scope, w Window) (string, error) {
+	return f.Q.Render(q, s, w)
+}

@@ -22,7 +22,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
 	"github.com/canaryjudge/canaryjudge/source"
-	sourcebackends "github.com/canaryjudge/canaryjudge/source/backends"
+	promsrc "github.com/canaryjudge/canaryjudge/source/prometheus"
 	"github.com/canaryjudge/canaryjudge/source/runner"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
 	"github.com/canaryjudge/canaryjudge/store/memory"
@@ -90,7 +90,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		cfg.Auth, cfg.AdminTokenHash = true, server.HashToken(o.adminToken)
 	}
 	st := memory.New()
-	backends := sourcebackends.All()
+	backends := map[string]source.Backend{"prometheus": promsrc.Backend{}}
 	h := server.New(cfg, server.Deps{Store: st, Registry: prometheus.NewRegistry(), Now: o.now,
 		Classifier: sqlcheck.Classifier{}, KayentaSource: o.source, Logger: o.logger, Backends: backends})
 	stopRuns := startRuns(h, st, o, backends)

@@ -43,7 +43,7 @@ func TestSourceOutages(t *testing.T) {
 		requests        float64 // per query: retries 1 means 2 attempts for retryable errors
 	}{
 		{"down", "http://" + closedAddr(t), "connection refused", 2},
-		{"slow", slow.URL, "no answer within the source timeout (200ms)", 2},
+		{"slow", slow.URL, "no answer within the source timeout (1s)", 2},
 		{"error_5xx", failing.URL, "TSDB is overloaded (test)", 2},
 		{"error_execution", refusing.URL, "too many samples", 1},
 	}
@@ -53,7 +53,7 @@ func TestSourceOutages(t *testing.T) {
 			s := newStack(t, memory.New())
 			rel := s.release(t, "checkout", tc.url)
 			s.mustDo(t, "PUT", "/v1/sources/prom", map[string]any{"type": "prometheus",
-				"config": map[string]any{"url": tc.url, "timeout": "200ms", "retries": 1, "backoff": "10ms", "concurrency": 12}}, 200, nil)
+				"config": map[string]any{"url": tc.url, "timeout": "1s", "retries": 1, "backoff": "10ms", "concurrency": 12}}, 200, nil)
 			var v runView
 			s.mustDo(t, "POST", "/v1/releases/"+rel+"/runs", map[string]any{"source": "prom", "interval": "5m", "lifetime": "40m",
 				"start": time.Now().Add(-2 * time.Hour).Format(time.RFC3339),

@@ -11,6 +11,12 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # Scheduled runs are tested end to end against a real Prometheus (and
 # promtool loads its data).
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
+# The metric source backends are tested against real servers: InfluxDB
+# 1.x, VictoriaMetrics, and graphite-web over whisper (graphite-carbon).
+command -v influxd >/dev/null || need+=(influxdb)
+command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
+[ -f /usr/lib/python3/dist-packages/graphite/settings.py ] || need+=(graphite-web)
+/usr/bin/python3 -c 'import whisper' 2>/dev/null || need+=(graphite-carbon)
 # sqlcheck links PostgreSQL's parser (libpg_query) through cgo.
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 # internal/docstest runs every shell block of the docs (bash and curl).

@@ -41,11 +41,39 @@ type Scope map[string]string
 // Result is a fetched window.
 type Result struct {
 	Canary, Baseline judge.Side
-	// Asked lists every query as it was sent, with what came back.
+	// Asked lists every query as it was sent, with what came back (Points
+	// counts the points that are not missing).
 	Asked []Asked
-	// Requests counts the backend requests made, retries included.
+	// Requests counts the backend requests made, retries included;
+	// Outcomes splits them by outcome (OutcomeOK, OutcomeRateLimited, ...).
+	// A source that leaves Outcomes nil counts every request as ok.
 	Requests int
+	Outcomes map[string]int
+	// NonFinite counts, per metric, the window's samples that were not
+	// finite numbers (+Inf, -Inf, or a number beyond float64's range):
+	// they stay in the series as the backend sent them (never dropped as
+	// missing points), and every one is counted here and in its Asked
+	// entry. Metrics without any are absent.
+	NonFinite map[string]NonFinite
 }
+
+// NonFinite is how many non-finite samples each side of a metric had.
+type NonFinite struct {
+	Canary   int `json:"canary"`
+	Baseline int `json:"baseline"`
+}
+
+// Request outcomes, the label of canaryjudge_source_requests_total.
+const (
+	OutcomeOK          = "ok"
+	OutcomeRateLimited = "rate_limited" // 429, or 503 with a reset header (or the backend's own throttling answer)
+	OutcomeServerError = "server_error" // other 5xx
+	OutcomeClientError = "client_error" // other 4xx: a bad query
+	OutcomeAuthFailed  = "auth_failed"  // 401, 403
+	OutcomeTimeout     = "timeout"      // no answer within the source's timeout
+	OutcomeUnreachable = "unreachable"  // refused, reset, DNS, TLS
+	OutcomeCanceled    = "canceled"     // the window's context ended first
+)
 
 // Asked is one query as sent to the backend.
 type Asked struct {
@@ -56,6 +84,9 @@ type Asked struct {
 	Series  int    `json:"series"`
 	Points  int    `json:"points"`
 	Problem string `json:"problem,omitempty"`
+	// NonFinite counts the samples that were +Inf, -Inf or beyond
+	// float64's range (kept in the series; see Result.NonFinite).
+	NonFinite int `json:"non_finite,omitempty"`
 }
 
 // Backend is one kind of source (e.g. prometheus): it checks and redacts

@@ -115,6 +115,8 @@ type AskedQuery struct {
 	// Problem is what went wrong with this query, if anything (an empty
 	// result, several series, the source's error payload).
 	Problem string `json:"problem,omitempty"`
+	// NonFinite counts the +Inf, -Inf or out-of-range samples it returned.
+	NonFinite int `json:"non_finite,omitempty"`
 }
 
 // RunWindow is the record of one window a run judged: what was asked,

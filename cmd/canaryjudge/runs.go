@@ -12,14 +12,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/canaryjudge/canaryjudge/server"
-	"github.com/canaryjudge/canaryjudge/source"
-	"github.com/canaryjudge/canaryjudge/source/prometheus"
+	sourcebackends "github.com/canaryjudge/canaryjudge/source/backends"
 	"github.com/canaryjudge/canaryjudge/source/runner"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
 // backends are the metric source types this build can pull from.
-var backends = map[string]source.Backend{"prometheus": prometheus.Backend{}}
+var backends = sourcebackends.All()
 
 // runsConfig is the scheduled-run part of serve's flags.
 type runsConfig struct {

@@ -22,7 +22,7 @@ func TestLoadSources(t *testing.T) {
 	}
 	for doc, want := range map[string]string{
 		"sources:\n  - name: Prom\n    type: prometheus\n    config: {url: 'http://x'}\n":                                                                "sources[0].name",
-		"sources:\n  - name: p\n    type: graphite\n    config: {}\n":                                                                                    "sources[0].type",
+		"sources:\n  - name: p\n    type: opentsdb\n    config: {}\n":                                                                                    "sources[0].type",
 		"sources:\n  - name: p\n    type: prometheus\n    config: {url: 'ftp://x'}\n":                                                                    "config.url",
 		"sources:\n  - name: p\n    type: prometheus\n    config: {url: 'http://x'}\n  - name: p\n    type: prometheus\n    config: {url: 'http://y'}\n": "defined twice",
 		"sourcez: []\n": "unknown field",

@@ -31,6 +31,9 @@ type Track struct {
 	CPU                         float64 // cores
 	CheckoutRPS                 float64 // checkout attempts per second
 	CheckoutSuccess             float64 // share of attempts that succeed
+	// Until, when set, ends the track early: no samples after it (a
+	// side that stopped reporting mid-window).
+	Until time.Time
 }
 
 // Data is what to write: every track scraped every Scrape over [Start, End].
@@ -49,6 +52,7 @@ type series struct {
 	load, lat                 float64 // AR(1) load factor and latency factor
 	req, errs, cpu, att, succ float64
 	buckets                   []float64
+	p99                       float64
 	count, sum                float64
 }
 
@@ -56,16 +60,16 @@ type series struct {
 type sample struct {
 	req, errs, cpu, att, succ, count, sum float64
 	buckets                               []float64
+	p99                                   float64 // latency p99 over the last interval (s)
 }
 
-// WriteOpenMetrics writes d as one OpenMetrics exposition with timestamps.
-func (d Data) WriteOpenMetrics(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
+// generate draws every track at every scrape: times, and samples[i][k]
+// for track k at times[i].
+func (d Data) generate() ([]time.Time, [][]sample) {
 	times := []time.Time{}
 	for t := d.Start; !t.After(d.End); t = t.Add(d.Scrape) {
 		times = append(times, t)
 	}
-	// samples[i][k]: track k at times[i]
 	samples := make([][]sample, len(times))
 	state := make([]series, len(d.Tracks))
 	rng := rand.New(rand.NewPCG(d.Seed, 0x9e3779b97f4a7c15))
@@ -78,9 +82,56 @@ func (d Data) WriteOpenMetrics(w io.Writer) error {
 			samples[i][k] = state[k].step(rng, tr, d.Scrape.Seconds(), i == 0)
 		}
 	}
-	d.writeFamilies(bw, times, samples)
+	return times, samples
+}
+
+// WriteOpenMetrics writes d as one OpenMetrics exposition with timestamps.
+func (d Data) WriteOpenMetrics(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	times, samples := d.generate()
+	d.writeFamilies(bw, times, samples, func(t time.Time) string { return fmt.Sprintf("%d.%03d", t.Unix(), t.Nanosecond()/1e6) })
 	fmt.Fprintln(bw, "# EOF")
 	return bw.Flush()
+}
+
+// WritePrometheusText writes d in the Prometheus text format with
+// millisecond timestamps (what VictoriaMetrics imports).
+func (d Data) WritePrometheusText(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	times, samples := d.generate()
+	d.writeFamilies(bw, times, samples, func(t time.Time) string { return fmt.Sprint(t.UnixMilli()) })
+	return bw.Flush()
+}
+
+// Step is what one track did over one scrape interval, for backends that
+// store per-interval values rather than Prometheus's cumulative counters:
+// the interval is [T, T+Scrape), stamped at its start.
+type Step struct {
+	T                   time.Time
+	Requests, Errors    float64 // requests in the interval, and those with code 500
+	CPU                 float64 // cores used on average
+	Attempts, Successes float64 // checkout attempts and successes
+	P99                 float64 // latency p99 of the interval (s)
+	Count, Sum          float64 // latency observations and their sum (s)
+}
+
+// Steps returns every track's intervals (Steps()[k] is track k's), the
+// same draws WriteOpenMetrics writes as counters.
+func (d Data) Steps() [][]Step {
+	times, samples := d.generate()
+	out := make([][]Step, len(d.Tracks))
+	for k, tr := range d.Tracks {
+		for i := 1; i < len(times); i++ {
+			if !tr.Until.IsZero() && times[i].After(tr.Until) {
+				break
+			}
+			a, b := samples[i-1][k], samples[i][k]
+			out[k] = append(out[k], Step{T: times[i-1], Requests: b.req - a.req, Errors: b.errs - a.errs,
+				CPU: (b.cpu - a.cpu) / d.Scrape.Seconds(), Attempts: b.att - a.att, Successes: b.succ - a.succ,
+				P99: b.p99, Count: b.count - a.count, Sum: b.sum - a.sum})
+		}
+	}
+	return out
 }
 
 // step advances one track by one scrape interval.
@@ -106,9 +157,10 @@ func (s *series) step(rng *rand.Rand, tr Track, dt float64, first bool) sample {
 		}
 		s.count += n
 		s.sum += n * med * math.Exp(sigma*sigma/2)
+		s.p99 = med * math.Exp(2.326*sigma)
 	}
 	return sample{req: s.req, errs: s.errs, cpu: s.cpu, att: s.att, succ: s.succ, count: s.count, sum: s.sum,
-		buckets: append([]float64(nil), s.buckets...)}
+		buckets: append([]float64(nil), s.buckets...), p99: s.p99}
 }
 
 func normCDF(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
@@ -154,7 +206,7 @@ func binomial(rng *rand.Rand, n, p float64) float64 {
 
 // writeFamilies writes each metric family, time-major (every series in
 // time order, a family's samples together).
-func (d Data) writeFamilies(w io.Writer, times []time.Time, samples [][]sample) {
+func (d Data) writeFamilies(w io.Writer, times []time.Time, samples [][]sample, stamp func(time.Time) string) {
 	type fam struct {
 		name, typ string
 		lines     func(tr Track, s sample, ts string)
@@ -191,8 +243,11 @@ func (d Data) writeFamilies(w io.Writer, times []time.Time, samples [][]sample) 
 	for _, f := range fams {
 		fmt.Fprintf(w, "# TYPE %s %s\n", f.name, f.typ)
 		for i, t := range times {
-			ts := fmt.Sprintf("%d.%03d", t.Unix(), t.Nanosecond()/1e6)
+			ts := stamp(t)
 			for k, tr := range d.Tracks {
+				if !tr.Until.IsZero() && t.After(tr.Until) {
+					continue
+				}
 				f.lines(tr, samples[i][k], ts)
 			}
 		}

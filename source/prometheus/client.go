@@ -2,28 +2,25 @@ package prometheus
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"github.com/canaryjudge/canaryjudge/source"
+	"github.com/canaryjudge/canaryjudge/source/sourcekit"
 )
 
 // Source is an opened Prometheus source.
 type Source struct {
-	name  string
-	cfg   Config
-	api   v1.API
-	sleep func(ctx context.Context, d time.Duration) error
+	*sourcekit.Fetcher
+	cfg Config
+	api v1.API
 }
 
 var _ source.Source = (*Source)(nil)
@@ -39,116 +36,75 @@ func New(name string, raw json.RawMessage) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	tr.TLSClientConfig = &tls.Config{ServerName: cfg.TLS.ServerName, InsecureSkipVerify: cfg.TLS.InsecureSkipVerify} //nolint:gosec // the operator's choice, off by default
-	if cfg.TLS.CAPEM != "" {
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM([]byte(cfg.TLS.CAPEM))
-		tr.TLSClientConfig.RootCAs = pool
-	}
-	client, err := api.NewClient(api.Config{Address: cfg.URL, RoundTripper: authed{next: tr, cfg: cfg}})
+	hc := cfg.Client(cfg.auth)
+	client, err := api.NewClient(api.Config{Address: cfg.URL, RoundTripper: hc.Transport})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus source %s: %w", name, err)
 	}
-	return &Source{name: name, cfg: cfg, api: v1.NewAPI(client), sleep: sleepCtx}, nil
+	s := &Source{cfg: cfg, api: v1.NewAPI(client)}
+	s.Fetcher = &sourcekit.Fetcher{Name: name, Backend: "prometheus", Q: querier{s}, Step: cfg.Step.Duration, Concurrency: cfg.Concurrency}
+	return s, nil
 }
 
-// authed adds the configured credentials to every request.
-type authed struct {
-	next http.RoundTripper
-	cfg  Config
-}
-
-func (a authed) RoundTrip(r *http.Request) (*http.Response, error) {
-	if a.cfg.BasicAuth == nil && a.cfg.BearerToken == "" {
-		return a.next.RoundTrip(r)
-	}
-	r = r.Clone(r.Context())
-	if a.cfg.BasicAuth != nil {
-		r.SetBasicAuth(a.cfg.BasicAuth.Username, a.cfg.BasicAuth.Password)
-	} else {
-		r.Header.Set("Authorization", "Bearer "+a.cfg.BearerToken)
-	}
-	return a.next.RoundTrip(r)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// auth adds the configured credentials to a request.
+func (c Config) auth(r *http.Request) {
+	switch {
+	case c.BasicAuth != nil:
+		r.SetBasicAuth(c.BasicAuth.Username, c.BasicAuth.Password)
+	case c.BearerToken != "":
+		r.Header.Set("Authorization", "Bearer "+c.BearerToken)
 	}
 }
 
-// queryRange runs one query with retries on 5xx and timeouts. It returns
-// the matrix, how many requests it made, and an error that says what
-// Prometheus answered (its error type, message and payload).
-func (s *Source) queryRange(ctx context.Context, q string, start, end time.Time) (model.Matrix, int, error) {
-	r := v1.Range{Start: start, End: end, Step: s.cfg.Step.Duration}
-	backoff := s.cfg.Backoff.Duration
-	for attempt := 0; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout.Duration)
-		val, _, _, err := s.api.QueryRange(actx, q, r, v1.WithTimeout(s.cfg.Timeout.Duration))
-		timedOut := actx.Err() != nil && ctx.Err() == nil
-		cancel()
-		if err == nil {
-			m, ok := val.(model.Matrix)
-			if !ok {
-				return nil, attempt + 1, fmt.Errorf("prometheus answered a %s, not a range vector (matrix)", val.Type())
-			}
-			return m, attempt + 1, nil
+// querier is PromQL over query_range.
+type querier struct{ s *Source }
+
+// Render fills {{scope}} with the side's matchers and {{step}}.
+func (q querier) Render(query string, sc source.Scope, w sourcekit.Window) (string, error) {
+	return Render(query, sc, w.Step), nil
+}
+
+// Query runs query_range: points at start+step, ..., end, each evaluated
+// looking back from its timestamp (the window's own data).
+func (q querier) Query(ctx context.Context, query string, w sourcekit.Window) ([]sourcekit.Series, error) {
+	r := v1.Range{Start: w.Start.Add(w.Step), End: w.End, Step: w.Step}
+	val, _, _, err := q.s.api.QueryRange(ctx, query, r, v1.WithTimeout(q.s.cfg.Timeout.Duration))
+	if err != nil {
+		return nil, describe(err)
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("prometheus answered a %s, not a range vector (matrix)", val.Type())
+	}
+	out := make([]sourcekit.Series, len(m))
+	for i, ss := range m {
+		labels := make(map[string]string, len(ss.Metric))
+		for k, v := range ss.Metric {
+			labels[string(k)] = string(v)
 		}
-		again := retryable(err, timedOut)
-		err = describe(err, timedOut, s.cfg.Timeout.Duration)
-		if attempt >= s.cfg.Retries || !again || ctx.Err() != nil {
-			if attempt > 0 {
-				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
-			}
-			return nil, attempt + 1, err
+		ps := make([]sourcekit.Point, len(ss.Values))
+		for k, p := range ss.Values {
+			ps[k] = sourcekit.Point{T: p.Timestamp.Time(), V: float64(p.Value)}
 		}
-		if serr := s.sleep(ctx, backoff); serr != nil {
-			return nil, attempt + 1, err
-		}
-		backoff *= 2
+		out[i] = sourcekit.Series{Labels: labels, Points: ps}
 	}
+	return out, nil
 }
 
-// retryable: a 5xx, a Prometheus-side timeout, or our own attempt timeout
-// or a connection failure. Bad queries (4xx, bad_data, execution errors)
-// fail at once.
-func retryable(err error, timedOut bool) bool {
-	var ae *v1.Error
-	if errors.As(err, &ae) {
-		return ae.Type == v1.ErrServer || ae.Type == v1.ErrTimeout || (ae.Type == v1.ErrCanceled && timedOut)
-	}
-	return true // transport errors: refused, reset, DNS, our timeout
-}
-
-// describe makes err say what happened in one line.
-func describe(err error, timedOut bool, limit time.Duration) error {
-	if timedOut {
-		return fmt.Errorf("no answer within the source timeout (%s)", limit)
-	}
+// describe makes err say what Prometheus answered, in one line: its error
+// type, message and payload.
+func describe(err error) error {
 	var ae *v1.Error
 	if errors.As(err, &ae) {
 		msg := "prometheus: " + string(ae.Type) + ": " + ae.Msg
 		if d := strings.TrimSpace(ae.Detail); d != "" && !strings.Contains(msg, d) {
-			msg += ": " + truncate(oneLine(d), 2048)
+			msg += ": " + sourcekit.Truncate(strings.Join(strings.Fields(d), " "), 2048)
 		}
 		return errors.New(msg)
 	}
-	return errors.New(truncate(oneLine(err.Error()), 2048))
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	var te *sourcekit.AttemptError
+	if errors.As(err, &te) {
+		return te
 	}
-	return s[:n] + "..."
+	return errors.New(sourcekit.Truncate(strings.Join(strings.Fields(err.Error()), " "), 2048))
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/canaryjudge/canaryjudge/internal/promtest"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/source"
@@ -121,33 +119,6 @@ func TestFetchPerInstanceProblems(t *testing.T) {
 		if !res.Canary.Empty() {
 			t.Errorf("%s: a failed window returned data: %+v", tc.query, res.Canary)
 		}
-	}
-}
-
-func TestInstanceName(t *testing.T) {
-	for in, want := range map[string]string{
-		"checkout-7d9f8-abcde":   "checkout-7d9f8-abcde",
-		"10.0.0.1:8080":          "10.0.0.1:8080",
-		"pod/a b":                "pod_a_b",
-		"-x":                     "_x",
-		"é":                      "_",
-		strings.Repeat("a", 200): strings.Repeat("a", 128),
-	} {
-		if got := instanceName(in); got != want {
-			t.Errorf("instanceName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-// Series that sanitize to the same name are refused, not merged.
-func TestTakeInstancesCollision(t *testing.T) {
-	j := &job{metric: judge.Metric{Name: "m", InstanceLabel: "pod"}}
-	takeInstances(j, model.Matrix{
-		{Metric: model.Metric{"pod": "a/b"}},
-		{Metric: model.Metric{"pod": "a b"}},
-	})
-	if j.err == nil || !strings.Contains(j.err.Error(), `both give instance "a_b"`) {
-		t.Fatalf("err = %v, want the collision named", j.err)
 	}
 }
 

@@ -26,7 +26,7 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Help:    "Time to fetch one window (every query of both sides, retries included), by source.",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}}, []string{"source"}),
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "canaryjudge_source_requests_total",
-			Help: "Requests sent to a source (retries included), by source."}, []string{"source"}),
+			Help: "Requests sent to a source (retries included), by source and outcome: ok, rate_limited, server_error, client_error, auth_failed, timeout, unreachable, canceled."}, []string{"source", "outcome"}),
 		sourceErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "canaryjudge_source_errors_total",
 			Help: "Windows a source could not fetch (down, too slow, or answering an error), by source."}, []string{"source"}),
 	}

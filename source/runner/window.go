@@ -100,7 +100,7 @@ func (r *Runner) fetch(ctx context.Context, a *attempt, p judge.Policy) (canary,
 	t0 := time.Now()
 	res, err := src.Fetch(ctx, source.Request{Metrics: p.Metrics, Canary: a.run.Scope.Canary, Baseline: a.run.Scope.Baseline, Start: a.start, End: a.end})
 	r.m.fetchSeconds.WithLabelValues(a.run.Source).Observe(time.Since(t0).Seconds())
-	r.m.queries.WithLabelValues(a.run.Source).Add(float64(res.Requests))
+	r.countRequests(a.run.Source, res)
 	a.asked = res.Asked
 	switch {
 	case err != nil:
@@ -110,6 +110,19 @@ func (r *Runner) fetch(ctx context.Context, a *attempt, p judge.Policy) (canary,
 		return judge.Side{}, judge.Side{}, "no data at all: every query of the window returned an empty result (see the run's window queries)"
 	}
 	return res.Canary, res.Baseline, ""
+}
+
+// countRequests adds a fetch's requests by outcome; those a source did
+// not classify count as ok.
+func (r *Runner) countRequests(src string, res source.Result) {
+	rest := res.Requests
+	for outcome, n := range res.Outcomes {
+		r.m.queries.WithLabelValues(src, outcome).Add(float64(n))
+		rest -= n
+	}
+	if rest > 0 {
+		r.m.queries.WithLabelValues(src, source.OutcomeOK).Add(float64(rest))
+	}
 }
 
 func clip(s string) string {

@@ -1,0 +1,85 @@
+package sourcetest
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Fault modes of the proxy.
+const (
+	modePass      = ""
+	modeStall     = "stall"      // never answer: the client's attempt times out
+	modeLimitOnce = "limit-once" // the first request gets the backend's rate-limit answer
+)
+
+// proxy sits between a source and its backend: it checks credentials as
+// the backend would (Harness.Authorized, refusing with Harness.Refuse)
+// and plays the scenario's fault, recording when each request arrived.
+type proxy struct {
+	h      *Harness
+	srv    *httptest.Server
+	rp     *httputil.ReverseProxy
+	mu     sync.Mutex
+	mode   string
+	reset  time.Duration
+	used   bool
+	arrive []time.Time
+}
+
+func newProxy(t *testing.T, h *Harness, target string) *proxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{h: h, rp: httputil.NewSingleHostReverseProxy(u)}
+	p.srv = httptest.NewServer(p)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// set changes the fault mode and forgets the arrivals.
+func (p *proxy) set(mode string, reset time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mode, p.reset, p.used, p.arrive = mode, reset, false, nil
+}
+
+func (p *proxy) arrivals() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.arrive...)
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.arrive = append(p.arrive, time.Now())
+	mode, reset := p.mode, p.reset
+	limit := mode == modeLimitOnce && !p.used
+	if limit {
+		p.used = true
+	}
+	p.mu.Unlock()
+	if !p.h.Authorized(r) {
+		p.h.Refuse(w)
+		return
+	}
+	switch {
+	case mode == modeStall:
+		// Read the body first: only then does the server notice the
+		// client hanging up (a POST's body is unread otherwise).
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done() // the client gave up: its attempt timed out
+		return
+	case limit:
+		p.h.RateLimit(w, reset)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
+}

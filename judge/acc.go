@@ -276,25 +276,26 @@ func accumulate(m Metric, ws []Window) *metricAcc {
 const spikeZ = 4
 
 // trimmed is the pool without a spike (pool.go): from three windows on,
-// the window whose effect lies farthest from the mean of the others (the
-// highest or the lowest) is left out when it lies more than spikeZ times
-// their spread away, the spread never below the others' root-mean-square
-// standard error (with fewer than five others, that standard error alone). Under a
-// sustained shift every effect moves together, the distances do not
-// change, and so neither does the choice: the pool moves by exactly the
-// shift. Without a spike nothing is left out and nothing is lost.
+// the window whose effect lies farthest from the mean of all (the highest
+// or the lowest) is left out when it lies more than spikeZ times their
+// spread from the mean of the others: the spread of the others' effects,
+// never below the windows' root-mean-square standard error (with fewer than
+// five others, that standard error alone: their spread is too noisy to
+// scale by). Under a sustained shift every effect moves together, the
+// distances do not change, and so neither does the choice: the pool moves
+// by exactly the shift. Without a spike nothing is left out and nothing is
+// lost.
 func (a *metricAcc) trimmed() (c, b sideAcc, spike bool) {
 	c, b = a.C, a.B
 	if a.Windows < minTrimmed {
 		return c, b, false
 	}
-	best, bestZ := (*extreme)(nil), 0.0
-	for _, x := range []*extreme{a.Hi, a.Lo} {
-		if z := a.distance(x); z > bestZ {
-			best, bestZ = x, z
-		}
+	mean := a.S / float64(a.Windows)
+	best := a.Hi
+	if mean-a.Lo.D > a.Hi.D-mean {
+		best = a.Lo
 	}
-	if best == nil || !(bestZ > spikeZ) {
+	if !(a.distance(best) > spikeZ) {
 		return c, b, false
 	}
 	return c.sub(best.Sum.Canary), b.sub(best.Sum.Baseline), true
@@ -308,10 +309,8 @@ func (a *metricAcc) distance(x *extreme) float64 {
 	mean := s / k
 	sd := math.Sqrt(max((q-s*s/k)/(k-1), 0))
 	rms := 0.0
-	if fin := a.Finite; x.SE >= 0 && fin > 1 {
-		rms = math.Sqrt(max(a.SE2-x.SE*x.SE, 0) / float64(fin-1))
-	} else if fin > 0 {
-		rms = math.Sqrt(a.SE2 / float64(fin))
+	if a.Finite > 0 {
+		rms = math.Sqrt(a.SE2 / float64(a.Finite))
 	}
 	// With fewer than five others their spread is too noisy to scale by
 	// (it hides a spike as often as it makes one): the windows' own

@@ -56,18 +56,18 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 		r.PolicyVersion = pol.Version
 		res = &r
 	}
-	hist, err := tx.Windows(ctx, 0)
+	run, err := running(ctx, tx, p, pol.Version)
 	if err != nil {
 		return Outcome{}, err
 	}
 	now := e.now()
-	span, err := windowSpan(req.Window, hist, rel.CreatedAt, now)
+	span, err := windowSpan(req.Window, run, rel.CreatedAt, now)
 	if err != nil {
 		return Outcome{}, err
 	}
-	in := judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, History: hist, Result: res,
+	in := judge.AnalysisInput{Policy: p, CreatedAt: rel.CreatedAt, Running: &run, PolicyVersion: pol.Version, Result: res,
 		SourceErr: req.SourceError, Start: span.Start, End: span.End, Now: now}
-	cand := judge.Propose(in)
+	cand, next := judge.Decide(in)
 	g := judge.GuardInput{Policy: p, BaselineVersion: rel.BaselineVersion, Migrations: rel.Migrations, AutoRollbacks: rel.AutoRollbacks}
 	if g.Freeze, err = tx.Freeze(ctx, now); err != nil {
 		return Outcome{}, err
@@ -83,6 +83,9 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	a := &store.Analysis{ReleaseID: rel.ID, Window: in.Window(), Result: res,
 		SourceError: req.SourceError, PolicyVersion: pol.Version, CreatedAt: now}
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
+		return Outcome{}, err
+	}
+	if err := saveRunning(ctx, tx, next); err != nil {
 		return Outcome{}, err
 	}
 	return e.commit(ctx, tx, change{rel: rel, policy: p, policyVersion: pol.Version, analysis: a, decision: d,

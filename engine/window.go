@@ -70,11 +70,13 @@ func (e *WindowConflictError) Error() string {
 func (e *WindowConflictError) Unwrap() error { return store.ErrConflict }
 
 // windowSpan returns the window's span: the requested one, checked against
-// the release's earlier windows, or [end of the previous window, now).
-func windowSpan(req *WindowTimes, hist []judge.Window, created, now time.Time) (WindowTimes, error) {
+// the release's latest window (windows are sent in time order without
+// overlap, so a window that overlaps or precedes any earlier one starts
+// before the latest one ends), or [end of the previous window, now).
+func windowSpan(req *WindowTimes, run judge.Running, created, now time.Time) (WindowTimes, error) {
 	last := created
-	if n := len(hist); n > 0 {
-		last = hist[n-1].At
+	if run.Windows > 0 {
+		last = run.LastEnd
 	}
 	if req == nil {
 		start := last
@@ -84,13 +86,9 @@ func windowSpan(req *WindowTimes, hist []judge.Window, created, now time.Time) (
 		return WindowTimes{Start: start, End: now}, nil
 	}
 	span := WindowTimes{Start: req.Start.UTC().Truncate(time.Microsecond), End: req.End.UTC().Truncate(time.Microsecond)}
-	for i, w := range hist {
-		if span.Start.Before(w.At) && w.Start.Before(span.End) {
-			return span, &WindowConflictError{Seq: i + 1, Start: w.Start, End: w.At, NewStart: span.Start, NewEnd: span.End, Overlapped: true}
-		}
-	}
-	if n := len(hist); n > 0 && span.Start.Before(last) {
-		return span, &WindowConflictError{Seq: n, Start: hist[n-1].Start, End: last, NewStart: span.Start, NewEnd: span.End}
+	if run.Windows > 0 && span.Start.Before(last) {
+		return span, &WindowConflictError{Seq: run.Windows, Start: run.LastStart, End: last, NewStart: span.Start, NewEnd: span.End,
+			Overlapped: run.LastStart.Before(span.End)}
 	}
 	return span, nil
 }

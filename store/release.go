@@ -171,6 +171,20 @@ type ReleaseTx interface {
 	// SaveIdempotent keeps a response, body byte for byte (nil allowed); a
 	// taken scope+key is ErrConflict.
 	SaveIdempotent(ctx context.Context, idem Idem, status int, body []byte) error
+	// Evidence returns the release's running evidence as last saved (this
+	// unit's included), nil if none.
+	Evidence(ctx context.Context) (*Evidence, error)
+	// SaveEvidence replaces the release's running evidence.
+	SaveEvidence(ctx context.Context, e Evidence) error
+}
+
+// Evidence is a release's running evidence (judge.Running, encoded by the
+// engine; the store keeps the bytes as given): the policy version it was
+// built under and how many windows it holds.
+type Evidence struct {
+	PolicyVersion int
+	Windows       int
+	State         []byte
 }
 
 // Releases is the release side of the store.

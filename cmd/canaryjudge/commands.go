@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"gameday":  {"play scripted bad-canary scenarios against a server and check every decision", cmdGameday},
 		"version":  {"print the version", cmdVersion},
 		"token":    {"create API tokens (token create --name N --scope S)", cmdToken},
+		"evidence": {"check or rebuild releases' running evidence from their analyses", cmdEvidence},
 		// migrations check: the SQL classifier (sqlcheck).
 		"migrations": {"check migration SQL: expand, contract, incompatible or unknown", cmdMigrations},
 	}

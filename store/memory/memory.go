@@ -50,6 +50,7 @@ type Store struct {
 	runWins   map[string][]store.RunWindow // run -> window records, seq order
 	sources   map[string]store.SourceRecord
 	kayenta   map[string]store.KayentaExecution
+	evidence  map[string]store.Evidence // release -> running evidence (release_evidence)
 	seq       struct{ analysis, decision, audit, outbox int64 }
 }
 
@@ -78,6 +79,7 @@ func New() *Store {
 		runWins:   map[string][]store.RunWindow{},
 		sources:   map[string]store.SourceRecord{},
 		kayenta:   map[string]store.KayentaExecution{},
+		evidence:  map[string]store.Evidence{},
 	}
 }
 

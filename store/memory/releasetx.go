@@ -23,7 +23,8 @@ type unit struct {
 	audit      []store.AuditEntry
 	outbox     []*outboxRow
 	idem       map[idemKey]store.StoredResponse
-	broken     error // a write failed where PostgreSQL would abort the transaction
+	evidence   *store.Evidence // staged
+	broken     error           // a write failed where PostgreSQL would abort the transaction
 	done       bool
 }
 
@@ -310,4 +311,36 @@ func (u *unit) own(id *string, what string) error {
 		return u.fail(fmt.Errorf("%s for release %q inside the unit of work of %q", what, *id, u.rel.ID))
 	}
 	return nil
+}
+
+func (u *unit) Evidence(ctx context.Context) (*store.Evidence, error) {
+	if err := u.check(ctx); err != nil {
+		return nil, err
+	}
+	if u.evidence != nil {
+		return copyEvidence(*u.evidence), nil
+	}
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	e, ok := u.s.evidence[u.rel.ID]
+	if !ok {
+		return nil, nil
+	}
+	return copyEvidence(e), nil
+}
+
+func (u *unit) SaveEvidence(ctx context.Context, e store.Evidence) error {
+	if err := u.check(ctx); err != nil {
+		return err
+	}
+	if e.PolicyVersion <= 0 || e.Windows < 0 || e.State == nil {
+		return u.fail(fmt.Errorf("save evidence: policy version %d, %d windows, %d bytes: a check constraint fails", e.PolicyVersion, e.Windows, len(e.State)))
+	}
+	u.evidence = copyEvidence(e)
+	return nil
+}
+
+func copyEvidence(e store.Evidence) *store.Evidence {
+	e.State = bytes.Clone(e.State)
+	return &e
 }

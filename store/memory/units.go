@@ -159,6 +159,9 @@ func (u *unit) commit() error {
 	for k, v := range u.idem {
 		s.idem[k], s.idemAt[k] = v, time.Now()
 	}
+	if u.evidence != nil {
+		s.evidence[u.rel.ID] = *u.evidence
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -220,4 +221,24 @@ func limitArg(limit int) *int {
 		return nil
 	}
 	return &limit
+}
+
+func (t *releaseTx) Evidence(ctx context.Context) (*store.Evidence, error) {
+	var e store.Evidence
+	err := t.tx.QueryRow(ctx, `SELECT policy_version, windows, state FROM release_evidence WHERE release_id = $1`, t.rel.ID).
+		Scan(&e.PolicyVersion, &e.Windows, &e.State)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err, "evidence")
+	}
+	return &e, nil
+}
+
+func (t *releaseTx) SaveEvidence(ctx context.Context, e store.Evidence) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (release_id) DO UPDATE SET policy_version = excluded.policy_version, windows = excluded.windows, state = excluded.state`,
+		t.rel.ID, e.PolicyVersion, e.Windows, e.State)
+	return translate(err, "save evidence")
 }

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/store"
+)
+
+// running is the release's running evidence before the window being
+// judged: as stored with its last analysis, or rebuilt from every stored
+// window when there is none (a release from before the store kept it) or
+// it was built under another policy version (the new policy may judge the
+// windows' summaries differently).
+func running(ctx context.Context, tx store.ReleaseTx, p judge.Policy, version int) (judge.Running, error) {
+	ev, err := tx.Evidence(ctx)
+	if err != nil {
+		return judge.Running{}, err
+	}
+	if ev != nil && ev.PolicyVersion == version {
+		if r, err := judge.UnmarshalState(ev.State); err == nil && r.PolicyVersion == version {
+			return r, nil
+		}
+	}
+	return rebuilt(ctx, tx, p, version)
+}
+
+// rebuilt folds every stored window of the release into its running
+// evidence.
+func rebuilt(ctx context.Context, tx store.ReleaseTx, p judge.Policy, version int) (judge.Running, error) {
+	hist, err := tx.Windows(ctx, 0)
+	if err != nil {
+		return judge.Running{}, err
+	}
+	return judge.NewRunning(p, version, hist), nil
+}
+
+// saveRunning keeps r as the release's running evidence.
+func saveRunning(ctx context.Context, tx store.ReleaseTx, r judge.Running) error {
+	state, err := r.MarshalState()
+	if err != nil {
+		return err
+	}
+	return tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: r.PolicyVersion, Windows: r.Windows, State: state})
+}
+
+// EvidenceCheck is what RebuildEvidence found for one release.
+type EvidenceCheck struct {
+	Release string `json:"release"`
+	Windows int    `json:"windows"`
+	// Status: "same" (the stored evidence is exactly the rebuilt one),
+	// "rebuilt" (it differed or was missing, and was written), "differs"
+	// (it differed or was missing; check only), "none" (no analysis yet).
+	Status string `json:"status"`
+}
+
+// RebuildEvidence folds the release's stored windows into its running
+// evidence under its service's current policy and compares the result
+// with the stored evidence; with write it replaces the stored evidence
+// when they differ.
+func (e *Engine) RebuildEvidence(ctx context.Context, releaseID string, write bool) (EvidenceCheck, error) {
+	out := EvidenceCheck{Release: releaseID}
+	err := e.st.InRelease(ctx, releaseID, func(tx store.ReleaseTx) error {
+		pol, err := tx.Policy(ctx)
+		if err != nil {
+			return err
+		}
+		r, err := rebuilt(ctx, tx, pol.Policy, pol.Version)
+		if err != nil {
+			return err
+		}
+		out.Windows = r.Windows
+		if r.Windows == 0 {
+			out.Status = "none"
+			return nil
+		}
+		want, err := r.MarshalState()
+		if err != nil {
+			return err
+		}
+		have, err := tx.Evidence(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case have != nil && have.PolicyVersion == pol.Version && bytes.Equal(have.State, want):
+			out.Status = "same"
+		case !write:
+			out.Status = "differs"
+		default:
+			out.Status = "rebuilt"
+			return saveRunning(ctx, tx, r)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -279,9 +279,9 @@ const spikeZ = 4
 // the window whose effect lies farthest from the mean of all (the highest
 // or the lowest) is left out when it lies more than spikeZ times their
 // spread from the mean of the others: the spread of the others' effects,
-// never below the windows' root-mean-square standard error (with fewer than
-// five others, that standard error alone: their spread is too noisy to
-// scale by). Under a sustained shift every effect moves together, the
+// never below their root-mean-square standard error (with fewer than five
+// others, that standard error alone: their spread is too noisy to scale
+// by). Under a sustained shift every effect moves together, the
 // distances do not change, and so neither does the choice: the pool moves
 // by exactly the shift. Without a spike nothing is left out and nothing is
 // lost.
@@ -308,9 +308,11 @@ func (a *metricAcc) distance(x *extreme) float64 {
 	s, q := a.S-x.D, a.Q-x.D*x.D
 	mean := s / k
 	sd := math.Sqrt(max((q-s*s/k)/(k-1), 0))
-	rms := 0.0
-	if a.Finite > 0 {
-		rms = math.Sqrt(a.SE2 / float64(a.Finite))
+	rms := 0.0 // of the others' standard errors: a spike's own is often large
+	if fin := a.Finite; x.SE >= 0 && fin > 1 {
+		rms = math.Sqrt(max(a.SE2-x.SE*x.SE, 0) / float64(fin-1))
+	} else if fin > 0 && x.SE < 0 {
+		rms = math.Sqrt(a.SE2 / float64(fin))
 	}
 	// With fewer than five others their spread is too noisy to scale by
 	// (it hides a spike as often as it makes one): the windows' own

@@ -77,6 +77,20 @@ func (w Window) missing() bool {
 	return false
 }
 
+// thin reports whether w, though missing, holds data a pool can use: a
+// metric too thin to judge alone, or judged.
+func (w Window) thin() bool {
+	if w.Error {
+		return false
+	}
+	for _, s := range w.Metrics {
+		if s.Thin || s.Class != ClassNoData {
+			return true
+		}
+	}
+	return false
+}
+
 // failed reports whether metric name failed on its own data in w.
 func (w Window) failed(name string) bool {
 	for _, m := range w.Metrics {

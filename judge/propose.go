@@ -114,7 +114,15 @@ type look struct {
 func (lk look) propose(d Decision) Decision {
 	ev, p := d.Evidence, lk.p
 	if lk.cur.missing() {
-		return proposeMissing(d, p.Windows, lk.cur)
+		if !ev.LifetimeOver || !lk.cur.thin() || p.Mode == ModeKayenta || lk.run.MissRun >= p.Windows.ConsecutiveNoData {
+			return proposeMissing(d, p.Windows, lk.cur)
+		}
+		// The lifetime ends on a window with data too thin to judge alone:
+		// the release's pooled evidence decides, as on any last window.
+		if p.Mode == ModeSequential {
+			return lk.proposeSequential(d)
+		}
+		return lk.proposeLifetimeEnd(d, false, p.Windows.baked(lk.run.Windows, lk.elapsed))
 	}
 	if len(ev.CeilingBreaches) > 0 {
 		return d.with(ActionRollback, ReasonCriticalCeiling, fmt.Sprintf("canary breached the absolute ceiling of %s (shown by this window, or by the release's windows pooled)", names(ev.CeilingBreaches)))

@@ -38,7 +38,7 @@ func TestBadInputEverywhereLeavesNoRows(t *testing.T) {
 		{"POST", "/v1/releases", `{"service":"shop",`, 400, "body"},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1,2,3]},"baseline":{"nope":[1,2]}}`, 400, "baseline.nope"},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":"fast"}}`, 400, "canary.latency_p99"},
-		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1e999]}}`, 400, "canary.latency_p99[0]"},
+		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":["fast"]}}`, 400, "canary.latency_p99[0]"},
 		{"POST", "/v1/releases/" + rid + "/analyses", huge, 413, ""},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{}`, 400, "canary"},
 		{"POST", "/v1/releases/" + rid + "/analyses", `{"canary":{"latency_p99":[1]},"source_error":"x"}`, 400, "source_error"},

@@ -135,6 +135,11 @@ type Idem struct {
 // refused. A write that fails (ErrConflict, ErrNotFound, ...) aborts the
 // unit: it will not commit even if fn ignores the error and returns nil.
 // A ReleaseTx is not safe for concurrent use and is dead once fn returns.
+//
+// A write may be checked when it is made or sent with the commit (the
+// PostgreSQL store queues writes and sends them with COMMIT: pipeline.go):
+// its error is then InRelease's. Either way a unit with a failed write
+// keeps nothing, and every read of the unit sees its earlier writes.
 type ReleaseTx interface {
 	// Release is the locked release, as updated by UpdateRelease so far.
 	Release() Release

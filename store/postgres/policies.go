@@ -61,12 +61,18 @@ func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyReco
 
 // getPolicy returns the newest policy of service through q.
 func getPolicy(ctx context.Context, q querier, service string) (store.PolicyRecord, error) {
+	return scanPolicy(q.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
+		WHERE service = $1 ORDER BY version DESC LIMIT 1`, service), service)
+}
+
+// scanPolicy reads a policies row (service, version, document, created_at,
+// created_by).
+func scanPolicy(row pgx.Row, service string) (store.PolicyRecord, error) {
 	var (
 		rec store.PolicyRecord
 		doc []byte
 	)
-	err := q.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
-		WHERE service = $1 ORDER BY version DESC LIMIT 1`, service).Scan(&rec.Service, &rec.Version, &doc, &rec.CreatedAt, &rec.CreatedBy)
+	err := row.Scan(&rec.Service, &rec.Version, &doc, &rec.CreatedAt, &rec.CreatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.PolicyRecord{}, fmt.Errorf("service %q has no policy: %w", service, store.ErrNotFound)
 	}

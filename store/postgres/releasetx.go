@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +15,12 @@ import (
 )
 
 // releaseTx is a store.ReleaseTx bound to one transaction that holds the
-// release's row lock.
+// release's row lock: a pipeline (InRelease: reads prefetched, writes
+// queued, pipeline.go) or a plain transaction (the sweeper).
 type releaseTx struct {
-	tx  pgx.Tx
+	q   querier
 	rel store.Release
+	pre *prefetch // nil for a plain transaction
 }
 
 var _ store.ReleaseTx = (*releaseTx)(nil)
@@ -26,11 +28,14 @@ var _ store.ReleaseTx = (*releaseTx)(nil)
 func (t *releaseTx) Release() store.Release { return t.rel }
 
 func (t *releaseTx) Policy(ctx context.Context) (store.PolicyRecord, error) {
-	return getPolicy(ctx, t.tx, t.rel.Service)
+	if t.pre != nil {
+		return t.pre.policy, t.pre.policyErr
+	}
+	return getPolicy(ctx, t.q, t.rel.Service)
 }
 
 func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
-	rows, err := t.tx.Query(ctx, `SELECT coalesce(verdict, ''), error, coalesce(window_start, window_at), window_at, summary FROM (
+	rows, err := t.q.Query(ctx, `SELECT coalesce(verdict, ''), error, coalesce(window_start, window_at), window_at, summary FROM (
 			SELECT seq, verdict, error, window_start, window_at, summary FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2
 		) w ORDER BY seq`, t.rel.ID, limitArg(limit))
 	if err != nil {
@@ -56,14 +61,17 @@ func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, err
 }
 
 func (t *releaseTx) Freeze(ctx context.Context, now time.Time) (*judge.Freeze, error) {
-	return freezeFor(ctx, t.tx, t.rel.Service, now)
+	if t.pre != nil {
+		return freezeAt(t.pre.freezes, ts(now)), nil
+	}
+	return freezeFor(ctx, t.q, t.rel.Service, now)
 }
 
 func (t *releaseTx) CountRollbacks(ctx context.Context, since time.Time) (service, fleet int, err error) {
-	if _, err := t.tx.Exec(ctx, lockFleetCapSQL); err != nil {
+	if _, err := t.q.Exec(ctx, lockFleetCapSQL); err != nil {
 		return 0, 0, translate(err, "rollback cap lock")
 	}
-	err = t.tx.QueryRow(ctx, countRollbacksSQL, t.rel.Service, ts(since), judge.GameDayPrefix+"%").Scan(&service, &fleet)
+	err = t.q.QueryRow(ctx, countRollbacksSQL, t.rel.Service, ts(since), judge.GameDayPrefix+"%").Scan(&service, &fleet)
 	return service, fleet, translate(err, "count rollbacks")
 }
 
@@ -73,7 +81,7 @@ const countRollbacksSQL = `SELECT count(*) FILTER (WHERE service = $1), count(*)
 	FROM decisions WHERE automatic AND action = 'rollback' AND created_at >= $2`
 
 func (t *releaseTx) Idempotent(ctx context.Context, idem store.Idem) (*store.StoredResponse, error) {
-	return getIdempotent(ctx, t.tx, idem)
+	return getIdempotent(ctx, t.q, idem)
 }
 
 func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
@@ -114,7 +122,16 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		sc := a.Result.Score
 		score, result = &sc, doc
 	}
-	err := t.tx.QueryRow(ctx, `INSERT INTO analyses
+	if pre := t.pre; pre != nil && pre.analysis != 0 { // the ids the first batch reserved: the insert is queued
+		a.ID, a.Seq = pre.analysis, pre.seq
+		pre.analysis, pre.seq = 0, pre.seq+1
+		_, err := t.q.Exec(ctx, `INSERT INTO analyses
+			(id, release_id, seq, verdict, error, score, result, source_error, policy_version, window_start, window_at, summary, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			a.ID, a.ReleaseID, a.Seq, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt)
+		return err
+	}
+	err := t.q.QueryRow(ctx, `INSERT INTO analyses
 		(release_id, seq, verdict, error, score, result, source_error, policy_version, window_start, window_at, summary, created_at)
 		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		RETURNING id, seq`,
@@ -137,7 +154,16 @@ func (t *releaseTx) SaveDecision(ctx context.Context, d *store.DecisionRecord) e
 	if err != nil {
 		return err
 	}
-	err = t.tx.QueryRow(ctx, `INSERT INTO decisions (release_id, service, target, analysis_id, trigger, actor, automatic,
+	if pre := t.pre; pre != nil && pre.decision != 0 {
+		d.ID, pre.decision = pre.decision, 0
+		_, err = t.q.Exec(ctx, `INSERT INTO decisions (id, release_id, service, target, analysis_id, trigger, actor, automatic,
+				state_from, action, reason, state_to, decision, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			d.ID, d.ReleaseID, d.Service, d.Target, d.AnalysisID, d.Trigger, d.Actor, d.Automatic, d.StateFrom,
+			d.Decision.Action, d.Decision.Reason, d.Decision.State, doc, d.CreatedAt)
+		return err
+	}
+	err = t.q.QueryRow(ctx, `INSERT INTO decisions (release_id, service, target, analysis_id, trigger, actor, automatic,
 			state_from, action, reason, state_to, decision, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		d.ReleaseID, d.Service, d.Target, d.AnalysisID, d.Trigger, d.Actor, d.Automatic, d.StateFrom,
@@ -156,7 +182,7 @@ func (t *releaseTx) UpdateRelease(ctx context.Context, r store.Release) error {
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = t.rel.UpdatedAt
 	}
-	_, err := t.tx.Exec(ctx, `UPDATE releases SET state = $2, state_reason = $3, updated_at = $4,
+	_, err := t.q.Exec(ctx, `UPDATE releases SET state = $2, state_reason = $3, updated_at = $4,
 		rollback_started_at = $5, rollback_deadline = $6, auto_rollbacks = $7, rollback_attempted = $8,
 		analysis_deadline = $9
 		WHERE id = $1`, r.ID, r.State, r.StateReason, r.UpdatedAt,
@@ -178,7 +204,7 @@ func (t *releaseTx) Audit(ctx context.Context, e store.AuditEntry) error {
 	if e.Service == "" {
 		e.Service = t.rel.Service
 	}
-	return appendAudit(ctx, t.tx, e)
+	return appendAudit(ctx, t.q, e)
 }
 
 func (t *releaseTx) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
@@ -192,7 +218,7 @@ func (t *releaseTx) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
 		if m.Target == "" {
 			m.Target = t.rel.Target
 		}
-		if err := enqueue(ctx, t.tx, m); err != nil {
+		if err := enqueue(ctx, t.q, m); err != nil {
 			return err
 		}
 	}
@@ -200,7 +226,7 @@ func (t *releaseTx) Enqueue(ctx context.Context, msgs ...outbox.Message) error {
 }
 
 func (t *releaseTx) SaveIdempotent(ctx context.Context, idem store.Idem, status int, body []byte) error {
-	return saveIdempotent(ctx, t.tx, idem, status, body)
+	return saveIdempotent(ctx, t.q, idem, status, body)
 }
 
 // own fills an empty release id with this unit's release and refuses
@@ -224,8 +250,11 @@ func limitArg(limit int) *int {
 }
 
 func (t *releaseTx) Evidence(ctx context.Context) (*store.Evidence, error) {
+	if t.pre != nil && !t.pre.evidenceSaved {
+		return t.pre.evidence, nil
+	}
 	var e store.Evidence
-	err := t.tx.QueryRow(ctx, `SELECT policy_version, windows, state FROM release_evidence WHERE release_id = $1`, t.rel.ID).
+	err := t.q.QueryRow(ctx, `SELECT policy_version, windows, state FROM release_evidence WHERE release_id = $1`, t.rel.ID).
 		Scan(&e.PolicyVersion, &e.Windows, &e.State)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -237,7 +266,10 @@ func (t *releaseTx) Evidence(ctx context.Context) (*store.Evidence, error) {
 }
 
 func (t *releaseTx) SaveEvidence(ctx context.Context, e store.Evidence) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state) VALUES ($1, $2, $3, $4)
+	if t.pre != nil {
+		t.pre.evidenceSaved = true
+	}
+	_, err := t.q.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (release_id) DO UPDATE SET policy_version = excluded.policy_version, windows = excluded.windows, state = excluded.state`,
 		t.rel.ID, e.PolicyVersion, e.Windows, e.State)
 	return translate(err, "save evidence")

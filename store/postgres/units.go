@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,22 +18,26 @@ import (
 // (another pooled connection) but must not start another unit of work on
 // the same release: that would wait for this one forever.
 func (s *Store) InRelease(ctx context.Context, id string, fn func(tx store.ReleaseTx) error) error {
-	var fnErr error
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		r, err := scanRelease(tx.QueryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("release %q: %w", id, store.ErrNotFound)
-		}
-		if err != nil {
-			return translate(err, "lock release")
-		}
-		fnErr = fn(&releaseTx{tx: tx, rel: r})
-		return fnErr
-	})
-	if fnErr != nil {
-		return fnErr
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return translate(err, "release "+id)
 	}
-	return translate(err, "release "+id)
+	defer conn.Release()
+	t, err := begin(ctx, conn, id)
+	if err != nil {
+		(&pipeline{conn: conn, queued: &pgx.Batch{}}).rollback()
+		return err
+	}
+	p := t.q.(*pipeline)
+	if err := fn(t); err != nil {
+		p.rollback()
+		return err
+	}
+	if err := p.flush(ctx, "COMMIT"); err != nil {
+		p.rollback()
+		return translate(err, "release "+id)
+	}
+	return nil
 }
 
 // SweepStuck handles up to limit releases in rolling_back whose deadline
@@ -76,7 +79,7 @@ func (s *Store) sweep(ctx context.Context, where, deadline string, now time.Time
 			}
 			found = true
 			seen = append(seen, r.ID)
-			fnErr = fn(&releaseTx{tx: tx, rel: r})
+			fnErr = fn(&releaseTx{q: tx, rel: r})
 			return fnErr
 		})
 		switch {

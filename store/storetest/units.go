@@ -161,6 +161,9 @@ func testUnitAbortedByFailedWrite(t *testing.T, s store.Full) {
 		writeErr = tx.SaveDecision(ctx, d)
 		return nil // ignores the failure
 	})
+	if writeErr == nil { // reported with the commit
+		writeErr = err
+	}
 	if !errors.Is(writeErr, store.ErrNotFound) {
 		t.Fatalf("decision naming an unknown analysis: err = %v, want ErrNotFound", writeErr)
 	}

@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -34,8 +33,8 @@ type Running struct {
 	Streaks map[string]int `json:"streaks,omitempty"`
 	// Acc: per metric, its windows with data summed.
 	Acc map[string]*metricAcc `json:"acc,omitempty"`
-	// Recent are the newest windows' summaries (as many as a streak is
-	// corroborated on), oldest first.
+	// Recent are the newest windows' summaries of the metrics failing in
+	// them (as many windows as a streak is corroborated on), oldest first.
 	Recent [][]MetricSummary `json:"recent,omitempty"`
 	// NonFiniteFailed and NonFiniteOther name, in order of appearance, the
 	// metrics that had points the judge cannot represent: failing on them
@@ -82,9 +81,20 @@ func (r Running) Advance(p Policy, w Window) Running {
 				acc.add(m, s)
 			}
 		}
+		if p.Mode != ModeSequential {
+			acc.First = nil // only the sequences' mixture is tuned on it
+		}
+	}
+	// Only a metric failing in a row is ever corroborated, on its last
+	// windows (all failing ones): the others' summaries need not be kept.
+	var failing []MetricSummary
+	for _, s := range w.Metrics {
+		if n.Streaks[s.Name] > 0 {
+			failing = append(failing, s)
+		}
 	}
 	keep := max(p.Windows.ConsecutiveFailures, p.Windows.ConsecutiveMarginal, 1)
-	n.Recent = append(n.Recent, w.Metrics)
+	n.Recent = append(n.Recent, failing)
 	if len(n.Recent) > keep {
 		n.Recent = n.Recent[len(n.Recent)-keep:]
 	}
@@ -155,14 +165,4 @@ func (r Running) recent(m Metric, n int) *metricAcc {
 		}
 	}
 	return a
-}
-
-// MarshalState encodes the state compactly, for a store.
-func (r Running) MarshalState() ([]byte, error) { return json.Marshal(r) }
-
-// UnmarshalState decodes a state MarshalState wrote.
-func UnmarshalState(b []byte) (Running, error) {
-	var r Running
-	err := json.Unmarshal(b, &r)
-	return r, err
 }

@@ -118,3 +118,36 @@ func TestAdvanceLeavesItsInputAlone(t *testing.T) {
 		run = next
 	}
 }
+
+// FuzzUnmarshalState: any bytes decode to a state or an error, never a
+// panic; a state that decodes encodes back to the same bytes.
+func FuzzUnmarshalState(f *testing.F) {
+	p := decidePolicy()
+	r := rand.New(rand.NewPCG(4, 4))
+	run := NewRunning(p, 2, nil)
+	for i := range 5 {
+		res, _ := randomWindow(&testing.T{}, p, r)
+		start := t0.Add(time.Duration(i) * time.Minute)
+		run = run.Advance(p, AnalysisInput{Policy: p, Result: res, Start: start, End: start.Add(time.Minute)}.Window())
+		b, _ := run.MarshalState()
+		f.Add(b)
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := UnmarshalState(b)
+		if err != nil {
+			return
+		}
+		again, err := st.MarshalState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st2, err := UnmarshalState(again)
+		if err != nil {
+			t.Fatalf("re-encoded state does not decode: %v", err)
+		}
+		if third, _ := st2.MarshalState(); !bytes.Equal(third, again) {
+			t.Fatal("round trip changed the state")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -16,6 +17,10 @@ type AnalysisRequest struct {
 	Baseline    judge.Side   `json:"baseline"`
 	SourceError string       `json:"source_error,omitempty"`
 	Window      *WindowTimes `json:"window,omitempty"`
+	// Raw is the request as the client sent it (compact JSON), when it
+	// came as JSON: the audit log keeps these bytes instead of encoding
+	// the series again.
+	Raw json.RawMessage `json:"-"`
 }
 
 // Analyze judges one window of a baking release and decides, under the

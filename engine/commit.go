@@ -51,7 +51,7 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 		return Outcome{}, err
 	}
 	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
-	in, err := json.Marshal(c.input)
+	in, err := auditInput(c.input)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode the input for the audit log: %w", err)
 	}
@@ -92,6 +92,15 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	}
 	e.logDecision(ctx, rel, c.trigger, c.actor, d)
 	return out, nil
+}
+
+// auditInput is what the audit log keeps of a request: the client's own
+// bytes when the request kept them, else its encoding.
+func auditInput(input any) ([]byte, error) {
+	if r, ok := input.(AnalysisRequest); ok && len(r.Raw) > 0 {
+		return r.Raw, nil
+	}
+	return json.Marshal(input)
 }
 
 // analysisDeadline is when a release that stays baking needs its next

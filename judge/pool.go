@@ -160,17 +160,21 @@ func Pooled(p Policy, ws []Window) *PooledResult {
 	for i, m := range p.Metrics {
 		accs[i] = accumulate(m, ws)
 	}
-	return pooledFrom(p, accs)
+	return pooledFrom(p, accs, true)
 }
 
 // pooledFrom is Pooled from each metric's running sums (p with defaults,
-// accs in the order of p.Metrics).
-func pooledFrom(p Policy, accs []*metricAcc) *PooledResult {
+// accs in the order of p.Metrics); Final only withFinal (the end of a
+// lifetime: no other decision reads it).
+func pooledFrom(p Policy, accs []*metricAcc, withFinal bool) *PooledResult {
 	if p.Mode == ModeKayenta {
 		return nil
 	}
 	res, final := pooledSkeleton(p), pooledSkeleton(p)
-	out := &PooledResult{Result: &res, Final: &final}
+	out := &PooledResult{Result: &res}
+	if withFinal {
+		out.Final = &final
+	}
 	any := false
 	for i, m := range p.Metrics {
 		acc := accs[i]
@@ -193,7 +197,9 @@ func pooledFrom(p Policy, accs []*metricAcc) *PooledResult {
 		if !settledBy(t, m) {
 			out.Unsettled = append(out.Unsettled, m.Name)
 		}
-		addPooled(&final, finalEffect(m, t, strict, c.Windows))
+		if withFinal {
+			addPooled(&final, finalEffect(m, t, strict, c.Windows))
+		}
 		if acc.Windows < minTrimmed {
 			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", acc.Windows, minTrimmed)))
 			continue
@@ -207,7 +213,9 @@ func pooledFrom(p Policy, accs []*metricAcc) *PooledResult {
 		return nil
 	}
 	verdictDefault(&res, p)
-	verdictDefault(&final, p)
+	if withFinal {
+		verdictDefault(&final, p)
+	}
 	return out
 }
 

@@ -89,7 +89,7 @@ func decide(p Policy, in AnalysisInput, cur Window, run Running) Decision {
 	}
 	var pooled *PooledResult
 	if p.Mode != ModeSequential {
-		pooled = pooledFrom(p, accs)
+		pooled = pooledFrom(p, accs, ev.LifetimeOver)
 		ev.Pooled = pooledEvidence(pooled)
 	}
 	lk := look{p: p, cur: cur, run: run, accs: accs, elapsed: elapsed, pooled: pooled}

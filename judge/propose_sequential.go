@@ -55,7 +55,7 @@ func (lk look) proposeSequential(d Decision) Decision {
 		// The end of the lifetime is one last look, made once: it is
 		// judged as the default mode judges it (pool.go's Final), on the
 		// same trimmed pool and point estimates.
-		pooled := pooledFrom(p, accs)
+		pooled := pooledFrom(p, accs, true)
 		d.Evidence.Pooled = pooledEvidence(pooled)
 		var final *Result
 		if pooled != nil {

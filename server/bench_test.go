@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,61 +24,141 @@ import (
 
 // BenchmarkDecisionPath measures POST /v1/releases/{id}/analyses with 10
 // metrics x 60 points per side, through real HTTP, on real PostgreSQL:
-// judging, proposing, guards, and the analysis/decision/audit writes in one
-// transaction. It reports requests/s and p99 latency, and, when pgbench is
-// installed, `pgbench -S` on the same server for scale.
+// judging, proposing, guards, and the unit of work's two round trips. Eight
+// clients each drive releases of three windows (stamped in window time)
+// that end promoted and start again, as real ones do. It reports
+// decisions/s, p50 and p99 latency, this process's CPU per decision (the
+// server, and the client's few microseconds), and, when pgbench is
+// installed, pgbench's TPC-B on the same server with 8 clients.
 //
 //	go test -run '^$' -bench DecisionPath -benchtime 2000x ./server/
-func BenchmarkDecisionPath(b *testing.B) {
+//
+// scripts/bench-decisions.sh runs both benchmarks and prints the README's
+// table.
+func BenchmarkDecisionPath(b *testing.B) { benchDecisions(b, 3) }
+
+// BenchmarkDecisionPathLong is BenchmarkDecisionPath with every release
+// first driven to its 247th window (not timed), so every timed decision is
+// at a window from the 248th on: the cost of a decision does not grow with
+// the release.
+func BenchmarkDecisionPathLong(b *testing.B) { benchDecisions(b, 250) }
+
+// benchClients is how many clients send at once.
+const benchClients = 8
+
+func benchDecisions(b *testing.B, at int) {
 	url := pgtest.URL(b)
 	s := newStack(b, openPG(b, url), nil)
 	metrics := make([]string, 10)
 	for i := range metrics {
 		metrics[i] = fmt.Sprintf(`{"name":"m%d","group":"g%d","direction":"increase"}`, i, i%3)
 	}
-	policy := `{"metrics":[` + join(metrics) + `],"windows":{"interval":"1m","min_windows":1000,"min_bake":"24h"}}`
+	min, max := 3, 10
+	if at > 3 {
+		min, max = 100000, 100000 // never promoted: the release runs on
+	}
+	policy := fmt.Sprintf(`{"metrics":[%s],"windows":{"interval":"1m","min_windows":%d,"min_bake":"3m","max_windows":%d}}`, join(metrics), min, max)
 	put(b, s, "PUT", "/v1/services/bench/policy", policy, 201)
-	body := benchWindow()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
+	bodies := benchBodies()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	b.SetParallelism(4)
+	var next atomic.Int64
+	clients := make([]*benchClient, benchClients)
+	for i := range clients {
+		clients[i] = &benchClient{b: b, s: s, client: client, bodies: bodies, next: &next}
+		clients[i].start()
+		for clients[i].windows < at-3 { // prefill, not timed
+			clients[i].decide()
+		}
+	}
+	var pg float64
+	if b.N > 1 {
+		pg, _ = pgbenchTPCB(b, url)
+	}
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		id := releaseFor(b, s, next.Add(1))
-		var mine []time.Duration
-		for pb.Next() {
-			t0 := time.Now()
-			resp, err := client.Post(s.srv.URL+"/v1/releases/"+id+"/analyses", "application/json", bytes.NewReader(body))
-			if err != nil {
-				b.Error(err)
-				return
+	var wg sync.WaitGroup
+	var done atomic.Int64
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for done.Add(1) <= int64(b.N) {
+				c.timed = append(c.timed, c.decide())
 			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-			mine = append(mine, time.Since(t0))
-		}
-		mu.Lock()
-		lat = append(lat, mine...)
-		mu.Unlock()
-	})
+		}()
+	}
+	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	var lat []time.Duration
+	for _, c := range clients {
+		lat = append(lat, c.timed...)
+	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
-		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "decisions/s")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu_ms/decision")
 	}
-	if tps, ok := pgbenchS(b, url); ok {
-		b.ReportMetric(tps, "pgbench_S_tps")
+	if pg > 0 {
+		b.ReportMetric(pg, "pgbench_tpcb_tps")
 	}
+}
+
+// benchClient drives one release at a time.
+type benchClient struct {
+	b       *testing.B
+	s       stack
+	client  *http.Client
+	bodies  [2][]byte // the window's body, with %s for its start and end
+	next    *atomic.Int64
+	release string
+	windows int
+	timed   []time.Duration
+}
+
+// start creates the client's next release.
+func (c *benchClient) start() {
+	c.release, c.windows = releaseFor(c.b, c.s, c.next.Add(1)), 0
+}
+
+// decide sends the release's next window (one minute long, in the past)
+// and starts a new release when the decision ends this one.
+func (c *benchClient) decide() time.Duration {
+	w0 := c.s.clock.Now().Add(-24 * 365 * time.Hour).Add(time.Duration(c.windows) * time.Minute)
+	body := append(append(append(append(append([]byte(nil), c.bodies[0]...), w0.Format(time.RFC3339)...), `","end":"`...), w0.Add(time.Minute).Format(time.RFC3339)...), c.bodies[1]...)
+	t0 := time.Now()
+	resp, err := c.client.Post(c.s.srv.URL+"/v1/releases/"+c.release+"/analyses", "application/json", bytes.NewReader(body))
+	if err != nil {
+		c.b.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(t0)
+	if resp.StatusCode != 200 {
+		c.b.Fatalf("status %d: %s", resp.StatusCode, out)
+	}
+	c.windows++
+	if !bytes.Contains(out, []byte(`"action":"wait"`)) {
+		c.start()
+	}
+	return took
+}
+
+// cpuTime is this process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchBodies is one window's body around its start and end times.
+func benchBodies() [2][]byte {
+	w := string(benchWindow())
+	return [2][]byte{[]byte(w[:len(w)-1] + `,"window":{"start":"`), []byte(`"}}`)}
 }
 
 func benchWindow() []byte {
@@ -119,8 +200,9 @@ func put(b *testing.B, s stack, method, path, body string, want int) []byte {
 	return out
 }
 
-// pgbenchS runs pgbench's select-only workload against the same server.
-func pgbenchS(b *testing.B, url string) (float64, bool) {
+// pgbenchTPCB runs pgbench's TPC-B workload (8 clients, 15 s) against the
+// same server.
+func pgbenchTPCB(b *testing.B, url string) (float64, bool) {
 	bin, err := exec.LookPath("pgbench")
 	if err != nil {
 		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
@@ -133,9 +215,9 @@ func pgbenchS(b *testing.B, url string) (float64, bool) {
 		b.Logf("pgbench -i: %v: %s", err, out)
 		return 0, false
 	}
-	out, err := exec.Command(bin, "-S", "-c", "4", "-j", "2", "-T", "5", url).CombinedOutput()
+	out, err := exec.Command(bin, "-c", "8", "-j", "2", "-T", "15", url).CombinedOutput()
 	if err != nil {
-		b.Logf("pgbench -S: %v: %s", err, out)
+		b.Logf("pgbench: %v: %s", err, out)
 		return 0, false
 	}
 	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -47,6 +48,10 @@ func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
 		return engine.AnalysisRequest{}, err
 	}
 	req := engine.AnalysisRequest{SourceError: raw.SourceError}
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) == nil {
+		req.Raw = compact.Bytes()
+	}
 	all := &judge.ValidationError{}
 	for _, side := range []struct {
 		name string

@@ -237,3 +237,19 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	d.Duration = v
 	return nil
 }
+
+// Clone is a copy of p that shares nothing a caller may change: its
+// metrics, groups and sinks are copied (a metric's pointers to numbers are
+// shared: nothing changes them in place).
+func (p Policy) Clone() Policy {
+	p.Metrics = append([]Metric(nil), p.Metrics...)
+	if p.Groups != nil {
+		g := make(map[string]float64, len(p.Groups))
+		for k, v := range p.Groups {
+			g[k] = v
+		}
+		p.Groups = g
+	}
+	p.Notify = append([]Sink(nil), p.Notify...)
+	return p
+}

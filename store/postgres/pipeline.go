@@ -122,7 +122,7 @@ type prefetch struct {
 // begin starts a release's unit of work on conn: BEGIN and every read a
 // decision needs, in one batch. The release row is locked FOR UPDATE
 // before anything else is read.
-func begin(ctx context.Context, conn *pgxpool.Conn, id string) (*releaseTx, error) {
+func begin(ctx context.Context, conn *pgxpool.Conn, id string, cache *policyCache) (*releaseTx, error) {
 	const svc = `(SELECT service FROM releases WHERE id = $1)`
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
@@ -133,7 +133,7 @@ func begin(ctx context.Context, conn *pgxpool.Conn, id string) (*releaseTx, erro
 	b.Queue(`SELECT (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1),
 		nextval(pg_get_serial_sequence('analyses', 'id')), nextval(pg_get_serial_sequence('decisions', 'id'))`, id)
 	br := conn.SendBatch(ctx, b)
-	t, err := readPrefetch(br, id)
+	t, err := readPrefetch(br, id, cache)
 	if cerr := br.Close(); err == nil && cerr != nil {
 		err = translate(cerr, "release "+id)
 	}
@@ -144,7 +144,7 @@ func begin(ctx context.Context, conn *pgxpool.Conn, id string) (*releaseTx, erro
 	return t, nil
 }
 
-func readPrefetch(br pgx.BatchResults, id string) (*releaseTx, error) {
+func readPrefetch(br pgx.BatchResults, id string, cache *policyCache) (*releaseTx, error) {
 	if _, err := br.Exec(); err != nil {
 		return nil, translate(err, "begin")
 	}
@@ -156,7 +156,7 @@ func readPrefetch(br pgx.BatchResults, id string) (*releaseTx, error) {
 		return nil, translate(err, "lock release")
 	}
 	pre := &prefetch{}
-	pre.policy, pre.policyErr = scanPolicy(br.QueryRow(), r.Service)
+	pre.policy, pre.policyErr = scanPolicyCached(br.QueryRow(), r.Service, cache)
 	var ev store.Evidence
 	switch err := br.QueryRow().Scan(&ev.PolicyVersion, &ev.Windows, &ev.State); {
 	case err == nil:

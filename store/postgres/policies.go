@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"sync"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,6 +69,13 @@ func getPolicy(ctx context.Context, q querier, service string) (store.PolicyReco
 // scanPolicy reads a policies row (service, version, document, created_at,
 // created_by).
 func scanPolicy(row pgx.Row, service string) (store.PolicyRecord, error) {
+	return scanPolicyCached(row, service, nil)
+}
+
+// scanPolicyCached is scanPolicy decoding each (service, version) once per
+// cache: a version never changes once written, and decoding the document
+// was a tenth of a decision's CPU. Callers get a copy.
+func scanPolicyCached(row pgx.Row, service string, cache *policyCache) (store.PolicyRecord, error) {
 	var (
 		rec store.PolicyRecord
 		doc []byte
@@ -79,9 +87,43 @@ func scanPolicy(row pgx.Row, service string) (store.PolicyRecord, error) {
 	if err != nil {
 		return store.PolicyRecord{}, translate(err, "get policy")
 	}
+	rec.CreatedAt = rec.CreatedAt.UTC()
+	key := fmt.Sprintf("%s\x00%d", rec.Service, rec.Version)
+	if p, ok := cache.get(key); ok {
+		rec.Policy = p
+		return rec, nil
+	}
 	if err := json.Unmarshal(doc, &rec.Policy); err != nil {
 		return store.PolicyRecord{}, fmt.Errorf("decode stored policy %s v%d: %w", service, rec.Version, err)
 	}
-	rec.CreatedAt = rec.CreatedAt.UTC()
+	cache.put(key, rec.Policy)
 	return rec, nil
+}
+
+// policyCache holds decoded policy versions (a nil cache holds nothing).
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]judge.Policy
+}
+
+func (c *policyCache) get(key string) (judge.Policy, bool) {
+	if c == nil {
+		return judge.Policy{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[key]
+	return p.Clone(), ok
+}
+
+func (c *policyCache) put(key string, p judge.Policy) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 4096 { // bounded: a fleet's policies, not their history
+		c.m = map[string]judge.Policy{}
+	}
+	c.m[key] = p.Clone()
 }

@@ -27,7 +27,8 @@ const DefaultConnectTimeout = 5 * time.Second
 
 // Store is a store.Full on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	policies *policyCache // decoded policy versions, for units of work
 }
 
 var _ store.Full = (*Store)(nil)
@@ -53,7 +54,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("cannot reach database %s:%d/%s: %s: %w",
 			cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, oneLine(err), store.ErrUnavailable)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, policies: &policyCache{}}, nil
 }
 
 // Pool exposes the pool for tests and tools.

@@ -23,7 +23,7 @@ func (s *Store) InRelease(ctx context.Context, id string, fn func(tx store.Relea
 		return translate(err, "release "+id)
 	}
 	defer conn.Release()
-	t, err := begin(ctx, conn, id)
+	t, err := begin(ctx, conn, id, s.policies)
 	if err != nil {
 		(&pipeline{conn: conn, queued: &pgx.Batch{}}).rollback()
 		return err

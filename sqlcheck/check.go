@@ -20,17 +20,27 @@ import (
 // judged against what earlier files did. Nothing an earlier file created
 // counts as new in a later one: the previous release of that later file
 // may use it. A Checker is not safe for concurrent use; Classifier is.
-type Checker struct{ sch *schema }
+type Checker struct {
+	sch *schema
+	// Limits bound what reaches the parser; a migration over one is not
+	// parsed and gets a too-complex finding (unknown).
+	Limits Limits
+}
 
-// New returns a Checker that knows no schema yet.
-func New() *Checker { return &Checker{sch: newSchema()} }
+// New returns a Checker that knows no schema yet, with DefaultLimits.
+func New() *Checker { return &Checker{sch: newSchema(), Limits: DefaultLimits} }
 
 // Classifier classifies one migration at a time with a fresh Checker; it
-// is what the engine and the HTTP endpoint use.
+// is what the engine and the HTTP endpoint use in-process (Pool runs the
+// same in child processes). SQL over DefaultLimits is an error, a
+// *LimitError, which the API answers 413 or 422.
 type Classifier struct{}
 
 // Classify implements engine.MigrationClassifier.
 func (Classifier) Classify(ctx context.Context, sql string) (judge.MigrationCheck, error) {
+	if e := DefaultLimits.Check(sql); e != nil {
+		return judge.MigrationCheck{}, e
+	}
 	return New().Check(ctx, sql)
 }
 
@@ -57,6 +67,10 @@ func (c *Checker) Check(ctx context.Context, sql string) (judge.MigrationCheck, 
 		warned: map[string]bool{}, tx: txState{added: map[string]bool{}}}
 	if why := validInput(sql); why != "" {
 		m.find(&statement{n: 1, line: 1, text: sql}, "invalid-input", "the migration "+why)
+		return m.result(), nil
+	}
+	if e := c.Limits.Check(sql); e != nil {
+		m.find(&statement{n: 1, line: max(e.Line, 1), text: sql}, "too-complex", strings.TrimPrefix(e.Error(), e.Field+": "))
 		return m.result(), nil
 	}
 	chunks := []chunk{{text: sql, line: 1}}

@@ -2,6 +2,7 @@ package sqlcheck
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -215,6 +216,7 @@ var classCases = []classCase{
 	{sql: `SELEC * FROM users`, class: U, rule: "parse-error"},
 	{sql: "ALTER TABLE users ADD COLUMN a int;\x00DROP TABLE users", class: U, rule: "invalid-input"},
 	{sql: "ALTER TABLE users ADD COLUMN caf\xe9 int", class: U, rule: "invalid-input"},
+	{sql: "SELECT 1" + strings.Repeat("+1", 300), class: U, rule: "too-complex"},
 }
 
 func TestClassifyStatements(t *testing.T) {
@@ -231,6 +233,10 @@ func TestClassifyStatements(t *testing.T) {
 		}
 	}
 }
+
+// poolOnly are rules only Pool produces (TestPoolSurvivesParserCrash
+// exercises them), with the class they give.
+var poolOnly = map[string]judge.Compat{"parser-fault": U}
 
 // classifyLast checks prior+sql (after earlier, as a previous file) and
 // returns the worst finding of the last statement and its warnings.
@@ -268,6 +274,9 @@ func TestEveryRuleIsExercised(t *testing.T) {
 	seen := map[string]judge.Compat{}
 	for _, c := range classCases {
 		seen[c.rule] = c.class
+	}
+	for id, cl := range poolOnly {
+		seen[id] = cl
 	}
 	for _, r := range Rules {
 		if r.Warning() {

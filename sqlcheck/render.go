@@ -57,9 +57,9 @@ const peersIntro = `
 The classifier is run on ` + "`sqlcheck/testdata/peers/`" + `: the SQL of squawk's rule tests and rule pages, and
 strong_migrations' README and test migrations translated to the SQL Rails sends, each example
 labelled with the answer canaryjudge must give and why (the directory's README cites repository,
-path, commit and licence). A bad example is flagged when canaryjudge reports one of the rules in
-the last column, as a class or a warning; a good example passes when it is expand without such a
-warning. Deliberate differences and out-of-scope examples are not counted in the rates; the
+path, commit and licence). A bad example is flagged when canaryjudge reports one of the rules of
+the "canaryjudge rule" column, as a class or a warning; a good example passes when it is expand
+without such a warning. Deliberate differences and out-of-scope examples are not counted in the rates; the
 reasons column says why each differs. ` + "`go test ./sqlcheck -run TestPeers -v`" + ` prints this table and
 fails when any example loses its labelled answer.
 

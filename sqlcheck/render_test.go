@@ -31,6 +31,9 @@ func TestRenderPolicy(t *testing.T) {
 	for _, c := range classCases {
 		want[c.rule] = c.class
 	}
+	for id, cl := range poolOnly {
+		want[id] = cl
+	}
 	ruleRow := regexp.MustCompile("(?m)^\\| `([a-z-]+)` \\| (expand|contract|incompatible|unknown) \\|")
 	got := map[string]judge.Compat{}
 	for _, m := range ruleRow.FindAllStringSubmatch(doc, -1) {

@@ -41,7 +41,9 @@ func (Classifier) Classify(ctx context.Context, sql string) (judge.MigrationChec
 	if e := DefaultLimits.Check(sql); e != nil {
 		return judge.MigrationCheck{}, e
 	}
-	return New().Check(ctx, sql)
+	ch := New()
+	ch.Limits = Limits{} // checked just above
+	return ch.Check(ctx, sql)
 }
 
 // migration is the state of classifying one migration.

@@ -67,7 +67,7 @@ func classifyForWorker(sql string) workerAnswer {
 		return workerAnswer{Limit: le}
 	}
 	ch := New()
-	ch.Limits = workerLimits
+	ch.Limits = Limits{} // checked just above
 	c, err := ch.Check(context.Background(), sql)
 	if err != nil {
 		return workerAnswer{Error: err.Error()}

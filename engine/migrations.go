@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -52,6 +53,11 @@ func (e *Engine) classifyMigrations(ctx context.Context, ms []judge.Migration) (
 		if e.classifier != nil {
 			var err error
 			if check, err = e.classifier.Classify(ctx, m.SQL); err != nil {
+				// SQL over the classifier's limits names this migration's field.
+				var le interface{ WithField(string) error }
+				if errors.As(err, &le) {
+					return nil, le.WithField(fmt.Sprintf("migrations[%d].sql", i))
+				}
 				return nil, fmt.Errorf("classify migration %q: %w", m.ID, err)
 			}
 		}

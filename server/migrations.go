@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -53,4 +54,33 @@ func (s *Server) postMigrationCheck(w http.ResponseWriter, r *http.Request) erro
 	}
 	writeJSON(w, http.StatusOK, migrationCheckResponse{MigrationCheck: check, NeedsHuman: check.NeedsHuman()})
 	return nil
+}
+
+// sqlLimitError is SQL over the classifier's limits (sqlcheck.LimitError):
+// too large (413), or too many statements or tokens, or expressions
+// nested too deep for PostgreSQL's parser (422).
+type sqlLimitError interface {
+	error
+	SQLLimit() (field, limit string, max, got int)
+}
+
+// ProblemLimit is the limit a request exceeded.
+type ProblemLimit struct {
+	Name string `json:"name"` // bytes, statements, tokens or expression_depth
+	Max  int    `json:"max"`
+	Got  int    `json:"got"`
+}
+
+func isSQLLimit(err error) bool { return errors.As(err, new(sqlLimitError)) }
+
+func sqlLimitProblem(err error) Problem {
+	var e sqlLimitError
+	errors.As(err, &e)
+	field, limit, max, got := e.SQLLimit()
+	p := Problem{Type: problemBase + "sql-too-complex", Title: "SQL too complex to classify", Status: http.StatusUnprocessableEntity,
+		Detail: e.Error(), Errors: []judge.FieldError{{Field: field, Message: e.Error()}}, Limit: &ProblemLimit{Name: limit, Max: max, Got: got}}
+	if limit == "bytes" {
+		p.Type, p.Title, p.Status = problemBase+"sql-too-large", "SQL too large to classify", http.StatusRequestEntityTooLarge
+	}
+	return p
 }

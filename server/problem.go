@@ -25,6 +25,8 @@ type Problem struct {
 	Errors    []judge.FieldError `json:"errors,omitempty"`
 	// Current carries the current state on conflicts (e.g. the release state).
 	Current any `json:"current,omitempty"`
+	// Limit names the limit migration SQL exceeded (413 / 422).
+	Limit *ProblemLimit `json:"limit,omitempty"`
 }
 
 const problemBase = "urn:canaryjudge:problem:"
@@ -70,6 +72,8 @@ func toProblem(err error) Problem {
 	case isValidation:
 		return Problem{Type: problemBase + "validation", Title: "Invalid request", Status: http.StatusBadRequest,
 			Detail: v.Error(), Errors: v.Problems}
+	case isSQLLimit(err):
+		return sqlLimitProblem(err)
 	case errors.As(err, &mbe):
 		return Problem{Type: problemBase + "too-large", Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
 			Detail: fmt.Sprintf("the request body exceeds the limit of %d bytes", mbe.Limit)}

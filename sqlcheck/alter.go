@@ -14,29 +14,29 @@ var simpleActions = map[at]struct {
 	rule    string
 	rewrite bool
 }{
-	pg_query.AlterTableType_AT_DropNotNull:        {"drop-not-null", false},
-	pg_query.AlterTableType_AT_SetStatistics:      {"table-storage", false},
-	pg_query.AlterTableType_AT_SetOptions:         {"table-storage", false},
-	pg_query.AlterTableType_AT_ResetOptions:       {"table-storage", false},
-	pg_query.AlterTableType_AT_SetStorage:         {"table-storage", false},
-	pg_query.AlterTableType_AT_SetCompression:     {"table-storage", false},
-	pg_query.AlterTableType_AT_ClusterOn:          {"table-storage", false},
-	pg_query.AlterTableType_AT_DropCluster:        {"table-storage", false},
-	pg_query.AlterTableType_AT_SetRelOptions:      {"table-storage", false},
-	pg_query.AlterTableType_AT_ResetRelOptions:    {"table-storage", false},
-	pg_query.AlterTableType_AT_ReplaceRelOptions:  {"table-storage", false},
-	pg_query.AlterTableType_AT_ReplicaIdentity:    {"table-storage", false},
-	pg_query.AlterTableType_AT_SetLogged:          {"table-storage", true},
-	pg_query.AlterTableType_AT_SetUnLogged:        {"table-storage", true},
-	pg_query.AlterTableType_AT_SetTableSpace:      {"table-storage", true},
-	pg_query.AlterTableType_AT_SetAccessMethod:    {"table-storage", true},
-	pg_query.AlterTableType_AT_ChangeOwner:        {"revoke", false},
-	pg_query.AlterTableType_AT_AttachPartition:    {"attach-partition", false},
-	pg_query.AlterTableType_AT_DetachPartition:    {"detach-partition", false},
-	pg_query.AlterTableType_AT_EnableRowSecurity:  {"row-security", false},
-	pg_query.AlterTableType_AT_DisableRowSecurity: {"row-security", false},
-	pg_query.AlterTableType_AT_ForceRowSecurity:   {"row-security", false},
-	pg_query.AlterTableType_AT_NoForceRowSecurity: {"row-security", false},
+	pg_query.AlterTableType_AT_DropNotNull:             {"drop-not-null", false},
+	pg_query.AlterTableType_AT_SetStatistics:           {"table-storage", false},
+	pg_query.AlterTableType_AT_SetOptions:              {"table-storage", false},
+	pg_query.AlterTableType_AT_ResetOptions:            {"table-storage", false},
+	pg_query.AlterTableType_AT_SetStorage:              {"table-storage", false},
+	pg_query.AlterTableType_AT_SetCompression:          {"table-storage", false},
+	pg_query.AlterTableType_AT_ClusterOn:               {"table-storage", false},
+	pg_query.AlterTableType_AT_DropCluster:             {"table-storage", false},
+	pg_query.AlterTableType_AT_SetRelOptions:           {"table-storage", false},
+	pg_query.AlterTableType_AT_ResetRelOptions:         {"table-storage", false},
+	pg_query.AlterTableType_AT_ReplaceRelOptions:       {"table-storage", false},
+	pg_query.AlterTableType_AT_ReplicaIdentity:         {"table-storage", false},
+	pg_query.AlterTableType_AT_SetLogged:               {"table-storage", true},
+	pg_query.AlterTableType_AT_SetUnLogged:             {"table-storage", true},
+	pg_query.AlterTableType_AT_SetTableSpace:           {"table-storage", true},
+	pg_query.AlterTableType_AT_SetAccessMethod:         {"table-storage", true},
+	pg_query.AlterTableType_AT_ChangeOwner:             {"revoke", false},
+	pg_query.AlterTableType_AT_AttachPartition:         {"attach-partition", false},
+	pg_query.AlterTableType_AT_DetachPartitionFinalize: {"detach-partition", false},
+	pg_query.AlterTableType_AT_EnableRowSecurity:       {"row-security", false},
+	pg_query.AlterTableType_AT_DisableRowSecurity:      {"row-security", false},
+	pg_query.AlterTableType_AT_ForceRowSecurity:        {"row-security", false},
+	pg_query.AlterTableType_AT_NoForceRowSecurity:      {"row-security", false},
 }
 
 // actionName is an ALTER TABLE action as the user wrote it, roughly.
@@ -94,10 +94,10 @@ func (m *migration) alterAction(st *statement, rel *pg_query.RangeVar, cmd *pg_q
 		}
 		return
 	}
-	_, newCol := m.newCols[rel.GetRelname()+"."+cmd.Name]
+	nc, newCol := m.newCols[rel.GetRelname()+"."+cmd.Name]
 	switch cmd.Subtype {
 	case pg_query.AlterTableType_AT_AddColumn:
-		m.addColumn(st, rel, cmd.GetDef().GetColumnDef())
+		m.addColumn(st, rel, cmd.GetDef().GetColumnDef(), cmd.MissingOk)
 	case pg_query.AlterTableType_AT_DropColumn:
 		switch {
 		case newCol:
@@ -114,49 +114,23 @@ func (m *migration) alterAction(st *statement, rel *pg_query.RangeVar, cmd *pg_q
 		}
 		m.alterType(st, rel, cmd.Name, cmd.GetDef().GetColumnDef())
 	case pg_query.AlterTableType_AT_SetNotNull:
-		m.setNotNull(st, rel, cmd.Name, newCol)
+		m.setNotNull(st, rel, cmd.Name)
 	case pg_query.AlterTableType_AT_ColumnDefault:
-		switch {
-		case cmd.Def != nil:
-			m.find(st, "set-default", col)
-		case newCol:
-			m.find(st, "new-object", "DROP DEFAULT of "+col+", added by this migration")
-		default:
-			m.find(st, "drop-default", col)
-		}
+		m.columnDefault(st, rel, cmd, nc, newCol)
 	case pg_query.AlterTableType_AT_AddConstraint:
 		m.addConstraint(st, rel, cmd.GetDef().GetConstraint())
 	case pg_query.AlterTableType_AT_ValidateConstraint:
-		if c, ok := m.nullChecks[cmd.Name]; ok {
-			m.notNull[c] = true
-		}
-		m.find(st, "validate-constraint", cmd.Name+" on "+relName(rel))
+		m.validate(st, rel, cmd.Name)
 	case pg_query.AlterTableType_AT_DropConstraint:
-		if cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE {
-			m.find(st, "drop-cascade", "DROP CONSTRAINT "+cmd.Name+" CASCADE on "+relName(rel))
-			return
-		}
-		m.find(st, "drop-constraint", cmd.Name+" on "+relName(rel))
+		m.dropConstraint(st, rel, cmd.Name, cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE)
+	case pg_query.AlterTableType_AT_DetachPartition:
+		m.detach(st, rel, cmd.GetDef().GetPartitionCmd())
 	default:
 		if strings.Contains(cmd.Subtype.String(), "Trig") || strings.Contains(cmd.Subtype.String(), "Rule") {
 			m.find(st, "change-trigger", actionName(cmd.Subtype)+" on "+relName(rel))
 			return
 		}
 		m.find(st, "unrecognized-statement", "ALTER TABLE "+actionName(cmd.Subtype))
-	}
-}
-
-func (m *migration) setNotNull(st *statement, rel *pg_query.RangeVar, name string, newCol bool) {
-	key := rel.GetRelname() + "." + name
-	col := relName(rel) + "." + name
-	switch {
-	case newCol && m.newCols[key]:
-		m.find(st, "new-object", "SET NOT NULL on "+col+", added with a default by this migration")
-	case m.notNull[key]:
-		m.find(st, "set-not-null-after-check", col)
-	default:
-		m.find(st, "set-not-null", col)
-		m.find(st, "lock-validation", "SET NOT NULL scans "+relName(rel))
 	}
 }
 

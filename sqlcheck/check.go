@@ -14,46 +14,65 @@ import (
 	"github.com/canaryjudge/canaryjudge/judge"
 )
 
-// Checker classifies migrations one after another. It remembers the
-// column types the migrations it has read declare, so a type change in a
-// later file is judged against the type an earlier file gave the column.
-// A Checker is not safe for concurrent use; Classifier is.
-type Checker struct{ cat catalog }
+// Checker classifies migrations one after another. It remembers what the
+// migrations it has read declare (column types, CHECK (col IS NOT NULL)
+// constraints, NOT NULL columns, dropped tables), so a later file is
+// judged against what earlier files did. Nothing an earlier file created
+// counts as new in a later one: the previous release of that later file
+// may use it. A Checker is not safe for concurrent use; Classifier is.
+type Checker struct {
+	sch *schema
+	// Limits bound what reaches the parser; a migration over one is not
+	// parsed and gets a too-complex finding (unknown).
+	Limits Limits
+}
 
-// New returns a Checker that knows no schema yet.
-func New() *Checker { return &Checker{cat: catalog{}} }
+// New returns a Checker that knows no schema yet, with DefaultLimits.
+func New() *Checker { return &Checker{sch: newSchema(), Limits: DefaultLimits} }
 
 // Classifier classifies one migration at a time with a fresh Checker; it
-// is what the engine and the HTTP endpoint use.
+// is what the engine and the HTTP endpoint use in-process (Pool runs the
+// same in child processes). SQL over DefaultLimits is an error, a
+// *LimitError, which the API answers 413 or 422.
 type Classifier struct{}
 
 // Classify implements engine.MigrationClassifier.
 func (Classifier) Classify(ctx context.Context, sql string) (judge.MigrationCheck, error) {
-	return New().Check(ctx, sql)
+	if e := DefaultLimits.Check(sql); e != nil {
+		return judge.MigrationCheck{}, e
+	}
+	ch := New()
+	ch.Limits = Limits{} // checked just above
+	return ch.Check(ctx, sql)
 }
 
 // migration is the state of classifying one migration.
 type migration struct {
-	cat         catalog
-	created     map[string]bool // "rel:name", "index:name", "type:name", ... made by this migration
-	newCols     map[string]bool // "rel.col" added by this migration → has a default
-	nullChecks  map[string]string
-	notNull     map[string]bool // "rel.col" with a validated CHECK (col IS NOT NULL)
-	lockTimeout bool
-	warnedLock  bool
-	goose, noTx bool
-	findings    []judge.MigrationFinding
-	warnings    []judge.MigrationFinding
+	sch                      *schema
+	cat                      catalog
+	created                  map[string]bool   // "rel:name", "index:name", "type:name", ... made by this migration
+	newCols                  map[string]newCol // "rel.col" added by this migration
+	tx                       txState
+	lockTimeout, stmtTimeout bool
+	warned                   map[string]bool
+	goose, noTx              bool
+	findings                 []judge.MigrationFinding
+	warnings                 []judge.MigrationFinding
 }
 
 // Check classifies one migration: the Up part of a goose file, or plain
 // SQL. Parse errors are findings (unknown), never errors; the error is
 // only the context's.
 func (c *Checker) Check(ctx context.Context, sql string) (judge.MigrationCheck, error) {
-	m := &migration{cat: c.cat, created: map[string]bool{}, newCols: map[string]bool{},
-		nullChecks: map[string]string{}, notNull: map[string]bool{}}
+	c.sch.file++
+	m := &migration{sch: c.sch, cat: c.sch.cat, created: map[string]bool{}, newCols: map[string]newCol{},
+		warned: map[string]bool{}, tx: txState{added: map[string]bool{}}}
 	if why := validInput(sql); why != "" {
 		m.find(&statement{n: 1, line: 1, text: sql}, "invalid-input", "the migration "+why)
+		return m.result(), nil
+	}
+	if e := c.Limits.Check(sql); e != nil {
+		m.find(&statement{n: 1, line: max(e.Line, 1), text: sql}, "too-complex", strings.TrimPrefix(e.Error(), e.Field+": "))
 		return m.result(), nil
 	}
 	chunks := []chunk{{text: sql, line: 1}}
@@ -64,6 +83,7 @@ func (c *Checker) Check(ctx context.Context, sql string) (judge.MigrationCheck, 
 			gooseErr, _ = err.(*gooseError)
 		}
 		chunks, m.goose, m.noTx = g.chunks, true, g.noTx
+		m.tx.in = !g.noTx
 	}
 	n := 0
 	for _, ch := range chunks {
@@ -74,8 +94,10 @@ func (c *Checker) Check(ctx context.Context, sql string) (judge.MigrationCheck, 
 			n++
 			st.n = n
 			m.statement(&st)
+			m.afterStatement()
 		}
 	}
+	m.finish()
 	if gooseErr != nil {
 		m.find(&statement{n: n + 1, line: gooseErr.line, text: "(the goose file)"}, "parse-error", gooseErr.Error())
 	}
@@ -121,16 +143,6 @@ func (m *migration) find(st *statement, id, detail string) {
 		return
 	}
 	m.findings = append(m.findings, f)
-}
-
-// locks notes that st locks an existing table: without a lock_timeout set
-// before it, the migration may queue every query behind it (warned once).
-func (m *migration) locks(st *statement, what string) {
-	if m.lockTimeout || m.warnedLock {
-		return
-	}
-	m.warnedLock = true
-	m.find(st, "missing-lock-timeout", what)
 }
 
 func (m *migration) result() judge.MigrationCheck {

@@ -2,6 +2,7 @@ package sqlcheck
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/judge"
@@ -96,7 +97,24 @@ var classCases = []classCase{
 	{sql: `CREATE TRIGGER t BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION f()`, prior: `CREATE TABLE orders (id int);`, class: E, rule: "new-object"},
 	{sql: `ALTER TABLE users ALTER COLUMN nick TYPE varchar(10)`, prior: `ALTER TABLE users ADD COLUMN nick text;`, class: E, rule: "new-object"},
 	{sql: `ALTER TABLE users ALTER COLUMN region SET NOT NULL`, prior: `ALTER TABLE users ADD COLUMN region text DEFAULT 'eu';`, class: E, rule: "new-object"},
-	{sql: `ALTER TABLE users ADD CONSTRAINT users_team_fk FOREIGN KEY (team_id) REFERENCES teams (id)`, prior: `ALTER TABLE users ADD COLUMN team_id bigint;`, class: E, rule: "new-object"},
+	{sql: `ALTER TABLE users ADD CONSTRAINT users_team_fk FOREIGN KEY (team_id) REFERENCES teams (id)`, prior: `ALTER TABLE users ADD COLUMN team_id bigint;`, class: E, rule: "new-object", warning: "lock-validation"},
+	{sql: `CREATE UNIQUE INDEX CONCURRENTLY users_sku ON users (sku)`, prior: `ALTER TABLE users ADD COLUMN sku text;`, class: E, rule: "create-index"},
+	{sql: `ALTER TABLE users VALIDATE CONSTRAINT users_org_fk`, class: E, rule: "validate-constraint"},
+	{sql: `ALTER TABLE users VALIDATE CONSTRAINT users_org_fk`, prior: `BEGIN; ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;`,
+		class: E, rule: "validate-constraint", warning: "lock-validation"},
+	{sql: `ALTER DOMAIN email VALIDATE CONSTRAINT email_check`, class: E, rule: "validate-constraint"},
+	{sql: `ALTER TABLE users ALTER COLUMN email SET NOT NULL`, earlier: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;`,
+		prior: `ALTER TABLE users VALIDATE CONSTRAINT email_nn;`, class: E, rule: "check-backed-not-null"},
+	{sql: `ALTER TABLE users DROP CONSTRAINT email_nn`, earlier: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;`,
+		prior: `ALTER TABLE users VALIDATE CONSTRAINT email_nn; ALTER TABLE users ALTER COLUMN email SET NOT NULL;`, class: E, rule: "drop-not-null-check"},
+	{sql: `SELECT count(*) FROM users WHERE email IS NULL`, class: E, rule: "read-only-query"},
+	{sql: `SELECT 1`, class: E, rule: "read-only-query"},
+	{sql: `REINDEX INDEX CONCURRENTLY users_email`, class: E, rule: "session-setting"},
+	{sql: `REINDEX TABLE users`, class: E, rule: "session-setting", warning: "lock-reindex"},
+	{sql: `LOCK TABLE users`, prior: `BEGIN;`, class: E, rule: "session-setting", warning: "lock-table"},
+	{sql: `COMMENT ON COLUMN users.email IS 'login'`, class: E, rule: "grant", warning: "missing-lock-timeout"},
+	{sql: `ALTER TABLE users ALTER COLUMN created TYPE timestamp(6)`, earlier: usersTable, class: E, rule: "widen-column-type"},
+	{sql: `ALTER TABLE events ALTER COLUMN ip TYPE inet`, earlier: `CREATE TABLE events (ip cidr);`, class: E, rule: "widen-column-type"},
 
 	// contract
 	{sql: `DROP TABLE legacy_sessions`, class: C, rule: "drop-table"},
@@ -115,7 +133,9 @@ var classCases = []classCase{
 	{sql: `DROP TRIGGER audit ON users`, class: C, rule: "drop-object"},
 	{sql: `DROP SCHEMA billing`, class: C, rule: "drop-object"},
 	{sql: `ALTER TABLE users ALTER COLUMN status DROP DEFAULT`, class: C, rule: "drop-default"},
-	{sql: `ALTER TABLE users VALIDATE CONSTRAINT users_org_fk`, class: C, rule: "validate-constraint"},
+	{sql: `ALTER TABLE users DROP CONSTRAINT email_nn`, earlier: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;`, class: C, rule: "drop-constraint"},
+	{sql: `ALTER TABLE users DROP CONSTRAINT email_nn`, prior: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;`, class: E, rule: "new-object"},
+	{sql: `ALTER TABLE events DETACH PARTITION events_2019 CONCURRENTLY`, class: C, rule: "detach-partition"},
 	{sql: `ALTER TABLE users ALTER COLUMN email SET NOT NULL`,
 		prior: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID; ALTER TABLE users VALIDATE CONSTRAINT email_nn;`,
 		class: C, rule: "set-not-null-after-check"},
@@ -146,9 +166,17 @@ var classCases = []classCase{
 	{sql: `ALTER TABLE accounts ALTER COLUMN balance TYPE bigint`, class: I, rule: "alter-column-type"},
 	{sql: `ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL`, class: I, rule: "add-column-not-null"},
 	{sql: `ALTER TABLE users ADD COLUMN code text PRIMARY KEY`, class: I, rule: "add-column-not-null"},
+	{sql: `ALTER TABLE users ALTER COLUMN region SET NOT NULL`, prior: `ALTER TABLE users ADD COLUMN region text;`, class: I, rule: "add-column-not-null"},
+	{sql: `ALTER TABLE users ALTER COLUMN region DROP DEFAULT`, prior: `ALTER TABLE users ADD COLUMN region text NOT NULL DEFAULT 'eu';`, class: I, rule: "add-column-not-null"},
+	{sql: `ALTER TABLE users ADD CONSTRAINT region_nn CHECK (region IS NOT NULL) NOT VALID`, prior: `ALTER TABLE users ADD COLUMN region text;`, class: I, rule: "add-column-not-null"},
+	{sql: `ALTER DOMAIN email SET NOT NULL`, class: I, rule: "set-not-null", warning: "lock-validation"},
+	{sql: `ALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE '%@%')`, class: I, rule: "add-constraint", warning: "lock-validation"},
 	{sql: `ALTER TABLE users ALTER COLUMN email SET NOT NULL`, class: I, rule: "set-not-null", warning: "lock-validation"},
+	// The NOT VALID check already refuses NULL writes; not validated, SET NOT NULL still scans.
 	{sql: `ALTER TABLE users ALTER COLUMN email SET NOT NULL`, prior: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;`,
-		class: I, rule: "set-not-null"},
+		class: C, rule: "set-not-null-after-check", warning: "lock-validation"},
+	{sql: `ALTER TABLE users ALTER COLUMN email SET NOT NULL`, prior: `ALTER TABLE users ADD CONSTRAINT email_nn CHECK (name IS NOT NULL) NOT VALID;`,
+		class: I, rule: "set-not-null", warning: "lock-validation"},
 	{sql: `ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES orgs (id)`, class: I, rule: "add-constraint", warning: "lock-validation"},
 	{sql: `ALTER TABLE users ADD CONSTRAINT users_age CHECK (age >= 0)`, class: I, rule: "add-constraint"},
 	{sql: `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)`, class: I, rule: "add-constraint"},
@@ -169,6 +197,8 @@ var classCases = []classCase{
 	{sql: `INSERT INTO settings (k, v) VALUES ('feature_x', 'on')`, class: U, rule: "raw-dml"},
 	{sql: `COPY users FROM '/tmp/users.csv'`, class: U, rule: "raw-dml"},
 	{sql: `SELECT pg_catalog.setval('invoice_numbers', 5000)`, class: U, rule: "raw-dml"},
+	{sql: `SELECT * FROM users FOR UPDATE`, class: U, rule: "raw-dml"},
+	{sql: `WITH gone AS (DELETE FROM sessions RETURNING id) SELECT count(*) FROM gone`, class: U, rule: "raw-dml"},
 	{sql: `CALL rebuild_totals()`, class: U, rule: "raw-dml"},
 	{sql: `DO $$ BEGIN UPDATE users SET n = 0; END $$`, class: U, rule: "do-block"},
 	{sql: `CREATE OR REPLACE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 2'`, class: U, rule: "replace-function"},
@@ -186,6 +216,7 @@ var classCases = []classCase{
 	{sql: `SELEC * FROM users`, class: U, rule: "parse-error"},
 	{sql: "ALTER TABLE users ADD COLUMN a int;\x00DROP TABLE users", class: U, rule: "invalid-input"},
 	{sql: "ALTER TABLE users ADD COLUMN caf\xe9 int", class: U, rule: "invalid-input"},
+	{sql: "SELECT 1" + strings.Repeat("+1", 300), class: U, rule: "too-complex"},
 }
 
 func TestClassifyStatements(t *testing.T) {
@@ -202,6 +233,10 @@ func TestClassifyStatements(t *testing.T) {
 		}
 	}
 }
+
+// poolOnly are rules only Pool produces (TestPoolSurvivesParserCrash
+// exercises them), with the class they give.
+var poolOnly = map[string]judge.Compat{"parser-fault": U}
 
 // classifyLast checks prior+sql (after earlier, as a previous file) and
 // returns the worst finding of the last statement and its warnings.
@@ -239,6 +274,9 @@ func TestEveryRuleIsExercised(t *testing.T) {
 	seen := map[string]judge.Compat{}
 	for _, c := range classCases {
 		seen[c.rule] = c.class
+	}
+	for id, cl := range poolOnly {
+		seen[id] = cl
 	}
 	for _, r := range Rules {
 		if r.Warning() {

@@ -48,14 +48,19 @@ func describeColumn(cd *pg_query.ColumnDef) column {
 	return c
 }
 
-func (m *migration) addColumn(st *statement, rel *pg_query.RangeVar, cd *pg_query.ColumnDef) {
+// addColumn classifies ADD COLUMN on an existing table. With IF NOT
+// EXISTS the column may already be there, holding data the previous
+// release uses, so later statements do not treat it as new.
+func (m *migration) addColumn(st *statement, rel *pg_query.RangeVar, cd *pg_query.ColumnDef, ifNotExists bool) {
 	if cd == nil {
 		m.find(st, "unrecognized-statement", "ADD COLUMN without a definition")
 		return
 	}
 	col := relName(rel) + "." + cd.Colname
 	c := describeColumn(cd)
-	m.newCols[rel.GetRelname()+"."+cd.Colname] = c.filled
+	if !ifNotExists {
+		m.newCols[rel.GetRelname()+"."+cd.Colname] = newCol{filled: c.filled, notNull: c.notNull}
+	}
 	switch {
 	case c.notNull && !c.filled:
 		m.find(st, "add-column-not-null", col)
@@ -67,73 +72,12 @@ func (m *migration) addColumn(st *statement, rel *pg_query.RangeVar, cd *pg_quer
 	if c.rewrite != "" {
 		m.find(st, "table-rewrite", col+": "+c.rewrite)
 	}
+	if c.notNull {
+		m.sch.notNull[rel.GetRelname()+"."+cd.Colname] = true
+	}
 	if c.check || c.references {
 		m.find(st, "lock-validation", col+": its constraints are checked against every row")
 	}
-}
-
-// addConstraint classifies ADD CONSTRAINT on an existing table.
-func (m *migration) addConstraint(st *statement, rel *pg_query.RangeVar, k *pg_query.Constraint) {
-	if k == nil {
-		m.find(st, "unrecognized-statement", "ADD CONSTRAINT without a definition")
-		return
-	}
-	what := strings.ToLower(strings.TrimPrefix(k.Contype.String(), "CONSTR_")) + " " + k.Conname + " on " + relName(rel)
-	if col := notNullCheckColumn(k); col != "" {
-		key := rel.GetRelname() + "." + col
-		if k.SkipValidation {
-			m.nullChecks[k.Conname] = key
-		} else {
-			m.notNull[key] = true
-		}
-	}
-	switch {
-	case k.SkipValidation:
-		m.find(st, "add-constraint-not-valid", what)
-	case k.Indexname != "" && k.Contype == pg_query.ConstrType_CONSTR_UNIQUE:
-		m.find(st, "attach-unique-index", what+" using "+k.Indexname)
-	case k.Indexname != "":
-		m.find(st, "attach-primary-key", what+" using "+k.Indexname)
-	case m.onNewColumns(rel, k):
-		m.find(st, "new-object", what+": its columns were added by this migration")
-	default:
-		m.find(st, "add-constraint", what)
-		m.find(st, "lock-validation", what)
-	}
-}
-
-// onNewColumns: a foreign key or unique constraint whose columns were all
-// added, without defaults, by this migration holds only NULLs, which
-// satisfy it; the previous release writes NULL there.
-func (m *migration) onNewColumns(rel *pg_query.RangeVar, k *pg_query.Constraint) bool {
-	var cols []*pg_query.Node
-	switch k.Contype {
-	case pg_query.ConstrType_CONSTR_FOREIGN:
-		cols = k.FkAttrs
-	case pg_query.ConstrType_CONSTR_UNIQUE:
-		cols = k.Keys
-	default:
-		return false
-	}
-	for _, c := range cols {
-		filled, added := m.newCols[rel.GetRelname()+"."+c.GetString_().GetSval()]
-		if !added || filled {
-			return false
-		}
-	}
-	return len(cols) > 0
-}
-
-// notNullCheckColumn is col when k is CHECK (col IS NOT NULL).
-func notNullCheckColumn(k *pg_query.Constraint) string {
-	if k.Contype != pg_query.ConstrType_CONSTR_CHECK {
-		return ""
-	}
-	nt := k.GetRawExpr().GetNullTest()
-	if nt == nil || nt.Nulltesttype != pg_query.NullTestType_IS_NOT_NULL {
-		return ""
-	}
-	return lastName(nt.GetArg().GetColumnRef().GetFields())
 }
 
 // learn records what an ALTER TABLE action does to the column catalog.
@@ -153,9 +97,10 @@ func (m *migration) learn(rel string, cmd *pg_query.AlterTableCmd) {
 }
 
 // stableFuncs are functions a default may call without a table rewrite
-// (not volatile) that migrations commonly use.
-var stableFuncs = map[string]bool{"now": true, "transaction_timestamp": true, "statement_timestamp": true,
-	"current_setting": true, "to_timestamp": true, "make_interval": true}
+// (not volatile) that migrations commonly use, with their number of
+// arguments (-1: any). A call with another number is some other function.
+var stableFuncs = map[string]int{"now": 0, "transaction_timestamp": 0, "statement_timestamp": 0,
+	"current_setting": -1, "to_timestamp": -1, "make_interval": -1}
 
 // constantExpr reports whether a default is evaluated once (constant or
 // stable), so that PostgreSQL 11+ adds the column without a rewrite.
@@ -174,7 +119,9 @@ func constantExpr(n *pg_query.Node) bool {
 	case n.GetBoolExpr() != nil:
 		return allConstant(n.GetBoolExpr().Args)
 	case n.GetFuncCall() != nil:
-		return stableFuncs[strings.ToLower(lastName(n.GetFuncCall().Funcname))] && allConstant(n.GetFuncCall().Args)
+		f := n.GetFuncCall()
+		arity, ok := stableFuncs[strings.ToLower(lastName(f.Funcname))]
+		return ok && (arity < 0 || arity == len(f.Args)) && allConstant(f.Args)
 	}
 	return false
 }

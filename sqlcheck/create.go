@@ -22,6 +22,7 @@ func relName(rv *pg_query.RangeVar) string {
 func (m *migration) createdRel(rv *pg_query.RangeVar) {
 	if rv != nil {
 		m.created["rel:"+rv.Relname] = true
+		delete(m.sch.dropped, rv.Relname)
 	}
 }
 
@@ -47,15 +48,27 @@ func rangeVars(ns []*pg_query.Node) []*pg_query.RangeVar {
 	return out
 }
 
+// createTable: a table this migration creates is new. With IF NOT EXISTS
+// it is new only when the check knows it does not exist (an earlier
+// statement dropped it); otherwise it may be the table the previous
+// release uses, and later statements are judged as on an existing table.
 func (m *migration) createTable(st *statement, cs *pg_query.CreateStmt) {
 	if cs == nil {
 		m.find(st, "unrecognized-statement", "CREATE TABLE without a body")
 		return
 	}
+	rel := cs.Relation.GetRelname()
+	if cs.IfNotExists && !m.sch.dropped[rel] && !m.isNewRel(cs.Relation) {
+		m.find(st, "create-table", relName(cs.Relation)+" IF NOT EXISTS: may already exist, so later statements treat it as an existing table")
+		return
+	}
 	m.createdRel(cs.Relation)
 	for _, e := range cs.TableElts {
 		if cd := e.GetColumnDef(); cd != nil {
-			m.cat.set(cs.Relation.GetRelname(), cd.Colname, typeOf(cd.TypeName))
+			m.cat.set(rel, cd.Colname, typeOf(cd.TypeName))
+			if describeColumn(cd).notNull {
+				m.sch.notNull[rel+"."+cd.Colname] = true
+			}
 		}
 	}
 	m.find(st, "create-table", relName(cs.Relation))
@@ -63,30 +76,43 @@ func (m *migration) createTable(st *statement, cs *pg_query.CreateStmt) {
 
 func (m *migration) createIndex(st *statement, ix *pg_query.IndexStmt) {
 	name := relName(ix.Relation)
-	m.created["index:"+ix.Idxname] = true
+	if !ix.IfNotExists {
+		m.created["index:"+ix.Idxname] = true
+	}
 	if m.isNewRel(ix.Relation) {
 		m.find(st, "create-index", ix.Idxname+" on "+name+", created by this migration")
 		return
 	}
-	if ix.Unique {
+	switch {
+	case ix.Unique && m.allNewEmpty(ix.Relation.GetRelname(), indexColumns(ix)):
+		m.find(st, "create-index", "unique "+ix.Idxname+" on "+name+": its columns were added by this migration and hold only NULLs, which never collide")
+	case ix.Unique:
 		m.find(st, "create-unique-index", ix.Idxname+" on "+name)
-	} else {
+	default:
 		m.find(st, "create-index", ix.Idxname+" on "+name)
 	}
 	m.concurrently(st, ix.Concurrent, "CREATE INDEX "+ix.Idxname, "lock-index-build")
 }
 
-// concurrently warns about an index operation on an existing table: a
-// plain one locks the table, a concurrent one fails inside a goose
-// transaction.
-func (m *migration) concurrently(st *statement, concurrent bool, what, lockRule string) {
-	switch {
-	case !concurrent:
-		m.find(st, lockRule, what)
-		m.locks(st, what)
-	case m.goose && !m.noTx:
-		m.find(st, "concurrently-in-transaction", what)
+// indexColumns are an index's plain columns ("" for an expression).
+func indexColumns(ix *pg_query.IndexStmt) []string {
+	var out []string
+	for _, p := range ix.IndexParams {
+		out = append(out, p.GetIndexElem().GetName())
 	}
+	return out
+}
+
+// concurrently warns about an index operation on an existing table: a
+// plain one locks the table, a concurrent one fails inside a transaction
+// block.
+func (m *migration) concurrently(st *statement, concurrent bool, what, lockRule string) {
+	if concurrent {
+		m.concurrentOK(st, what+" CONCURRENTLY")
+		return
+	}
+	m.find(st, lockRule, what)
+	m.locks(st, what)
 }
 
 func (m *migration) createView(st *statement, v *pg_query.ViewStmt) {

@@ -20,7 +20,7 @@ func (m *migration) drop(st *statement, d *pg_query.DropStmt) {
 			allNew = false
 		}
 		if key == "rel:" {
-			m.cat.drop(name)
+			m.sch.dropRel(name)
 		}
 	}
 	what := kindName(d.RemoveType) + " " + strings.Join(names, ", ")

@@ -34,6 +34,12 @@ func FuzzCheck(f *testing.F) {
 			}
 			return
 		}
+		if DefaultLimits.Check(sql) != nil {
+			if r.Class != U || !hasRule(r.Findings, "too-complex") {
+				t.Fatalf("over the limits, yet %s %+v", r.Class, r.Findings)
+			}
+			return
+		}
 		if isGoose(sql) || strings.Contains(sql, "canaryjudge:allow") {
 			return
 		}

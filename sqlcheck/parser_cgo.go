@@ -14,14 +14,6 @@ const Available = true
 
 func parseSQL(text string) (*pg_query.ParseResult, error) { return pg_query.Parse(text) }
 
-func scanSQL(text string) ([]*pg_query.ScanToken, error) {
-	sr, err := pg_query.Scan(text)
-	if err != nil {
-		return nil, err
-	}
-	return sr.Tokens, nil
-}
-
 // parserError is the parser's message and 1-based character position.
 func parserError(err error) (msg string, cursor int, ok bool) {
 	var pe *parser.Error

@@ -15,5 +15,4 @@ const Available = false
 var errNoParser = errors.New("this canaryjudge was built without cgo, so PostgreSQL's parser is not linked")
 
 func parseSQL(string) (*pg_query.ParseResult, error)      { return nil, errNoParser }
-func scanSQL(string) ([]*pg_query.ScanToken, error)       { return nil, errNoParser }
 func parserError(error) (msg string, cursor int, ok bool) { return "", 0, false }

@@ -1,6 +1,7 @@
 package sqlcheck
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -38,9 +39,31 @@ func RenderPolicy(w io.Writer) error {
 	for _, n := range NotTaken {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", n.Tool, cell(n.Check), cell(n.Why))
 	}
-	_, err := io.WriteString(w, b.String())
+	s, _, err := MeasurePeers(context.Background())
+	if err != nil {
+		return err
+	}
+	b.WriteString(peersIntro)
+	if err := RenderPeerTable(&b, s); err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, b.String())
 	return err
 }
+
+const peersIntro = `
+## Measured against squawk and strong_migrations
+
+The classifier is run on ` + "`sqlcheck/testdata/peers/`" + `: the SQL of squawk's rule tests and rule pages, and
+strong_migrations' README and test migrations translated to the SQL Rails sends, each example
+labelled with the answer canaryjudge must give and why (the directory's README cites repository,
+path, commit and licence). A bad example is flagged when canaryjudge reports one of the rules of
+the "canaryjudge rule" column, as a class or a warning; a good example passes when it is expand
+without such a warning. Deliberate differences and out-of-scope examples are not counted in the rates; the
+reasons column says why each differs. ` + "`go test ./sqlcheck -run TestPeers -v`" + ` prints this table and
+fails when any example loses its labelled answer.
+
+`
 
 // cell makes text safe inside a Markdown table cell.
 func cell(s string) string {

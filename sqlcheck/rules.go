@@ -34,7 +34,10 @@ const (
 
 // Rules is the policy, in the order the document lists it: expand first,
 // then contract, incompatible, unknown, and the warnings.
-var Rules = []Rule{
+var Rules = append(classRules, hazardRules...)
+
+// classRules are the rules that give a class.
+var classRules = []Rule{
 	{ID: "create-table", Class: expand, Matches: "CREATE TABLE, CREATE TABLE AS, SELECT INTO",
 		Why: "a new table: the previous release never reads or writes it"},
 	{ID: "create-index", Class: expand, Matches: "CREATE INDEX (not unique, or on a table this migration created)",
@@ -62,7 +65,7 @@ var Rules = []Rule{
 	{ID: "attach-unique-index", Class: expand, Matches: "ADD CONSTRAINT ... UNIQUE USING INDEX",
 		Why:    "the unique index already enforced the rule; naming it a constraint changes nothing for writers",
 		Squawk: "disallowed-unique-constraint (the safe form)"},
-	{ID: "widen-column-type", Class: expand, Matches: "ALTER COLUMN TYPE that only widens: varchar(n) → varchar(m ≥ n) or text, numeric(p,s) → numeric(p' ≥ p, s' ≥ s), smallint → integer → bigint, real → double precision",
+	{ID: "widen-column-type", Class: expand, Matches: "ALTER COLUMN TYPE that only widens: varchar(n) → varchar(m ≥ n), varchar or text; text → varchar; numeric(p,s) → numeric(p' ≥ p, s' ≥ s) or numeric; timestamp, timestamptz, time, timetz, interval (p) → a precision ≥ p or none; varbit(n) / bit(n) → varbit(m ≥ n) or varbit; cidr → inet; smallint → integer → bigint; real → double precision",
 		Why:    "every value the previous release writes or reads still fits the new type (known when the column's type is in this migration or an earlier file of the same check)",
 		Squawk: "changing-column-type (flags all)", StrongMigrations: "changing the type of a column (safe cases)"},
 	{ID: "add-enum-value", Class: expand, Matches: "ALTER TYPE ... ADD VALUE",
@@ -79,7 +82,17 @@ var Rules = []Rule{
 	{ID: "grant", Class: expand, Matches: "GRANT, COMMENT ON, SECURITY LABEL",
 		Why: "adds privileges or documentation; nothing the previous release does is refused"},
 	{ID: "session-setting", Class: expand, Matches: "SET, RESET, BEGIN, COMMIT, SHOW, LOCK, VACUUM, ANALYZE, CHECKPOINT, CLUSTER, REINDEX, REFRESH MATERIALIZED VIEW",
-		Why: "changes settings or maintenance state, not the schema the previous release uses"},
+		Why: "changes settings or maintenance state, not the schema the previous release uses (what it locks is a warning)"},
+	{ID: "read-only-query", Class: expand, Matches: "SELECT without INTO, without FOR UPDATE / SHARE, without a data-modifying WITH, calling only aggregates and pure functions",
+		Why: "reads data and changes nothing the previous release sees"},
+	{ID: "validate-constraint", Class: expand, Matches: "ALTER TABLE / DOMAIN VALIDATE CONSTRAINT",
+		Why:              "PostgreSQL enforces a NOT VALID constraint on every write from the moment it is added; validating only reads the rows written before, so no write of the previous release that succeeded before fails now (if an old row breaks the rule, the statement fails, not the application)",
+		StrongMigrations: "validating a check constraint / foreign key (the safe second step)", Squawk: "constraint-missing-not-valid (the safe second step)"},
+	{ID: "check-backed-not-null", Class: expand, Matches: "ALTER COLUMN SET NOT NULL when an earlier file of the check added CHECK (col IS NOT NULL)",
+		Why:    "that check has refused NULL writes of every release since the earlier migration ran, so NOT NULL changes no write's outcome; once the check is validated, PostgreSQL 12+ sets NOT NULL without a scan",
+		Squawk: "adding-not-nullable-field (the safe form)", StrongMigrations: "setting NOT NULL on an existing column (the safe form)"},
+	{ID: "drop-not-null-check", Class: expand, Matches: "ALTER TABLE DROP CONSTRAINT of a CHECK (col IS NOT NULL) whose column is NOT NULL now",
+		Why: "the column's NOT NULL refuses everything the check refused; dropping the check fails no write"},
 	{ID: "table-storage", Class: expand, Matches: "ALTER TABLE SET (storage options), SET STATISTICS, SET STORAGE, SET COMPRESSION, CLUSTER ON, REPLICA IDENTITY, SET TABLESPACE, SET LOGGED / UNLOGGED, SET ACCESS METHOD, ALTER INDEX / VIEW SET",
 		Why: "physical properties; the logical schema is unchanged"},
 
@@ -113,13 +126,9 @@ var Rules = []Rule{
 	{ID: "drop-default", Class: contract, Matches: "ALTER COLUMN DROP DEFAULT",
 		Why:     "inserts of the previous release that omit the column get NULL instead of the default, or fail on NOT NULL",
 		Instead: "drop the default once no running code omits the column"},
-	{ID: "validate-constraint", Class: contract, Matches: "ALTER TABLE VALIDATE CONSTRAINT",
-		Why:              "the contract step of a NOT VALID constraint: from now on the rule is a guarantee, and code that writes violating rows is no longer a valid rollback target",
-		Instead:          "validate in a release after every running version writes only valid rows",
-		StrongMigrations: "validating a check constraint / foreign key (the safe second step)"},
-	{ID: "set-not-null-after-check", Class: contract, Matches: "ALTER COLUMN SET NOT NULL after a validated CHECK (col IS NOT NULL) in the same migration",
-		Why:     "the backfill is proven by the validated check; writes of NULL by the previous release now fail",
-		Instead: "the last step of: add CHECK (col IS NOT NULL) NOT VALID, backfill, VALIDATE, SET NOT NULL, in a release whose rollback target writes the column",
+	{ID: "set-not-null-after-check", Class: contract, Matches: "ALTER COLUMN SET NOT NULL after a CHECK (col IS NOT NULL) this same migration added",
+		Why:     "the check proves (once validated) that no row is NULL, but it was added in this migration: writes of NULL by the previous release now fail",
+		Instead: "add CHECK (col IS NOT NULL) NOT VALID in one release; VALIDATE, SET NOT NULL and drop the check in a later one (check-backed-not-null, expand)",
 		Squawk:  "adding-not-nullable-field (the safe form)", StrongMigrations: "setting NOT NULL on an existing column (the safe form)"},
 	{ID: "attach-primary-key", Class: contract, Matches: "ADD CONSTRAINT ... PRIMARY KEY USING INDEX",
 		Why:     "also makes the key columns NOT NULL; writes of NULL by the previous release fail",
@@ -161,13 +170,13 @@ var Rules = []Rule{
 		Why:     "values or types the previous release reads and writes change; some writes fail, some reads decode differently",
 		Instead: "add a column of the new type, write both, backfill, move reads, drop the old column later; if it only widens a type the classifier could not see, accept it with an allow annotation",
 		Squawk:  "changing-column-type", StrongMigrations: "changing the type of a column"},
-	{ID: "add-column-not-null", Class: incompatible, Matches: "ALTER TABLE ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a default",
+	{ID: "add-column-not-null", Class: incompatible, Matches: "ALTER TABLE ADD COLUMN ... NOT NULL (or PRIMARY KEY) without a default; a column this migration added without a default, then made NOT NULL, CHECKed IS NOT NULL, or whose default it dropped again",
 		Why:     "inserts of the previous release omit the column and fail; the migration itself fails on a non-empty table",
 		Instead: "add the column nullable (or with a default), backfill, then add CHECK (col IS NOT NULL) NOT VALID and validate it in later releases",
 		Squawk:  "adding-required-field", Atlas: "MF103"},
-	{ID: "set-not-null", Class: incompatible, Matches: "ALTER COLUMN SET NOT NULL on an existing column (no validated CHECK in the migration)",
+	{ID: "set-not-null", Class: incompatible, Matches: "ALTER COLUMN / DOMAIN SET NOT NULL on an existing column that no CHECK (col IS NOT NULL) of the checked files backs",
 		Why:     "writes of NULL by the previous release fail, and the statement fails on rows still NULL",
-		Instead: "add CHECK (col IS NOT NULL) NOT VALID, backfill, VALIDATE, then SET NOT NULL (see set-not-null-after-check)",
+		Instead: "add CHECK (col IS NOT NULL) NOT VALID, backfill; in a later migration VALIDATE, SET NOT NULL and drop the check (check-backed-not-null)",
 		Squawk:  "adding-not-nullable-field", StrongMigrations: "setting NOT NULL on an existing column", Atlas: "MF104"},
 	{ID: "add-constraint", Class: incompatible, Matches: "ADD CONSTRAINT CHECK / FOREIGN KEY / UNIQUE / PRIMARY KEY / EXCLUDE, validated at once on an existing table",
 		Why:     "writes of the previous release that break the rule fail at once, and the statement fails if existing rows break it",
@@ -192,7 +201,7 @@ var Rules = []Rule{
 		Why:     "removes or rewrites data the previous release may need; a rollback cannot restore it",
 		Instead: "run deletions as a separate, reviewed operation after the release is promoted"},
 
-	{ID: "raw-dml", Class: unknown, Matches: "INSERT, COPY, SELECT, CALL, EXECUTE on a table or routine that existed before",
+	{ID: "raw-dml", Class: unknown, Matches: "INSERT, COPY, CALL, EXECUTE on a table or routine that existed before; a SELECT that calls other functions, locks rows or writes in WITH",
 		Why:     "what data changes depends on the statement's meaning, which a parser cannot judge",
 		Instead: "seed new tables in the migration that creates them; otherwise read it and accept it with an allow annotation"},
 	{ID: "do-block", Class: unknown, Matches: "DO $$ ... $$",
@@ -216,71 +225,13 @@ var Rules = []Rule{
 	{ID: "parse-error", Class: unknown, Matches: "anything PostgreSQL's parser rejects",
 		Why:     "PostgreSQL's own parser rejects it; what it would do is unknown (the finding's detail is the parser's message)",
 		Instead: "fix the SQL; psql meta-commands are not SQL"},
+	{ID: "too-complex", Class: unknown, Matches: "a migration over a limit of what reaches the parser: expression nesting depth (estimated), statements, tokens or size",
+		Why:     "PostgreSQL's parser, linked in C, crashes on expressions nested tens of thousands deep; SQL over the limit is not parsed, so what it does is unknown (the API refuses it: 413 or 422)",
+		Instead: "split the statement or the migration; a generated expression that deep is better built in a function"},
+	{ID: "parser-fault", Class: unknown, Matches: "SQL on which the isolated parser process died or ran out of time",
+		Why:     "the parser failed on it (in a child process, so the server kept running); what it does is unknown",
+		Instead: "run `canaryjudge migrations check` on it and report the SQL; split it meanwhile"},
 	{ID: "invalid-input", Class: unknown, Matches: "SQL with a NUL byte or invalid UTF-8",
 		Why:     "PostgreSQL would refuse it and the parser cannot see past a NUL byte",
 		Instead: "send the migration file as it is, in UTF-8"},
-
-	{ID: "lock-index-build", Matches: "CREATE INDEX without CONCURRENTLY on an existing table",
-		Why:     "blocks every write to the table while the index builds",
-		Instead: "CREATE INDEX CONCURRENTLY, in a migration that runs outside a transaction (-- +goose NO TRANSACTION)",
-		Squawk:  "require-concurrent-index-creation", StrongMigrations: "adding an index non-concurrently", Atlas: "PG101"},
-	{ID: "lock-drop-index", Matches: "DROP INDEX without CONCURRENTLY on an index that existed before",
-		Why:     "takes an ACCESS EXCLUSIVE lock: blocks reads and writes of the table",
-		Instead: "DROP INDEX CONCURRENTLY, outside a transaction",
-		Squawk:  "require-concurrent-index-deletion"},
-	{ID: "lock-validation", Matches: "ADD CONSTRAINT without NOT VALID, SET NOT NULL, or an added column with CHECK / REFERENCES, on an existing table",
-		Why:     "scans the whole table while holding a lock that blocks writes (and reads, for ACCESS EXCLUSIVE)",
-		Instead: "add constraints NOT VALID and VALIDATE them separately (VALIDATE takes a weaker lock)",
-		Squawk:  "constraint-missing-not-valid, adding-foreign-key-constraint", StrongMigrations: "adding a foreign key / check constraint", Atlas: "PG105 (unique)"},
-	{ID: "table-rewrite", Matches: "a type change that rewrites, a volatile default, a stored generated or identity column, SET LOGGED / UNLOGGED, SET TABLESPACE, VACUUM FULL, CLUSTER",
-		Why:     "rewrites the whole table (and its indexes) under an ACCESS EXCLUSIVE lock",
-		Instead: "add a nullable column and backfill in batches; avoid rewrites on large tables",
-		Squawk:  "adding-field-with-default, changing-column-type", StrongMigrations: "adding a stored generated column, adding an auto-incrementing column"},
-	{ID: "missing-lock-timeout", Matches: "the first statement that locks an existing table, when no SET lock_timeout came before it",
-		Why:     "waiting behind a long transaction for the lock queues every other query of the table behind this statement",
-		Instead: "start the migration with SET lock_timeout = '2s' (and retry the migration if it times out)",
-		Squawk:  "require-timeout-settings"},
-	{ID: "concurrently-in-transaction", Matches: "CREATE / DROP INDEX CONCURRENTLY in a goose migration that runs in a transaction",
-		Why:     "PostgreSQL refuses CONCURRENTLY inside a transaction block; the migration fails",
-		Instead: "add -- +goose NO TRANSACTION to the file",
-		Squawk:  "ban-concurrent-index-creation-in-transaction", Atlas: "PG103"},
-	{ID: "allow-without-reason", Matches: "-- canaryjudge:allow RULE with no reason",
-		Why:     "an allow annotation must say why; without one it accepts nothing",
-		Instead: "-- canaryjudge:allow RULE why this is safe (e.g. the release that stopped using it)"},
-	{ID: "allow-unused", Matches: "-- canaryjudge:allow RULE that matches no finding of its statement",
-		Why:     "the annotation accepts nothing: a typo, or the statement changed",
-		Instead: "name a rule the statement's findings carry, or remove the annotation"},
-}
-
-// NotTaken lists what the other tools check that the classifier leaves
-// out, and why; the policy document prints it.
-var NotTaken = []struct{ Tool, Check, Why string }{
-	{"squawk", "prefer-bigint-over-int, prefer-identity, prefer-text-field, prefer-timestamptz, ban-char-field",
-		"schema style, not compatibility or locking; use squawk for style"},
-	{"squawk", "prefer-robust-stmts (IF NOT EXISTS)", "re-runnability is goose's job (one version row per file)"},
-	{"squawk", "ban-create-domain-with-constraint", "a style choice; CREATE DOMAIN is expand here"},
-	{"strong_migrations", "adding a json column, creating a table with force", "Rails-specific (json equality, the force option)"},
-	{"strong_migrations", "executing SQL directly", "every statement here is SQL; raw DML is raw-dml (unknown)"},
-	{"Atlas", "PG110 (column alignment), naming conventions", "style and storage, not rollback safety"},
-	{"Atlas", "pre-migration assertions (atlas:assert)", "the classifier reads SQL; it never connects to a database"},
-	{"Atlas", "non-linear migration directories", "goose and the deploy tool own ordering"},
-	{"all three", "drop-not-null as an error (squawk ban-drop-not-null)",
-		"dropping NOT NULL is the expand step of removing a column; the new release's NULLs are its own risk"},
-}
-
-var rulesByID = func() map[string]Rule {
-	m := make(map[string]Rule, len(Rules))
-	for _, r := range Rules {
-		m[r.ID] = r
-	}
-	return m
-}()
-
-// ruleByID finds a rule. The classifier only uses ids of this table (a
-// test walks every one); a miss fails closed, as unknown.
-func ruleByID(id string) Rule {
-	if r, ok := rulesByID[id]; ok {
-		return r
-	}
-	return Rule{ID: id, Class: unknown, Why: "internal: no rule " + id + " in the table"}
 }

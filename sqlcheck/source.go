@@ -51,7 +51,7 @@ type span struct {
 // splits on the scanner's ";" tokens, gives the parser's message to the
 // statement it points at, and parses the others one by one, so that one
 // bad statement does not hide what the rest do.
-func spans(text string, toks []*pg_query.ScanToken) []span {
+func spans(text string, toks []token) []span {
 	tree, err := parseSQL(text)
 	if err == nil {
 		out := make([]span, 0, len(tree.Stmts))
@@ -98,18 +98,18 @@ func spans(text string, toks []*pg_query.ScanToken) []span {
 
 // splitOnSemicolons cuts text after each ";" token, dropping pieces with
 // nothing but comments.
-func splitOnSemicolons(text string, toks []*pg_query.ScanToken) []span {
+func splitOnSemicolons(text string, toks []token) []span {
 	var out []span
 	cur, real := 0, false
 	for _, t := range toks {
-		switch t.Token {
-		case pg_query.Token_SQL_COMMENT, pg_query.Token_C_COMMENT:
+		switch {
+		case t.kind == tokComment:
 			continue
-		case pg_query.Token_ASCII_59:
+		case t.kind == tokPunct && text[t.start:t.end] == ";":
 			if real {
-				out = append(out, span{start: cur, end: clamp(int(t.Start), len(text))})
+				out = append(out, span{start: cur, end: t.start})
 			}
-			cur, real = clamp(int(t.End), len(text)), false
+			cur, real = t.end, false
 			continue
 		}
 		real = true

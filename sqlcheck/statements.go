@@ -3,14 +3,12 @@ package sqlcheck
 import (
 	"strconv"
 	"strings"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // statementsOf parses one chunk into statements with their lines and the
 // allow annotations that apply to each.
 func statementsOf(c chunk) []statement {
-	toks, _ := scanSQL(c.text) // nil when the text does not even scan
+	toks := lex(c.text)
 	lineAt := func(off int) int { return c.line + strings.Count(c.text[:off], "\n") }
 	var out []statement
 	var ends []int // where each statement's last line ends
@@ -47,10 +45,10 @@ func statementsOf(c chunk) []statement {
 		}
 	}
 	for _, t := range toks {
-		if t.Token != pg_query.Token_SQL_COMMENT && t.Token != pg_query.Token_C_COMMENT {
+		if t.kind != tokComment {
 			continue
 		}
-		s, e := clamp(int(t.Start), len(c.text)), clamp(int(t.End), len(c.text))
+		s, e := t.start, t.end
 		a := parseAllow(c.text[s:e], lineAt(s))
 		if a == nil {
 			continue

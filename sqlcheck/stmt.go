@@ -17,7 +17,9 @@ func (m *migration) classify(st *statement) {
 	case *pg_query.Node_CreateStmt:
 		m.createTable(st, n.CreateStmt)
 	case *pg_query.Node_CreateTableAsStmt:
-		m.createdRel(n.CreateTableAsStmt.GetInto().GetRel())
+		if !n.CreateTableAsStmt.IfNotExists {
+			m.createdRel(n.CreateTableAsStmt.GetInto().GetRel())
+		}
 		if n.CreateTableAsStmt.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
 			m.find(st, "create-view", relName(n.CreateTableAsStmt.GetInto().GetRel()))
 		} else {
@@ -39,7 +41,9 @@ func (m *migration) classify(st *statement) {
 			m.find(st, "create-object", kindName(n.DefineStmt.Kind)+" "+lastName(n.DefineStmt.Defnames))
 		}
 	case *pg_query.Node_CreateSeqStmt:
-		m.createdRel(n.CreateSeqStmt.Sequence)
+		if !n.CreateSeqStmt.IfNotExists {
+			m.createdRel(n.CreateSeqStmt.Sequence)
+		}
 		m.find(st, "create-sequence", relName(n.CreateSeqStmt.Sequence))
 	case *pg_query.Node_CreateFunctionStmt:
 		m.createFunction(st, n.CreateFunctionStmt)
@@ -96,30 +100,49 @@ func (m *migration) classifyOther(st *statement) {
 			m.find(st, "create-table", relName(into.Rel)+" (SELECT INTO)")
 			return
 		}
-		m.find(st, "raw-dml", "SELECT")
+		if readOnly(st.node) {
+			m.find(st, "read-only-query", "SELECT")
+			return
+		}
+		m.find(st, "raw-dml", "SELECT: "+rawSelectWhy(st.node))
 	case *pg_query.Node_CallStmt, *pg_query.Node_ExecuteStmt, *pg_query.Node_ExplainStmt, *pg_query.Node_PrepareStmt:
 		m.find(st, "raw-dml", nodeName(st.node))
 	case *pg_query.Node_DoStmt:
 		m.find(st, "do-block", "")
 	case *pg_query.Node_VariableSetStmt:
-		if strings.EqualFold(n.VariableSetStmt.Name, "lock_timeout") {
-			m.lockTimeout = true
-		}
-		m.find(st, "session-setting", "SET "+n.VariableSetStmt.Name)
+		m.setting(st, n.VariableSetStmt)
+	case *pg_query.Node_TransactionStmt:
+		m.transaction(st, n.TransactionStmt)
+	default:
+		m.classifyMaintenance(st)
+	}
+}
+
+// classifyMaintenance handles maintenance, locking, privilege and
+// documentation statements.
+func (m *migration) classifyMaintenance(st *statement) {
+	switch n := st.node.Node.(type) {
 	case *pg_query.Node_VacuumStmt:
-		m.find(st, "session-setting", nodeName(st.node))
-		if hasOption(n.VacuumStmt.Options, "full") {
-			m.find(st, "table-rewrite", "VACUUM FULL")
-		}
+		m.vacuum(st, n.VacuumStmt)
 	case *pg_query.Node_ClusterStmt:
 		m.find(st, "session-setting", "CLUSTER")
-		m.find(st, "table-rewrite", "CLUSTER "+relName(n.ClusterStmt.Relation))
-	case *pg_query.Node_VariableShowStmt, *pg_query.Node_TransactionStmt, *pg_query.Node_LockStmt,
-		*pg_query.Node_CheckPointStmt, *pg_query.Node_DiscardStmt, *pg_query.Node_NotifyStmt,
-		*pg_query.Node_ReindexStmt, *pg_query.Node_RefreshMatViewStmt, *pg_query.Node_DeallocateStmt:
+		m.find(st, "table-rewrite", strings.TrimSpace("CLUSTER "+relName(n.ClusterStmt.Relation)))
+		m.locks(st, "CLUSTER takes ACCESS EXCLUSIVE")
+	case *pg_query.Node_ReindexStmt:
+		m.reindex(st, n.ReindexStmt)
+	case *pg_query.Node_LockStmt:
+		m.lockTable(st, n.LockStmt)
+	case *pg_query.Node_CommentStmt:
+		m.comment(st, n.CommentStmt)
+	case *pg_query.Node_VariableShowStmt, *pg_query.Node_CheckPointStmt, *pg_query.Node_DiscardStmt,
+		*pg_query.Node_NotifyStmt, *pg_query.Node_RefreshMatViewStmt, *pg_query.Node_DeallocateStmt:
 		m.find(st, "session-setting", nodeName(st.node))
-	case *pg_query.Node_CommentStmt, *pg_query.Node_SecLabelStmt:
+	case *pg_query.Node_SecLabelStmt:
 		m.find(st, "grant", nodeName(st.node))
+	case *pg_query.Node_DropdbStmt:
+		m.find(st, "drop-object", "database "+n.DropdbStmt.Dbname)
+	case *pg_query.Node_AlterDomainStmt:
+		m.alterDomain(st, n.AlterDomainStmt)
 	case *pg_query.Node_GrantStmt:
 		m.grant(st, n.GrantStmt.IsGrant, "privileges")
 	case *pg_query.Node_GrantRoleStmt:
@@ -178,11 +201,28 @@ func kindName(k pg_query.ObjectType) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(k.String(), "OBJECT_")), "_", " ")
 }
 
+// hasOption reports whether an option list turns name on: (FULL),
+// (FULL TRUE), (FULL 1), (FULL on); not (FULL FALSE).
 func hasOption(opts []*pg_query.Node, name string) bool {
+	on := false
 	for _, o := range opts {
-		if strings.EqualFold(o.GetDefElem().GetDefname(), name) {
-			return true
+		d := o.GetDefElem()
+		if !strings.EqualFold(d.GetDefname(), name) {
+			continue
+		}
+		switch a := d.GetArg(); {
+		case a == nil:
+			on = true
+		case a.GetString_() != nil:
+			v := strings.ToLower(a.GetString_().Sval)
+			on = v != "false" && v != "off" && v != "0" && v != "no"
+		case a.GetInteger() != nil:
+			on = a.GetInteger().Ival != 0
+		case a.GetBoolean() != nil:
+			on = a.GetBoolean().Boolval
+		default:
+			on = true
 		}
 	}
-	return false
+	return on
 }

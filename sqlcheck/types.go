@@ -52,22 +52,40 @@ func typeOf(tn *pg_query.TypeName) colType {
 	return t
 }
 
-// widens reports whether every value of type a is a value of type b, and
-// whether PostgreSQL rewrites the table to change a into b.
+// widens reports whether every value of type a is a value of type b that
+// the previous release reads back unchanged, and whether PostgreSQL
+// rewrites the table to change a into b. The rules are PostgreSQL's:
+// pg_cast's binary-coercible pairs (varchar/text, cidr to inet) and the
+// support functions that make a length or precision increase a no-op
+// (varchar, numeric, varbit, timestamp, time, interval). Widening an
+// integer or float is value-preserving but rewrites. typechange_test.go
+// has one case per pair, and checks each on a real server.
 func widens(a, b colType) (ok, rewrite bool) {
 	if a.array || b.array {
-		return a.String() == b.String(), false
+		return a.String() == b.String(), a.String() != b.String()
 	}
 	ints := map[string]int{"int2": 1, "int4": 2, "int8": 3}
 	switch {
 	case a.String() == b.String():
 		return true, false
-	case a.name == "varchar" && b.name == "text", a.name == "text" && b.name == "varchar" && len(b.mods) == 0:
-		return true, false
-	case a.name == "varchar" && b.name == "varchar":
-		return len(b.mods) == 0 || (len(a.mods) == 1 && b.mods[0] >= a.mods[0] && a.mods[0] >= 0), false
+	case (a.name == "varchar" || a.name == "text") && (b.name == "varchar" || b.name == "text"):
+		return lengthWidens(a, b), !lengthWidens(a, b)
 	case a.name == "numeric" && b.name == "numeric":
 		return numericWidens(a.mods, b.mods)
+	case temporal[a.name] && a.name == b.name:
+		ok := precision(b, 0) >= precision(a, 0)
+		return ok, !ok
+	case a.name == "interval" && b.name == "interval":
+		ok := (intervalRange(b) == intervalFullRange || intervalRange(b) == intervalRange(a)) && precision(b, 1) >= precision(a, 1)
+		return ok, !ok
+	case a.name == "varbit" && b.name == "varbit":
+		return lengthWidens(a, b), !lengthWidens(a, b)
+	case a.name == "bit" && b.name == "varbit": // binary-coercible; a length check rewrites
+		return len(b.mods) == 0 || len(a.mods) == 1 && a.mods[0] >= 0 && b.mods[0] >= a.mods[0], len(b.mods) != 0
+	case a.name == "cidr" && b.name == "inet":
+		return true, false
+	case a.name == "xml" && (b.name == "text" || b.name == "varchar" && len(b.mods) == 0):
+		return false, false // binary-coercible, but the previous release's xml functions no longer apply
 	case ints[a.name] > 0 && ints[b.name] > 0:
 		return ints[b.name] > ints[a.name], true
 	case a.name == "float4" && b.name == "float8":
@@ -76,8 +94,34 @@ func widens(a, b colType) (ok, rewrite bool) {
 	return false, true
 }
 
+// temporal types take a fractional-second precision of 0 to 6 (6 when
+// none is given).
+var temporal = map[string]bool{"timestamp": true, "timestamptz": true, "time": true, "timetz": true}
+
+const intervalFullRange = 0x7FFF
+
+// precision is the fractional-second precision in mods[i], 6 when absent.
+func precision(t colType, i int) int64 {
+	if len(t.mods) > i && (t.name != "interval" || len(t.mods) == 2) {
+		if t.mods[i] < 0 {
+			return -1 // not a plain number: never widens
+		}
+		return t.mods[i]
+	}
+	return 6
+}
+
+// intervalRange is an interval's field mask (DAY, HOUR TO MINUTE, ...).
+func intervalRange(t colType) int64 {
+	if len(t.mods) == 0 {
+		return intervalFullRange
+	}
+	return t.mods[0]
+}
+
 // numericWidens: numeric(p,s) fits numeric(p2,s2) when it keeps at least
-// as many digits on both sides of the point; a scale change rewrites.
+// as many digits on both sides of the point; only a change of scale
+// rewrites (numeric's support function), and unconstrained takes anything.
 func numericWidens(a, b []int64) (ok, rewrite bool) {
 	if len(b) == 0 {
 		return true, false
@@ -92,7 +136,20 @@ func numericWidens(a, b []int64) (ok, rewrite bool) {
 	if len(b) > 1 {
 		sb = b[1]
 	}
-	return sb >= sa && pb-sb >= pa-sa && pa >= 0, sb != sa
+	ok = sb >= sa && pb-sb >= pa-sa && pa >= 0
+	return ok, !ok || sb != sa
+}
+
+// lengthWidens: varchar(n) / varbit(n) to an unconstrained type or a
+// length at least n; text to an unconstrained varchar.
+func lengthWidens(a, b colType) bool {
+	switch {
+	case len(b.mods) == 0:
+		return true
+	case len(a.mods) == 0:
+		return false
+	}
+	return a.mods[0] >= 0 && b.mods[0] >= a.mods[0]
 }
 
 func (m *migration) alterType(st *statement, rel *pg_query.RangeVar, name string, cd *pg_query.ColumnDef) {

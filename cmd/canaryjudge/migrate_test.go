@@ -2,13 +2,20 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(parserWorkerEnv) == "1" { // serve's parser worker is this test binary
+		_ = migrationsWorker(context.Background(), &env{stdin: os.Stdin, stdout: os.Stdout}, nil)
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
 
 // TestMigrateCommand: status lists every migration as pending, up applies
 // them, down rolls one back, status shows it, and token create works on the

@@ -17,7 +17,8 @@ import (
 )
 
 var migrationsCommands = map[string]command{
-	"check": {"classify migration files: expand, contract, incompatible or unknown", migrationsCheck},
+	"check":  {"classify migration files: expand, contract, incompatible or unknown", migrationsCheck},
+	"worker": {"(internal) serve's parser process: classifies JSON requests on stdin", migrationsWorker},
 }
 
 // cmdMigrations dispatches `canaryjudge migrations <subcommand>`.
@@ -72,6 +73,9 @@ func migrationsCheck(ctx context.Context, e *env, args []string) error {
 		return &exitError{2, err}
 	}
 	ch, human := sqlcheck.New(), false
+	// Files may be as large as they like here; only the expression depth
+	// that would crash the parser is bounded.
+	ch.Limits = sqlcheck.Limits{Depth: sqlcheck.DefaultLimits.Depth}
 	out := make([]fileCheck, 0, len(paths))
 	for _, p := range paths {
 		b, err := os.ReadFile(p)

@@ -32,6 +32,10 @@ func TestMigrationsCheckExitCodes(t *testing.T) {
 		"00002_b.sql": "-- +goose Up\nSET lock_timeout = '2s';\nALTER TABLE users ALTER COLUMN email TYPE varchar(200);\n",
 	})
 	bad := writeFiles(t, map[string]string{"00003_c.sql": "-- +goose Up\nALTER TABLE users RENAME COLUMN email TO mail;\n"})
+	// Any size is read, but an expression deep enough to crash the parser
+	// is not parsed: too-complex (unknown) names the limit.
+	deep := writeFiles(t, map[string]string{"00004_d.sql": strings.Repeat("INSERT INTO t VALUES (1);\n", 20000) +
+		"SELECT 1" + strings.Repeat("+1", 30000) + ";\n"})
 	cases := []struct {
 		args []string
 		code int
@@ -41,6 +45,7 @@ func TestMigrationsCheckExitCodes(t *testing.T) {
 		{[]string{"migrations", "check", "../../migrations"}, 0, "00005_verdict_history.sql"},
 		{[]string{"migrations", "check", ok, filepath.Join(bad, "00003_c.sql")}, 1, "rename-column"},
 		{[]string{"migrations", "check", "--format", "json", bad}, 1, `"needs_human": true`},
+		{[]string{"migrations", "check", deep}, 1, "expression nesting depth 30001 (the statement at line 20001) exceeds the limit of 256"},
 		{[]string{"migrations", "check"}, 2, ""},
 		{[]string{"migrations", "check", "--format", "xml", ok}, 2, ""},
 		{[]string{"migrations", "check", filepath.Join(ok, "missing.sql")}, 2, ""},

@@ -83,9 +83,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	classifier, closeParsers := parserPool(log, reg)
+	defer closeParsers()
 	h := server.New(server.Config{MaxBodyBytes: cfg.MaxBodyBytes, OpenAPI: canaryjudge.OpenAPI, Version: version,
 		Auth: auth, AdminTokenHash: adminHash, RequestTimeout: cfg.RequestTimeout, Retention: cfg.Retention, TokenHint: tokenHint},
-		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: sqlcheck.Classifier{}, Backends: backends, StaticSources: static})
+		server.Deps{Store: st, Logger: log, Registry: reg, Classifier: classifier, Backends: backends, StaticSources: static})
 	// Registered after st.Close, so it runs first: the workers are joined
 	// before the store they use is closed.
 	notifyOpts.Logger, notifyOpts.Registerer = log, reg

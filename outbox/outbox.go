@@ -117,6 +117,38 @@ type Failure struct {
 	Next     time.Time // due again at (ignored when Dead)
 	Err      string    // why, for the listing and the logs
 	Dead     bool      // give up: kept for inspection and a manual retry
+	// Slow says the attempt hung: it ran past the dispatcher's fast budget
+	// before failing. The sink is then claimed only as ClassSlow until an
+	// attempt to it succeeds or fails fast.
+	Slow bool
+	// Interrupted says the attempt was cut short by the dispatcher (shutdown,
+	// or the store failing under it), not by the sink: the sink keeps its
+	// class. The caller leaves Attempts as it was.
+	Interrupted bool
+}
+
+// Sink classes a claim asks for (ClaimRequest.Class). A dispatcher keeps
+// separate slots for each, so sinks that hang never hold the slots of
+// sinks that answer.
+const (
+	ClassAny  = ""     // every idle sink
+	ClassFast = "fast" // sinks whose last attempt did not hang (new sinks too)
+	ClassSlow = "slow" // sinks whose last failed attempt hung (Failure.Slow)
+)
+
+// ClaimRequest asks for up to Limit due messages, at most one per idle
+// sink of Class, leasing each sink until Now+Lease.
+type ClaimRequest struct {
+	Now   time.Time
+	Limit int
+	Lease time.Duration
+	Class string // ClassAny, ClassFast or ClassSlow
+}
+
+// Held names a message a dispatcher holds under its claim: what Renew
+// extends.
+type Held struct {
+	ID, Claim int64
 }
 
 // Entry is a message with its delivery state, as listed for operators.

@@ -51,6 +51,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"OutboxOrderAcrossVersions", testOutboxOrderAcrossVersions},
 		{"OutboxNotifySink", testOutboxNotifySink},
 		{"OutboxDeadLetters", testOutboxDeadLetters},
+		{"OutboxSinkClasses", testOutboxSinkClasses},
+		{"OutboxRenew", testOutboxRenew},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},
 		{"UnitAbortedByFailedAuditOrEnqueue", testUnitAbortedByFailedAuditOrEnqueue},

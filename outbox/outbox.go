@@ -163,8 +163,9 @@ type Entry struct {
 
 // Query selects outbox entries, newest (highest id) first.
 type Query struct {
-	State    string // one of States; empty means any
-	Service  string // empty means every service
+	State    string   // one of States; empty means any
+	Service  string   // empty means every service
+	Services []string // when not empty, only messages of these services
 	Limit    int    // <= 0 means no limit
 	BeforeID int64  // keyset: only ids below it; 0 means from the newest
 }

@@ -18,7 +18,8 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	defer s.mu.Unlock()
 	keep := func(e store.AuditEntry) bool {
 		switch {
-		case q.ReleaseID != "" && e.ReleaseID != q.ReleaseID, q.Service != "" && e.Service != q.Service:
+		case q.ReleaseID != "" && e.ReleaseID != q.ReleaseID, q.Service != "" && e.Service != q.Service,
+			len(q.Services) > 0 && !slices.Contains(q.Services, e.Service):
 			return false
 		case q.Desc:
 			return q.AfterID <= 0 || e.ID < q.AfterID

@@ -44,7 +44,7 @@ func (s *Store) ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry,
 	for i := len(s.outbox) - 1; i >= 0 && (q.Limit <= 0 || len(out) < q.Limit); i-- {
 		r := s.outbox[i]
 		if (q.BeforeID > 0 && r.msg.ID >= q.BeforeID) || (q.State != "" && r.state() != q.State) ||
-			(q.Service != "" && r.msg.Service != q.Service) {
+			(q.Service != "" && r.msg.Service != q.Service) || (len(q.Services) > 0 && !slices.Contains(q.Services, r.msg.Service)) {
 			continue
 		}
 		out = append(out, r.entry())

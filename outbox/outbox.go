@@ -166,8 +166,8 @@ type Query struct {
 	State    string   // one of States; empty means any
 	Service  string   // empty means every service
 	Services []string // when not empty, only messages of these services
-	Limit    int    // <= 0 means no limit
-	BeforeID int64  // keyset: only ids below it; 0 means from the newest
+	Limit    int      // <= 0 means no limit
+	BeforeID int64    // keyset: only ids below it; 0 means from the newest
 }
 
 // Backlog summarises what is left to deliver.

@@ -67,9 +67,9 @@ func FuzzSourceRedactRoundTrip(f *testing.F) {
 			"basic_auth": map[string]any{"username": "u", "password": password}, "headers": map[string]string{"X-Key": token}})
 		shown := string(redactDoc(doc))
 		var got struct {
-			URL         string `json:"url"`
-			BearerToken string `json:"bearer_token"`
-			Step        string `json:"step"`
+			URL         string                              `json:"url"`
+			BearerToken string                              `json:"bearer_token"`
+			Step        string                              `json:"step"`
 			BasicAuth   struct{ Username, Password string } `json:"basic_auth"`
 			Headers     map[string]string
 		}

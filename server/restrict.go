@@ -37,10 +37,12 @@ func visibleFreezes(r *http.Request, fs []judge.Freeze) []judge.Freeze {
 	return out
 }
 
-// allowService refuses a service outside the caller's restriction.
+// allowService refuses a service outside the caller's restriction. The
+// refusal does not name the service: it may be one the caller did not name
+// (the service of a release, run or message it asked for).
 func allowService(r *http.Request, service string) error {
 	if svcs := allowedServices(r); svcs != nil && !slices.Contains(svcs, service) {
-		return forbidden("this token is limited to the services " + strings.Join(svcs, ", ") + "; not " + service)
+		return forbidden("this token is limited to the services " + strings.Join(svcs, ", "))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/canaryjudge/canaryjudge/internal/redact"
 	"github.com/canaryjudge/canaryjudge/source"
 )
 
@@ -141,7 +142,7 @@ func describe(err error, timedOut bool, limit time.Duration) error {
 		}
 		return errors.New(msg)
 	}
-	return errors.New(truncate(oneLine(err.Error()), 2048))
+	return errors.New(truncate(oneLine(redact.ErrorText(err)), 2048)) // the URL's query may hold a credential
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -11,6 +11,9 @@ import (
 
 // AuditLog reads the audit log by keyset on id; see store.AuditQuery.
 func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if err := textArgs(q.ReleaseID, q.Service); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -46,6 +49,9 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 // ListReleases returns releases newest first by keyset (CreatedAt, ID),
 // IDs compared byte by byte as PostgreSQL's COLLATE "C" does.
 func (s *Store) ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store.Release, error) {
+	if err := textArgs(q.Service, q.Target); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -32,6 +32,9 @@ func (r *outboxRow) entry() outbox.Entry {
 
 // ListOutbox returns entries newest first, keyset-paginated by q.BeforeID.
 func (s *Store) ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry, error) {
+	if err := textArgs(q.Service); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"OutboxSinkClasses", testOutboxSinkClasses},
 		{"OutboxRenew", testOutboxRenew},
+		{"ReadsRefuseBadText", testReadsRefuseBadText},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},
 		{"UnitAbortedByFailedAuditOrEnqueue", testUnitAbortedByFailedAuditOrEnqueue},

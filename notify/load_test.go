@@ -25,6 +25,7 @@ type arrivals struct {
 	at      map[int64][]time.Time
 	created map[int64]time.Time
 	path    map[int64]string
+	summary map[int64]string
 	by      map[string][]time.Time // X-Replica -> arrivals
 	from    map[int64][]string     // id -> X-Replica of each arrival
 }
@@ -76,7 +77,7 @@ func (a *arrivals) sentBy(replica string, from, to time.Time) (all, between int)
 }
 
 func newArrivals() *arrivals {
-	return &arrivals{at: map[int64][]time.Time{}, created: map[int64]time.Time{}, path: map[int64]string{}, by: map[string][]time.Time{},
+	return &arrivals{at: map[int64][]time.Time{}, created: map[int64]time.Time{}, path: map[int64]string{}, summary: map[int64]string{}, by: map[string][]time.Time{},
 		from: map[int64][]string{}}
 }
 
@@ -92,7 +93,7 @@ func (a *arrivals) handler(delay time.Duration) http.HandlerFunc {
 		}
 		a.mu.Lock()
 		a.at[p.ID] = append(a.at[p.ID], now)
-		a.created[p.ID], a.path[p.ID] = p.CreatedAt, r.URL.Path
+		a.created[p.ID], a.path[p.ID], a.summary[p.ID] = p.CreatedAt, r.URL.Path, p.Summary
 		a.by[r.Header.Get("X-Replica")] = append(a.by[r.Header.Get("X-Replica")], now)
 		a.from[p.ID] = append(a.from[p.ID], r.Header.Get("X-Replica"))
 		a.mu.Unlock()
@@ -118,6 +119,13 @@ func (a *arrivals) meta(id int64) (time.Time, string) {
 	return a.created[id], a.path[id]
 }
 
+// summaryOf returns a message's summary.
+func (a *arrivals) summaryOf(id int64) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.summary[id]
+}
+
 // duplicates counts second and later arrivals: all of them, and those of
 // messages first sent by a replica other than firstBy.
 func (a *arrivals) duplicates(firstBy string) (all, others int) {
@@ -138,8 +146,9 @@ type pager struct {
 	st       store.Full
 	sinks    []judge.Sink
 	releases []string
-	mu       sync.Mutex
-	ok, fail int
+	mu        sync.Mutex
+	ok, fail  int
+	committed map[string]time.Time // summary -> when its unit of work committed
 }
 
 func (p *pager) escalate(ctx context.Context, i int) {
@@ -157,8 +166,21 @@ func (p *pager) escalate(ctx context.Context, i int) {
 		p.fail++
 	} else {
 		p.ok++
+		if p.committed == nil {
+			p.committed = map[string]time.Time{}
+		}
+		p.committed[fmt.Sprintf("%s page %d", rel, i)] = time.Now()
 	}
 	p.mu.Unlock()
+}
+
+// committedAt is when the escalation whose pages have this summary
+// committed (its pages became claimable then).
+func (p *pager) committedAt(summary string) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, ok := p.committed[summary]
+	return at, ok
 }
 
 // run escalates every interval until stop is closed.
@@ -166,7 +188,7 @@ func (p *pager) run(interval time.Duration, stop <-chan struct{}) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for i := 0; ; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		p.escalate(ctx, i)
 		cancel()
 		select {

@@ -136,6 +136,12 @@ const (
 	ClassSlow = "slow" // sinks whose last failed attempt hung (Failure.Slow)
 )
 
+// AnsweredHeadStart is how much longer than it has a sink whose last
+// attempt succeeded counts as idle when sinks are ordered for a claim: a
+// sink that answers is not kept behind sinks never tried yet (which may all
+// hang), and a new sink waits at most this much longer than it would.
+const AnsweredHeadStart = 5 * time.Second
+
 // ClaimRequest asks for up to Limit due messages, at most one per idle
 // sink of Class, leasing each sink until Now+Lease.
 type ClaimRequest struct {

@@ -83,8 +83,10 @@ type Outbox interface {
 	// SinkRef.Key) and only to sinks with none in flight; it leases each
 	// sink until now+lease. A message is claimable when it is pending, due
 	// (next attempt <= now) and the oldest pending message of its release
-	// to its sink. Sinks idle longest come first; within a sink the message
-	// due first. Each claim increments Message.Claim. limit <= 0: none.
+	// to its sink. Sinks idle longest come first (a new sink is idle from
+	// its first message; one whose last attempt succeeded counts
+	// outbox.AnsweredHeadStart more); within a sink the message due first.
+	// Each claim increments Message.Claim. limit <= 0: none.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error)
 	// ClaimSinks is Claim for one class of sink (req.Class): ClassFast
 	// hands out only sinks whose last attempt did not hang, ClassSlow only

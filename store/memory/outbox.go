@@ -28,9 +28,19 @@ func (r *outboxRow) pending() bool { return r.delivered == nil && !r.dead }
 // sinkRow is one destination, as a row of outbox_sinks: busy while
 // leaseUntil is after now, held by message holder.
 type sinkRow struct {
-	leaseUntil time.Time // zero: never served (PostgreSQL's -infinity)
+	leaseUntil time.Time // busy until; idle since, once past (new: its first message's time)
 	holder     int64
 	slow       bool // its last failed attempt hung (outbox.ClassSlow)
+	ok         bool // its last attempt succeeded (outbox.AnsweredHeadStart)
+}
+
+// idleSince orders sinks for a claim: longest idle first, a sink that
+// answered counting AnsweredHeadStart more.
+func (r *sinkRow) idleSince() time.Time {
+	if r.ok {
+		return r.leaseUntil.Add(-outbox.AnsweredHeadStart)
+	}
+	return r.leaseUntil
 }
 
 var _ store.Outbox = (*Store)(nil)
@@ -48,13 +58,14 @@ func newOutboxRow(m outbox.Message) (*outboxRow, error) {
 	return &outboxRow{msg: m, next: m.CreatedAt}, nil
 }
 
-// addSink makes sure key has a sink row. Callers hold mu.
-func (s *Store) addSink(key string) {
+// addSink makes sure key has a sink row, idle since at when new. Callers
+// hold mu.
+func (s *Store) addSink(key string, at time.Time) {
 	if s.sinks == nil {
 		s.sinks = map[string]*sinkRow{}
 	}
 	if s.sinks[key] == nil {
-		s.sinks[key] = &sinkRow{}
+		s.sinks[key] = &sinkRow{leaseUntil: at}
 	}
 }
 
@@ -83,7 +94,7 @@ func (s *Store) ClaimSinks(ctx context.Context, req outbox.ClaimRequest) ([]outb
 		}
 	}
 	slices.SortFunc(keys, func(a, b string) int {
-		if c := s.sinks[a].leaseUntil.Compare(s.sinks[b].leaseUntil); c != 0 {
+		if c := s.sinks[a].idleSince().Compare(s.sinks[b].idleSince()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
@@ -157,16 +168,16 @@ func later(a, b time.Time) time.Time {
 
 // Delivered marks a message delivered at at and frees its sink.
 func (s *Store) Delivered(ctx context.Context, id, claim int64, at time.Time) error {
-	return s.record(ctx, id, claim, at, new(false), func(r *outboxRow) { r.delivered = tsPtr(&at) })
+	return s.record(ctx, id, claim, at, &sinkRow{ok: true}, func(r *outboxRow) { r.delivered = tsPtr(&at) })
 }
 
 // Retry records a failed attempt and frees the sink at f.At.
 func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) error {
-	slow := &f.Slow
+	class := &sinkRow{slow: f.Slow}
 	if f.Interrupted {
-		slow = nil
+		class = nil
 	}
-	return s.record(ctx, id, claim, f.At, slow, func(r *outboxRow) {
+	return s.record(ctx, id, claim, f.At, class, func(r *outboxRow) {
 		r.msg.Attempts, r.next, r.lastErr, r.dead, r.deadAt = f.Attempts, ts(f.Next), f.Err, f.Dead, nil
 		if f.Dead {
 			r.deadAt = tsPtr(&f.At)
@@ -174,7 +185,9 @@ func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) er
 	})
 }
 
-func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, slow *bool, apply func(*outboxRow)) error {
+// record applies an outcome under the claim and frees the sink, taking
+// its slow and ok flags from class (nil keeps them).
+func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, class *sinkRow, apply func(*outboxRow)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -190,8 +203,8 @@ func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, slow 
 	apply(r)
 	if sink := s.sinks[r.msg.Sink.Key]; sink != nil && sink.holder == id {
 		sink.leaseUntil, sink.holder = ts(at), 0
-		if slow != nil {
-			sink.slow = *slow
+		if class != nil {
+			sink.slow, sink.ok = class.slow, class.ok
 		}
 	}
 	return nil

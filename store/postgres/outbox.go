@@ -31,8 +31,8 @@ func enqueue(ctx context.Context, q querier, m outbox.Message) error {
 	if err != nil {
 		return translate(err, "enqueue")
 	}
-	_, err = q.Exec(ctx, `INSERT INTO outbox_sinks (sink_key, kind) VALUES ($1, $2) ON CONFLICT (sink_key) DO NOTHING`,
-		m.Sink.Key, m.Sink.Kind)
+	_, err = q.Exec(ctx, `INSERT INTO outbox_sinks (sink_key, kind, lease_until) VALUES ($1, $2, $3) ON CONFLICT (sink_key) DO NOTHING`,
+		m.Sink.Key, m.Sink.Kind, at)
 	return translate(err, "enqueue")
 }
 
@@ -74,7 +74,8 @@ func (s *Store) ClaimSinks(ctx context.Context, req outbox.ClaimRequest) ([]outb
 		rows, err := tx.Query(ctx, `SELECT s.sink_key FROM outbox_sinks s
 			CROSS JOIN LATERAL (SELECT 1 FROM outbox o WHERE o.sink_key = s.sink_key AND `+claimableSQL+` LIMIT 1) c
 			WHERE s.lease_until <= $1 AND ($3::boolean IS NULL OR s.slow = $3)
-			ORDER BY s.lease_until, s.sink_key LIMIT $2 FOR UPDATE OF s SKIP LOCKED`, now, req.Limit, slow)
+			ORDER BY s.lease_until - CASE WHEN s.ok THEN $4::interval ELSE interval '0' END, s.sink_key
+			LIMIT $2 FOR UPDATE OF s SKIP LOCKED`, now, req.Limit, slow, outbox.AnsweredHeadStart)
 		if err != nil {
 			return err
 		}
@@ -151,29 +152,33 @@ func scanMessage(row pgx.CollectableRow) (outbox.Message, error) {
 
 // Delivered marks a message delivered at at and frees its sink.
 func (s *Store) Delivered(ctx context.Context, id, claim int64, at time.Time) error {
-	return s.record(ctx, id, claim, at, new(false), `UPDATE outbox SET delivered_at = $3
+	return s.record(ctx, id, claim, at, &sinkClass{}, `UPDATE outbox SET delivered_at = $3
 		WHERE id = $1 AND claims = $2 AND delivered_at IS NULL AND NOT dead RETURNING sink_key`, "mark delivered")
 }
 
 // Retry records a failed attempt and frees the sink: the message is due
 // again at f.Next, or dead (kept for inspection and a manual retry).
 func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) error {
-	slow := &f.Slow
+	class := &sinkClass{failed: true, slow: f.Slow}
 	if f.Interrupted {
-		slow = nil
+		class = nil
 	}
-	return s.record(ctx, id, claim, f.At, slow, `UPDATE outbox SET attempts = $4, next_attempt_at = $5, last_error = $6, dead = $7,
+	return s.record(ctx, id, claim, f.At, class, `UPDATE outbox SET attempts = $4, next_attempt_at = $5, last_error = $6, dead = $7,
 			dead_at = CASE WHEN $7 THEN $3::timestamptz END
 		WHERE id = $1 AND claims = $2 AND delivered_at IS NULL AND NOT dead RETURNING sink_key`, "retry",
 		f.Attempts, ts(f.Next), f.Err, f.Dead)
 }
 
+// sinkClass is what an outcome says of its sink: the attempt failed, and
+// if so whether it hung.
+type sinkClass struct{ failed, slow bool }
+
 // record runs an outcome update (which returns the sink key) under the
 // claim, then frees the sink if this message still holds it, setting its
-// class (slow; nil keeps it). It locks the sink row before the message
-// row, in the order Claim takes them, so a claimer and a late recorder
-// never deadlock.
-func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, slow *bool, sql, what string, args ...any) error {
+// class (nil keeps it). It locks the sink row before the message row, in
+// the order Claim takes them, so a claimer and a late recorder never
+// deadlock.
+func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, class *sinkClass, sql, what string, args ...any) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var key string
 		err := tx.QueryRow(ctx, `SELECT s.sink_key FROM outbox o JOIN outbox_sinks s ON s.sink_key = o.sink_key
@@ -191,8 +196,12 @@ func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, slow 
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE outbox_sinks SET lease_until = $2, holder = NULL, slow = coalesce($4, slow)
-			WHERE sink_key = $1 AND holder = $3`, key, ts(at), id, slow)
+		var slow, ok *bool
+		if class != nil {
+			slow, ok = &class.slow, new(!class.failed)
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox_sinks SET lease_until = $2, holder = NULL, slow = coalesce($4, slow), ok = coalesce($5, ok)
+			WHERE sink_key = $1 AND holder = $3`, key, ts(at), id, slow, ok)
 		return err
 	})
 	return translate(err, what)

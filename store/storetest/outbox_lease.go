@@ -120,3 +120,38 @@ func testOutboxRenew(t *testing.T, s store.Full) {
 		t.Fatalf("Renew(nothing) = %d, %v", n, err)
 	}
 }
+
+// testOutboxAnsweredHeadStart: sinks are claimed longest idle first, a new
+// sink idle from its first message, and a sink whose last attempt
+// succeeded counts outbox.AnsweredHeadStart (5s) longer: it goes before a
+// new sink first paged up to 5s before it was freed, not before an older one.
+func testOutboxAnsweredHeadStart(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	v := sinkPolicy(t, s, "payments", slow, fast, hook)
+	toAnswering, toNew, toOlder := outbox.RefOf(v, 1, fast), outbox.RefOf(v, 0, slow), outbox.RefOf(v, 2, hook)
+	for _, id := range []string{"r1", "r2", "r3"} {
+		create(t, s, release(id, "payments", id))
+	}
+	enqueue(t, s, "r1", messageTo(outbox.KindPage, t0, toAnswering), messageTo(outbox.KindResolve, t0, toAnswering))
+	got := claimClass(t, s, 0, outbox.ClassAny)
+	if len(got) != 1 {
+		t.Fatalf("Claim = %s", ids(got))
+	}
+	if err := s.Delivered(ctx, got[0].ID, got[0].Claim, t0.Add(10*time.Second)); err != nil { // answered: idle since 10s, counts as 5s
+		t.Fatal(err)
+	}
+	enqueue(t, s, "r2", messageTo(outbox.KindPage, t0.Add(8*time.Second), toNew)) // new, idle since 8s
+	first, err := s.ClaimSinks(ctx, outbox.ClaimRequest{Now: t0.Add(11 * time.Second), Limit: 1, Lease: time.Minute})
+	if err != nil || len(first) != 1 || first[0].Sink != toAnswering {
+		t.Fatalf("ClaimSinks(limit 1) = %+v, %v; want the sink that answered (5s) before the new one (8s)", first, err)
+	}
+	if err := s.Delivered(ctx, first[0].ID, first[0].Claim, t0.Add(12*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, s, "r3", messageTo(outbox.KindPage, t0.Add(6*time.Second), toOlder)) // new, idle since 6s: before 12-5=7s
+	enqueue(t, s, "r1", messageTo(outbox.KindInfo, t0.Add(12*time.Second), toAnswering))
+	order, err := s.ClaimSinks(ctx, outbox.ClaimRequest{Now: t0.Add(13 * time.Second), Limit: 1, Lease: time.Minute})
+	if err != nil || len(order) != 1 || order[0].Sink != toOlder {
+		t.Fatalf("ClaimSinks(limit 1) = %+v, %v; want the sink new since 6s before the answering one (12s, counts as 7s)", order, err)
+	}
+}

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"OutboxSinkClasses", testOutboxSinkClasses},
 		{"OutboxRenew", testOutboxRenew},
+		{"OutboxAnsweredHeadStart", testOutboxAnsweredHeadStart},
 		{"ReadsRefuseBadText", testReadsRefuseBadText},
 		{"VerdictHistory", testVerdictHistory},
 		{"Tokens", testTokens},

@@ -143,9 +143,9 @@ func (a *arrivals) duplicates(firstBy string) (all, others int) {
 // pager enqueues escalations: every page pages every sink of policy v1
 // for one of the releases, in turn, as a decision's unit of work does.
 type pager struct {
-	st       store.Full
-	sinks    []judge.Sink
-	releases []string
+	st        store.Full
+	sinks     []judge.Sink
+	releases  []string
 	mu        sync.Mutex
 	ok, fail  int
 	committed map[string]time.Time // summary -> when its unit of work committed

@@ -43,8 +43,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				continue // a slot frees when a delivery ends (within Timeout) or a fast one moves on (SlowAfter)
 			}
 			msgs, err := d.claim(ctx, class, free)
-			if err != nil && ctx.Err() == nil {
-				d.opts.Logger.ErrorContext(ctx, "notify: claim failed", "class", class, "error", err)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.opts.Logger.ErrorContext(ctx, "notify: claim failed", "class", class, "error", err)
+				}
+				break // the store is away: one claim (and one line in the log) per poll
 			}
 			for _, m := range msgs {
 				sl := p.take(class, d.opts.SlowAfter)

@@ -16,15 +16,17 @@ func (d *Dispatcher) deliver(ctx context.Context, m outbox.Message) (ok bool, er
 	sink, err := d.resolve(ctx, m)
 	switch {
 	case ctx.Err() != nil:
-		return false, d.interrupted(ctx, m)
+		return false, d.interrupted(ctx, m, "delivery interrupted by shutdown (not counted as an attempt)")
+	case errors.Is(err, errStore):
+		return false, d.interrupted(ctx, m, err.Error()+" (not counted as an attempt)")
 	case err != nil:
-		return false, d.fail(ctx, m, err)
+		return false, d.fail(ctx, m, err, 0)
 	case !wants(sink.Events, m.Kind):
 		return d.succeed(ctx, m, outcomeSkipped, "kind not in sink events")
 	}
 	s, known := d.senders[sink.Kind]
 	if !known {
-		return false, d.fail(ctx, m, permanentf("unknown sink kind %q (want webhook, pagerduty or slack)", sink.Kind))
+		return false, d.fail(ctx, m, permanentf("unknown sink kind %q (want webhook, pagerduty or slack)", sink.Kind), 0)
 	}
 	took, sendErr := d.send(ctx, s, m, sink)
 	switch {
@@ -34,12 +36,16 @@ func (d *Dispatcher) deliver(ctx context.Context, m outbox.Message) (ok bool, er
 	case errors.Is(sendErr, errSkipped):
 		return d.succeed(ctx, m, outcomeSkipped, sendErr.Error())
 	case ctx.Err() != nil:
-		return false, d.interrupted(ctx, m)
+		return false, d.interrupted(ctx, m, "delivery interrupted by shutdown (not counted as an attempt)")
 	default:
 		d.metrics.observeSend(m.Sink.Kind, took)
-		return false, d.fail(ctx, m, sendErr)
+		return false, d.fail(ctx, m, sendErr, took)
 	}
 }
+
+// errStore marks a sink that could not be resolved because the store
+// failed: not the sink's fault.
+var errStore = errors.New("store error")
 
 // resolve looks the message's sink up in the policy version it names.
 func (d *Dispatcher) resolve(ctx context.Context, m outbox.Message) (judge.Sink, error) {
@@ -50,7 +56,7 @@ func (d *Dispatcher) resolve(ctx context.Context, m outbox.Message) (judge.Sink,
 	case errors.Is(err, outbox.ErrNoSink):
 		return sink, permanentf("sink %d of policy %s version %d does not exist", m.Sink.Index, m.Service, m.Sink.PolicyVersion)
 	case err != nil:
-		return sink, &deliveryError{Msg: "resolve sink: " + err.Error()}
+		return sink, fmt.Errorf("resolve sink: %w: %w", errStore, err)
 	}
 	return sink, nil
 }
@@ -75,41 +81,38 @@ func recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 func (d *Dispatcher) succeed(ctx context.Context, m outbox.Message, outcome, why string) (bool, error) {
 	at := d.opts.Now()
-	rctx, cancel := recordCtx(ctx)
-	defer cancel()
-	if err := d.ob.Delivered(rctx, m.ID, m.Claim, at); err != nil {
+	if err := d.persist(ctx, m, func(rctx context.Context) error { return d.ob.Delivered(rctx, m.ID, m.Claim, at) }); err != nil {
 		return false, d.recordFailed(ctx, m, err)
 	}
 	d.record(ctx, m, outcome, m.Attempts+1, at, why, nil)
 	return true, nil
 }
 
-func (d *Dispatcher) fail(ctx context.Context, m outbox.Message, sendErr error) error {
+// fail records a failed attempt that took took; one that ran past
+// SlowAfter marks the sink slow.
+func (d *Dispatcher) fail(ctx context.Context, m outbox.Message, sendErr error, took time.Duration) error {
 	now := d.opts.Now()
-	f := outbox.Failure{Attempts: m.Attempts + 1, At: now, Next: now, Err: truncate(sendErr.Error(), 2*maxErrBody)}
+	f := outbox.Failure{Attempts: m.Attempts + 1, At: now, Next: now, Err: truncate(sendErr.Error(), 2*maxErrBody),
+		Slow: took > d.opts.SlowAfter}
 	f.Dead = isPermanent(sendErr) || f.Attempts >= d.opts.MaxAttempts
 	outcome := outcomeDead
 	if !f.Dead {
 		f.Next, outcome = now.Add(d.backoff(f.Attempts, retryAfterOf(sendErr))), outcomeRetry
 	}
-	rctx, cancel := recordCtx(ctx)
-	defer cancel()
-	if err := d.ob.Retry(rctx, m.ID, m.Claim, f); err != nil {
+	if err := d.persist(ctx, m, func(rctx context.Context) error { return d.ob.Retry(rctx, m.ID, m.Claim, f) }); err != nil {
 		return d.recordFailed(ctx, m, err)
 	}
 	d.record(ctx, m, outcome, f.Attempts, f.Next, "", sendErr)
 	return nil
 }
 
-// interrupted frees the sink of a delivery cut short by shutdown: not the
-// sink's fault, so no attempt is counted and the message is due at once.
-func (d *Dispatcher) interrupted(ctx context.Context, m outbox.Message) error {
+// interrupted frees the sink of a delivery cut short by shutdown or by the
+// store: not the sink's fault, so no attempt is counted, the sink keeps its
+// class and the message is due at once.
+func (d *Dispatcher) interrupted(ctx context.Context, m outbox.Message, why string) error {
 	now := d.opts.Now()
-	rctx, cancel := recordCtx(ctx)
-	defer cancel()
-	err := d.ob.Retry(rctx, m.ID, m.Claim, outbox.Failure{Attempts: m.Attempts, At: now, Next: now,
-		Err: "delivery interrupted by shutdown (not counted as an attempt)"})
-	if err != nil {
+	f := outbox.Failure{Attempts: m.Attempts, At: now, Next: now, Err: truncate(why, 2*maxErrBody), Interrupted: true}
+	if err := d.persist(ctx, m, func(rctx context.Context) error { return d.ob.Retry(rctx, m.ID, m.Claim, f) }); err != nil {
 		return d.recordFailed(ctx, m, err)
 	}
 	return ctx.Err()

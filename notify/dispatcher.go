@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,14 +24,25 @@ type Options struct {
 	// Timeout bounds one delivery attempt to one sink; default 10s. Each sink
 	// in flight has its own deadline: a hung sink never holds up another.
 	Timeout time.Duration
-	// Concurrency is how many sinks one dispatcher delivers to at once
-	// (one message each); default 8.
+	// Concurrency is how many sinks that answer (outbox.ClassFast) one
+	// dispatcher starts attempts to at once, one message each; default 8.
 	Concurrency int
-	// Lease is how long a claimed sink stays busy if its dispatcher dies
-	// before recording the outcome; default 2m. It is raised to at least
-	// Timeout plus the store calls of one delivery.
+	// SlowConcurrency is how many sinks whose last failed attempt hung
+	// (outbox.ClassSlow) it delivers to at once; default Concurrency.
+	SlowConcurrency int
+	// SlowAfter is the fast slots' budget: an attempt still running after
+	// it stops counting against Concurrency and counts against the slow
+	// slots instead (it goes on until Timeout), so sinks that hang hold a
+	// fast slot for SlowAfter at most; one that then fails is claimed as
+	// slow until it answers again. Default 100ms. At most Concurrency x
+	// Timeout / SlowAfter such attempts are in flight at once.
+	SlowAfter time.Duration
+	// Lease is how long a claimed sink stays busy if its dispatcher stops
+	// renewing it (it renews every Lease/3 while the attempt runs and its
+	// outcome is recorded); default 6s. A dispatcher that crashes, or loses
+	// the database, loses its sinks within one lease.
 	Lease        time.Duration
-	PollInterval time.Duration // wait between claims when idle; default 2s
+	PollInterval time.Duration // wait between claims when idle; default 500ms
 	BaseBackoff  time.Duration // delay after the first failure; default 5s
 	MaxBackoff   time.Duration // cap on any delay; default 5m
 	MaxAttempts  int           // attempts before a message is dead; default 15
@@ -45,8 +57,9 @@ type Options struct {
 const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultConcurrency  = 8
-	DefaultLease        = 2 * time.Minute
-	DefaultPollInterval = 2 * time.Second
+	DefaultSlowAfter    = 100 * time.Millisecond
+	DefaultLease        = 6 * time.Second
+	DefaultPollInterval = 500 * time.Millisecond
 	DefaultBaseBackoff  = 5 * time.Second
 	DefaultMaxBackoff   = 5 * time.Minute
 	DefaultMaxAttempts  = 15
@@ -65,7 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	o.Timeout = positive(o.Timeout, DefaultTimeout)
 	o.Concurrency = positive(o.Concurrency, DefaultConcurrency)
-	o.Lease = max(positive(o.Lease, DefaultLease), o.Timeout+3*storeTimeout)
+	o.SlowConcurrency = positive(o.SlowConcurrency, o.Concurrency)
+	o.SlowAfter = positive(o.SlowAfter, DefaultSlowAfter)
+	o.Lease = positive(o.Lease, DefaultLease)
 	o.PollInterval = positive(o.PollInterval, DefaultPollInterval)
 	o.BaseBackoff = positive(o.BaseBackoff, DefaultBaseBackoff)
 	o.MaxBackoff = max(positive(o.MaxBackoff, DefaultMaxBackoff), o.BaseBackoff)
@@ -99,6 +114,12 @@ type Dispatcher struct {
 	opts    Options
 	senders map[string]sender
 	metrics *metrics
+	held    *heldSet // claims in flight, whose leases the heartbeat renews
+	// recording counts outcomes waiting for the store to come back: until
+	// they are recorded Run claims nothing, so a page sent during an outage
+	// is recorded (and its sink freed) before its expired lease could hand
+	// it out again.
+	recording atomic.Int64
 }
 
 // New returns a dispatcher over ob. With a Registerer it registers its
@@ -113,50 +134,10 @@ func New(ob Outbox, opts Options) *Dispatcher {
 			outbox.SinkPagerDuty: pagerDutySender{client: o.HTTPClient, source: o.Source, now: o.Now},
 			outbox.SinkSlack:     slackSender{client: o.HTTPClient},
 		},
+		held: newHeldSet(),
 	}
 	d.metrics = newMetrics(o.Registerer, backlogCollector{ob: ob, now: o.Now, log: o.Logger})
 	return d
-}
-
-// Run claims and delivers until ctx is done, keeping up to Concurrency sinks
-// in flight: whenever one finishes it claims again at once, and otherwise it
-// polls every PollInterval. On cancellation it waits for the deliveries in
-// flight (their sends are cancelled and the messages left due, no attempt
-// counted) and returns nil.
-func (d *Dispatcher) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	done := make(chan struct{}, d.opts.Concurrency)
-	busy := 0
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-done:
-			busy--
-		case <-timer.C:
-		}
-		free := d.opts.Concurrency - busy
-		if free == 0 {
-			continue // a slot frees when a delivery ends; each ends within its timeout
-		}
-		msgs, err := d.ob.Claim(ctx, d.opts.Now(), free, d.opts.Lease)
-		if err != nil && ctx.Err() == nil {
-			d.opts.Logger.ErrorContext(ctx, "notify: claim failed", "error", err)
-		}
-		for _, m := range msgs {
-			busy++
-			wg.Go(func() {
-				defer func() { done <- struct{}{} }()
-				if _, err := d.deliver(ctx, m); err != nil && ctx.Err() == nil && !errors.Is(err, outbox.ErrLeaseLost) {
-					d.opts.Logger.ErrorContext(ctx, "notify: recording a delivery failed", "id", m.ID, "error", err)
-				}
-			})
-		}
-		timer.Reset(d.opts.PollInterval)
-	}
 }
 
 // Tick claims once (up to Concurrency sinks), delivers those messages
@@ -164,7 +145,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // (skipped ones included). Errors from claiming or recording are joined and
 // returned; failed sends are outcomes, not errors.
 func (d *Dispatcher) Tick(ctx context.Context) (delivered int, err error) {
-	msgs, err := d.ob.Claim(ctx, d.opts.Now(), d.opts.Concurrency, d.opts.Lease)
+	stop := d.heartbeat(ctx)
+	defer stop()
+	msgs, err := d.claim(ctx, outbox.ClassAny, d.opts.Concurrency)
 	if err != nil {
 		return 0, fmt.Errorf("notify: claim: %w", err)
 	}

@@ -10,17 +10,27 @@
 //
 // A dispatcher claims messages through the [Outbox] interface, at most one per
 // sink, and only for sinks with nothing in flight; it delivers several sinks at
-// once (Options.Concurrency), each attempt bounded by Options.Timeout. A slow or
-// dead sink therefore holds one slot and delays only its own messages. Messages of
-// one release to one sink go out in order (a resolve never overtakes its page).
+// once, each attempt bounded by Options.Timeout. Sinks that answer and sinks
+// whose last failed attempt hung have separate slots (Options.Concurrency and
+// SlowConcurrency), and an attempt that outlives Options.SlowAfter (100ms) gives
+// its fast slot up, so however many sinks hang, a sink that answers waits for
+// none of them. Messages of one release to one sink go out in order (a resolve
+// never overtakes its page).
+//
+// A claimed sink is leased for seconds (Options.Lease, 6s) and the lease is
+// renewed while its attempt runs; a dispatcher that dies or loses the database
+// loses its sinks within one lease. An outcome that cannot be recorded because
+// the database is away is retried until it answers again, before the dispatcher
+// claims anything new, so after an outage delivery resumes within a poll
+// interval and a page sent during it is not sent again.
 // Failures are retried with capped exponential backoff and jitter, scheduled by
 // the message's next attempt time, so a fresh page never waits behind an old
 // retry; after Options.MaxAttempts, or at once on a permanent failure, a message
 // is dead: kept, listed by the API, counted in metrics, and retried only when an
-// operator asks. Delivery is at least once: a dispatcher that crashes after a
-// send but before recording it sends the message again once its sink's lease
-// expires, so receivers must deduplicate (webhook: Idempotency-Key; PagerDuty:
-// dedup_key).
+// operator asks. Delivery is at least once: a message whose dispatcher crashes
+// after the send but before recording it is sent again (by any replica) once
+// its sink's lease expires, so receivers must deduplicate (webhook:
+// Idempotency-Key; PagerDuty: dedup_key).
 //
 // Sink kinds ([judge.Sink].Kind):
 //

@@ -148,13 +148,13 @@ func TestTimeoutPerAttempt(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	o := Options{MaxBackoff: time.Millisecond}.withDefaults()
-	got := fmt.Sprintln(o.HTTPClient.Timeout, o.Timeout, o.Concurrency, o.Lease, o.PollInterval, o.BaseBackoff,
-		o.MaxBackoff, o.MaxAttempts, o.Source, o.Now != nil, o.Rand != nil, o.Logger != nil)
-	if want := "0s 10s 8 2m0s 2s 5s 5s 15 canaryjudge true true true\n"; got != want {
+	got := fmt.Sprintln(o.HTTPClient.Timeout, o.Timeout, o.Concurrency, o.SlowConcurrency, o.SlowAfter, o.Lease, o.PollInterval,
+		o.BaseBackoff, o.MaxBackoff, o.MaxAttempts, o.Source, o.Now != nil, o.Rand != nil, o.Logger != nil)
+	if want := "0s 10s 8 8 100ms 6s 500ms 5s 5s 15 canaryjudge true true true\n"; got != want {
 		t.Errorf("defaults %q, want %q (MaxBackoff raised to BaseBackoff)", got, want)
 	}
-	if o := (Options{Timeout: time.Minute, Lease: time.Minute}).withDefaults(); o.Lease != time.Minute+3*storeTimeout {
-		t.Errorf("Lease = %s; want it raised above Timeout and the store calls", o.Lease)
+	if o := (Options{Concurrency: 3}).withDefaults(); o.SlowConcurrency != 3 {
+		t.Errorf("SlowConcurrency = %d; want Concurrency's 3", o.SlowConcurrency)
 	}
 	// No registerer is fine, and so is registering twice on one registry.
 	New(failing{}, Options{})

@@ -117,6 +117,44 @@ type Failure struct {
 	Next     time.Time // due again at (ignored when Dead)
 	Err      string    // why, for the listing and the logs
 	Dead     bool      // give up: kept for inspection and a manual retry
+	// Slow says the attempt hung: it ran past the dispatcher's fast budget
+	// before failing. The sink is then claimed only as ClassSlow until an
+	// attempt to it succeeds or fails fast.
+	Slow bool
+	// Interrupted says the attempt was cut short by the dispatcher (shutdown,
+	// or the store failing under it), not by the sink: the sink keeps its
+	// class. The caller leaves Attempts as it was.
+	Interrupted bool
+}
+
+// Sink classes a claim asks for (ClaimRequest.Class). A dispatcher keeps
+// separate slots for each, so sinks that hang never hold the slots of
+// sinks that answer.
+const (
+	ClassAny  = ""     // every idle sink
+	ClassFast = "fast" // sinks whose last attempt did not hang (new sinks too)
+	ClassSlow = "slow" // sinks whose last failed attempt hung (Failure.Slow)
+)
+
+// AnsweredHeadStart is how much longer than it has a sink whose last
+// attempt succeeded counts as idle when sinks are ordered for a claim: a
+// sink that answers is not kept behind sinks never tried yet (which may all
+// hang), and a new sink waits at most this much longer than it would.
+const AnsweredHeadStart = 5 * time.Second
+
+// ClaimRequest asks for up to Limit due messages, at most one per idle
+// sink of Class, leasing each sink until Now+Lease.
+type ClaimRequest struct {
+	Now   time.Time
+	Limit int
+	Lease time.Duration
+	Class string // ClassAny, ClassFast or ClassSlow
+}
+
+// Held names a message a dispatcher holds under its claim: what Renew
+// extends.
+type Held struct {
+	ID, Claim int64
 }
 
 // Entry is a message with its delivery state, as listed for operators.
@@ -131,10 +169,11 @@ type Entry struct {
 
 // Query selects outbox entries, newest (highest id) first.
 type Query struct {
-	State    string // one of States; empty means any
-	Service  string // empty means every service
-	Limit    int    // <= 0 means no limit
-	BeforeID int64  // keyset: only ids below it; 0 means from the newest
+	State    string   // one of States; empty means any
+	Service  string   // empty means every service
+	Services []string // when not empty, only messages of these services
+	Limit    int      // <= 0 means no limit
+	BeforeID int64    // keyset: only ids below it; 0 means from the newest
 }
 
 // Backlog summarises what is left to deliver.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -99,12 +100,19 @@ func (s *Server) authenticate(r *http.Request) (store.Token, error) {
 	return s.checkSecret(r.Context(), secret)
 }
 
+// bootstrapID is the id of the bootstrap admin token (it has no row).
+const bootstrapID = "bootstrap"
+
 // checkSecret finds the token whose secret this is (the API's header and
-// the UI's header or cookie alike).
+// the UI's header or token form alike).
 func (s *Server) checkSecret(ctx context.Context, secret string) (store.Token, error) {
-	hash := HashToken(strings.TrimSpace(secret))
-	if s.cfg.AdminTokenHash != nil && string(hash) == string(s.cfg.AdminTokenHash) {
-		return store.Token{ID: "bootstrap", Name: "bootstrap-admin", Scopes: []string{ScopeAdmin}}, nil
+	return s.checkHash(ctx, HashToken(strings.TrimSpace(secret)))
+}
+
+// checkHash finds the token with this hash (a secret's, or a UI session's).
+func (s *Server) checkHash(ctx context.Context, hash []byte) (store.Token, error) {
+	if s.cfg.AdminTokenHash != nil && hmac.Equal(hash, s.cfg.AdminTokenHash) {
+		return store.Token{ID: bootstrapID, Name: "bootstrap-admin", Scopes: []string{ScopeAdmin}}, nil
 	}
 	tok, err := s.store.TokenByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {

@@ -90,9 +90,6 @@ func (s *Server) getFreezes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if fs == nil {
-		fs = []judge.Freeze{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"freezes": fs})
+	writeJSON(w, http.StatusOK, map[string]any{"freezes": visibleFreezes(r, fs)})
 	return nil
 }

@@ -1,17 +1,16 @@
 package server
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/server/query"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -24,51 +23,20 @@ const (
 )
 
 func pageLimit(r *http.Request, v *judge.ValidationError) int {
-	raw := r.URL.Query().Get("limit")
-	if raw == "" {
-		return defaultPage
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > maxPage {
-		v.Add("limit", fmt.Sprintf("must be an integer from 1 to %d", maxPage))
-		return defaultPage
-	}
-	return n
+	return query.Limit(r.URL.Query(), v, defaultPage, maxPage)
 }
 
-func encodeCursor(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+func encodeCursor(s string) string { return query.Encode(s) }
 
-func decodeCursor(r *http.Request) (string, bool) {
-	raw := r.URL.Query().Get("cursor")
-	if raw == "" {
-		return "", false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	return string(b), err == nil
-}
+func decodeCursor(r *http.Request) (string, bool) { return query.Decode(r.URL.Query()) }
 
 // timeCursor is the cursor of a list ordered by creation time then id,
-// newest first: the last row's time and id.
-func timeCursor(at time.Time, id string) string {
-	return encodeCursor(fmt.Sprintf("%d:%s", at.UnixNano(), id))
-}
+// newest first (query.TimeCursor; the UI's lists use the same).
+func timeCursor(at time.Time, id string) string { return query.TimeCursor(at, id) }
 
-// afterTimeCursor reads a timeCursor from the request: the keyset to
-// continue after, or nil when there is none; a cursor this server did not
-// make is reported on v.
+// afterTimeCursor reads a timeCursor from the request (query.AfterTime).
 func afterTimeCursor(r *http.Request, v *judge.ValidationError) (*time.Time, string) {
-	c, ok := decodeCursor(r)
-	if !ok && r.URL.Query().Get("cursor") == "" {
-		return nil, ""
-	}
-	ns, id, found := strings.Cut(c, ":")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || !found || err != nil || id == "" {
-		v.Add("cursor", "is not a cursor returned by this endpoint")
-		return nil, ""
-	}
-	at := time.Unix(0, n).UTC()
-	return &at, id
+	return query.AfterTime(r.URL.Query(), v)
 }
 
 // trimPage cuts rows, read with a limit of limit+1, to one page and starts
@@ -159,17 +127,15 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) error {
 
 // getAuditLog pages through the whole audit log (policy, token and freeze
 // changes included), newest first, optionally for one service. A token
-// limited to services must name one of them.
+// limited to services reads only their entries (none of the entries of no
+// service, such as token and global freeze changes).
 func (s *Server) getAuditLog(w http.ResponseWriter, r *http.Request) error {
 	svc := r.URL.Query().Get("service")
 	if svc != "" && !store.ValidName(svc) {
 		return badRequest("service", "must be "+store.NameRule)
 	}
-	if svcs := allowedServices(r); svcs != nil && svc == "" {
-		return forbidden("this token is limited to services; pass service= one of " + strings.Join(svcs, ", "))
-	}
 	if err := allowService(r, svc); svc != "" && err != nil {
 		return err
 	}
-	return s.auditPage(w, r, store.AuditQuery{Service: svc, Desc: true})
+	return s.auditPage(w, r, store.AuditQuery{Service: svc, Services: allowedServices(r), Desc: true})
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,7 +36,7 @@ func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func outboxQuery(r *http.Request) (outbox.Query, error) {
-	q := outbox.Query{}
+	q := outbox.Query{Services: allowedServices(r)}
 	v := &judge.ValidationError{}
 	vals := r.URL.Query()
 	if st := vals.Get("state"); st != "" && !slices.Contains(outbox.States, st) {
@@ -47,6 +48,11 @@ func outboxQuery(r *http.Request) (outbox.Query, error) {
 		v.Add("service", "must be "+store.NameRule)
 	} else {
 		q.Service = svc
+	}
+	if q.Service != "" {
+		if err := allowService(r, q.Service); err != nil {
+			return q, err
+		}
 	}
 	q.Limit = pageLimit(r, v)
 	if raw := vals.Get("cursor"); raw != "" {
@@ -67,6 +73,18 @@ func (s *Server) retryOutbox(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil || id <= 0 {
 		return badRequest("id", "must be an outbox message id (a positive integer)")
+	}
+	if svcs := allowedServices(r); svcs != nil { // a token limited to services retries only theirs
+		es, err := s.store.ListOutbox(r.Context(), outbox.Query{BeforeID: id + 1, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 || es[0].ID != id {
+			return fmt.Errorf("outbox message %d: %w", id, store.ErrNotFound)
+		}
+		if err := allowService(r, es[0].Service); err != nil {
+			return err
+		}
 	}
 	actor := principal(r.Context())
 	in, err := json.Marshal(map[string]int64{"id": id})

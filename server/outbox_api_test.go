@@ -65,7 +65,7 @@ func TestDeadLettersInAPIAndMetrics(t *testing.T) {
 		if len(rest.Messages) != 1 || rest.Messages[0].ReleaseID != releases[0] || rest.NextCursor != "" {
 			t.Fatalf("second page = %+v", rest)
 		}
-		assertDeadGauge(t, srv, 3)
+		assertDeadGauge(t, srv, 3, reader...)
 		for q, field := range map[string]string{"state=lost": "state", "limit=0": "limit", "cursor=!!!": "cursor", "service=A%20B": "service"} {
 			r := call(t, srv, "GET", "/v1/outbox?"+q, nil, reader...)
 			if r.StatusCode != 400 || problemOf(t, r).Errors[0].Field != field {
@@ -83,7 +83,7 @@ func TestDeadLettersInAPIAndMetrics(t *testing.T) {
 		mustStatus(t, call(t, srv, "POST", "/v1/outbox/"+id+"/retry", nil, admin...), 409)
 		mustStatus(t, call(t, srv, "POST", "/v1/outbox/999999/retry", nil, admin...), 404)
 		mustStatus(t, call(t, srv, "POST", "/v1/outbox/x1/retry", nil, admin...), 400)
-		assertDeadGauge(t, srv, 2)
+		assertDeadGauge(t, srv, 2, reader...)
 		audit := decode[map[string][]store.AuditEntry](t, call(t, srv, "GET", "/v1/releases/"+releases[0]+"/audit", nil, reader...))["entries"]
 		if last := audit[len(audit)-1]; last.Action != "outbox:retry" || last.Actor == "" {
 			t.Fatalf("audit does not end with the retry: %+v", last)
@@ -91,9 +91,9 @@ func TestDeadLettersInAPIAndMetrics(t *testing.T) {
 	})
 }
 
-func assertDeadGauge(t *testing.T, srv *httptest.Server, want int) {
+func assertDeadGauge(t *testing.T, srv *httptest.Server, want int, header ...string) {
 	t.Helper()
-	r := call(t, srv, "GET", "/metrics", nil)
+	r := call(t, srv, "GET", "/metrics", nil, header...)
 	line := fmt.Sprintf(`canaryjudge_outbox_messages{state="dead"} %d`, want)
 	if !strings.Contains(string(r.Body), line+"\n") {
 		t.Errorf("/metrics lacks %q", line)

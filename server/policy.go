@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,18 +52,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, _ := mime.ParseMediaType(ct)
-		if mt != "application/json" && mt != "application/yaml" && mt != "application/x-yaml" && mt != "text/yaml" {
-			return errStatus(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-				"Content-Type must be application/json or application/yaml")
-		}
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	p, err := policyfile.Parse(body)
+	p, err := readPolicy(r)
 	if err != nil {
 		return err
 	}
@@ -84,6 +74,33 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("policy stored", "request_id", requestID(r.Context()), "service", svc, "version", rec.Version, "by", rec.CreatedBy)
 	writeJSON(w, status, rec)
 	return nil
+}
+
+// readPolicy decodes a policy body by its Content-Type: YAML only when it
+// says so (application/yaml, application/x-yaml, text/yaml); otherwise it
+// is JSON (application/json, or no Content-Type, as every other body),
+// held to every other body's strictness: one value and nothing after it,
+// no byte order mark, UTF-8 only.
+func readPolicy(r *http.Request) (judge.Policy, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	yaml := mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml"
+	if ct != "" && !yaml && mt != "application/json" {
+		return judge.Policy{}, errStatus(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"Content-Type must be application/json or application/yaml")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return judge.Policy{}, err
+	}
+	if yaml {
+		return policyfile.Parse(body)
+	}
+	var doc json.RawMessage
+	if err := decodeJSON(body, &doc, false); err != nil {
+		return judge.Policy{}, err
+	}
+	return judge.ParsePolicy(body)
 }
 
 // getPolicy returns the newest policy version with its ETag.

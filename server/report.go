@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -40,6 +39,7 @@ func (s *Server) uiRoutes(r interface {
 		TokenHint: s.cfg.TokenHint}
 	if s.cfg.Auth {
 		o.Auth = s.uiCaller
+		o.Sessions = ui.Sessions{New: s.newSession, Check: s.session}
 	}
 	h := http.StripPrefix("/ui", ui.New(o))
 	r.Handle("/ui", http.RedirectHandler("/ui/", http.StatusMovedPermanently))
@@ -48,17 +48,6 @@ func (s *Server) uiRoutes(r interface {
 
 // uiCaller checks a UI request's token as the API checks its bearer token.
 func (s *Server) uiCaller(ctx context.Context, secret string) (ui.Caller, error) {
-	tok, err := s.checkSecret(ctx, secret)
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusUnauthorized {
-		return ui.Caller{}, ui.ErrUnauthorized
-	}
-	if err != nil {
-		return ui.Caller{}, err
-	}
-	c := ui.Caller{Name: "token:" + tok.Name}
-	if len(tok.Services) > 0 {
-		c.Services = tok.Services
-	}
-	return c, nil
+	c, _, err := s.uiToken(ctx, secret)
+	return c, err
 }

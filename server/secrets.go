@@ -2,9 +2,9 @@ package server
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
+	"github.com/canaryjudge/canaryjudge/internal/redact"
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
 )
@@ -19,8 +19,8 @@ import (
 // URL. Anything else that still holds a placeholder is refused, so a
 // credential is never sent somewhere new without being typed again.
 const (
-	secretSet   = "(set)"
-	urlRedacted = "(redacted)"
+	secretSet   = redact.Set
+	urlRedacted = redact.Redacted
 )
 
 // redactPolicy returns p with every sink's credentials hidden; p is not changed.
@@ -43,29 +43,9 @@ func redactPolicy(p judge.Policy) judge.Policy {
 	return p
 }
 
-// redactURL hides the parts of raw that can hold a credential.
-func redactURL(kind, raw string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return urlRedacted
-	}
-	out := u.Scheme + "://"
-	if u.User != nil {
-		out += urlRedacted + "@"
-	}
-	out += u.Host
-	if kind == "slack" {
-		return out + "/" + urlRedacted
-	}
-	out += u.EscapedPath()
-	if u.RawQuery != "" || u.ForceQuery {
-		out += "?" + urlRedacted
-	}
-	return out
-}
+// redactURL hides the parts of raw that can hold a credential: the one
+// function for sink and source URLs (internal/redact).
+func redactURL(kind, raw string) string { return redact.URL(kind, raw) }
 
 // keepSecrets replaces the placeholders in p's sinks with the credentials
 // of cur (the stored policy, nil when there is none). It reports whether it

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/canaryjudge/canaryjudge/engine"
 	"github.com/canaryjudge/canaryjudge/server/kayentaapi"
@@ -129,7 +128,7 @@ func (s *Server) routes() chi.Router {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.handle(s.readyz))
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	r.Get("/metrics", s.metricsHandler())
 	r.Get("/openapi.yaml", s.openapi)
 	r.Route("/v1", func(r chi.Router) {
 		s.v1Routes(r)

@@ -30,11 +30,13 @@ func (s *Server) sourceRecord(ctx context.Context, name string) (store.SourceRec
 	return s.store.GetSource(ctx, name)
 }
 
-// redacted is a source as readers see it: credentials hidden.
+// redacted is a source as readers see it: credentials hidden, by the
+// backend and then by redactDoc (URLs as sink URLs are, any field that
+// names a credential), whatever the backend.
 func (s *Server) redacted(rec store.SourceRecord) map[string]any {
 	cfg := json.RawMessage(`{}`)
 	if b, ok := s.backends[rec.Type]; ok {
-		cfg = b.Redact(rec.Config)
+		cfg = redactDoc(b.Redact(rec.Config))
 	}
 	_, static := s.staticSources[rec.Name]
 	return map[string]any{"name": rec.Name, "type": rec.Type, "config": cfg, "version": rec.Version,
@@ -87,7 +89,11 @@ func (s *Server) putSource(w http.ResponseWriter, r *http.Request) error {
 	if prev.Type == req.Type {
 		prevCfg = prev.Config
 	}
-	cfg, err := b.Validate(req.Config, prevCfg)
+	in, err := restoreURLs(req.Config, prevCfg, "config")
+	if err != nil {
+		return err
+	}
+	cfg, err := b.Validate(in, prevCfg)
 	if err != nil {
 		return err
 	}

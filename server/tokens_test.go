@@ -122,8 +122,8 @@ func TestTokenServiceRestriction(t *testing.T) {
 			{"PUT", "/v1/freezes/service:bank", `{"reason":"not mine"}`},
 			{"PUT", "/v1/freezes/global", `{"reason":"everything"}`},
 			{"DELETE", "/v1/freezes/global", ""},
-			{"GET", "/v1/audit", ""},
 			{"GET", "/v1/audit?service=bank", ""},
+			{"GET", "/v1/outbox?service=bank", ""},
 			{"GET", "/v1/tokens", ""},
 			{"POST", "/v1/tokens", `{"name":"escalate","scopes":["admin"]}`},
 			{"DELETE", "/v1/tokens/shop-deployer", ""},
@@ -145,6 +145,11 @@ func TestTokenServiceRestriction(t *testing.T) {
 		mustStatus(t, call(t, srv, "POST", "/v1/releases/"+shopRel+"/analyses", healthy(1), shop...), 200)
 		mustStatus(t, call(t, srv, "PUT", "/v1/freezes/service:shop", `{"reason":"mine"}`, shop...), 200)
 		mustStatus(t, call(t, srv, "GET", "/v1/audit?service=shop", nil, shop...), 200)
+		for _, e := range decode[map[string][]store.AuditEntry](t, call(t, srv, "GET", "/v1/audit", nil, shop...))["entries"] {
+			if e.Service != "shop" {
+				t.Errorf("a shop-only token reads the audit entry %+v", e)
+			}
+		}
 		list := decode[map[string][]store.Release](t, call(t, srv, "GET", "/v1/releases", nil, shop...))["releases"]
 		if len(list) != 1 || list[0].ID != shopRel {
 			t.Fatalf("a shop-only token lists %+v, want only %s", list, shopRel)

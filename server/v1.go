@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/canaryjudge/canaryjudge/server/query"
 )
 
 // v1Routes mounts the versioned API with the scope each route needs.
@@ -63,6 +65,9 @@ func (s *Server) guarded(f handlerFunc) handlerFunc {
 		defer cancel()
 		r = r.WithContext(ctx)
 		if err := checkParams(r); err != nil {
+			return err
+		}
+		if err := query.Check(r.URL.RawQuery); err != nil {
 			return err
 		}
 		if err := s.restrict(r); err != nil {

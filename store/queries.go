@@ -21,12 +21,15 @@ type ReleaseQuery struct {
 }
 
 // AuditQuery selects audit entries by keyset on the entry id. Empty
-// ReleaseID and Service match every entry. Ascending order (oldest first)
-// continues with ids above AfterID; Desc (newest first) with ids below it
-// (AfterID 0: from the newest). Limit <= 0 means no limit.
+// ReleaseID and Service match every entry; Services, when not empty, keeps
+// only entries of those services (entries of no service are left out).
+// Ascending order (oldest first) continues with ids above AfterID; Desc
+// (newest first) with ids below it (AfterID 0: from the newest). Limit <= 0
+// means no limit.
 type AuditQuery struct {
 	ReleaseID string
 	Service   string
+	Services  []string
 	Desc      bool
 	Limit     int
 	AfterID   int64

@@ -83,15 +83,29 @@ type Outbox interface {
 	// SinkRef.Key) and only to sinks with none in flight; it leases each
 	// sink until now+lease. A message is claimable when it is pending, due
 	// (next attempt <= now) and the oldest pending message of its release
-	// to its sink. Sinks idle longest come first; within a sink the message
-	// due first. Each claim increments Message.Claim. limit <= 0: none.
+	// to its sink. Sinks idle longest come first (a new sink is idle from
+	// its first message; one whose last attempt succeeded counts
+	// outbox.AnsweredHeadStart more); within a sink the message due first.
+	// Each claim increments Message.Claim. limit <= 0: none.
 	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error)
-	// Delivered marks a message delivered and frees its sink at at.
-	// ErrNotFound for an unknown id; outbox.ErrLeaseLost when claim is not
-	// the message's current claim or it is no longer pending.
+	// ClaimSinks is Claim for one class of sink (req.Class): ClassFast
+	// hands out only sinks whose last attempt did not hang, ClassSlow only
+	// those whose last failed attempt did (Failure.Slow), ClassAny both.
+	ClaimSinks(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Message, error)
+	// Renew extends to now+lease the lease of each sink that one of held
+	// still holds under its claim (a pending message whose claim is
+	// current); it reports how many leases it extended. A holder that stops
+	// renewing loses its sink within one lease.
+	Renew(ctx context.Context, now time.Time, lease time.Duration, held []outbox.Held) (int, error)
+	// Delivered marks a message delivered and frees its sink at at; the
+	// sink becomes ClassFast. ErrNotFound for an unknown id;
+	// outbox.ErrLeaseLost when claim is not the message's current claim or
+	// it is no longer pending.
 	Delivered(ctx context.Context, id, claim int64, at time.Time) error
 	// Retry records a failed attempt (due again at f.Next, or dead) and
-	// frees the sink at f.At; errors as Delivered.
+	// frees the sink at f.At; the sink's class becomes ClassSlow when
+	// f.Slow, else ClassFast, and stays as it was when f.Interrupted.
+	// Errors as Delivered.
 	Retry(ctx context.Context, id, claim int64, f outbox.Failure) error
 	// NotifySink resolves a message's sink reference against the policy
 	// version it names; ErrNotFound when there is no such sink.

@@ -27,6 +27,9 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t Token, hash []byte, audit AuditEntry) error
 	// TokenByHash returns the token whose hash matches; ErrNotFound otherwise.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// TokenHash returns the stored hash of the token with this id (what
+	// the web UI's sessions are keyed with); ErrNotFound otherwise.
+	TokenHash(ctx context.Context, id string) ([]byte, error)
 	// TouchToken records a use of the token at at (LastUsedAt); a token
 	// that is gone is not an error.
 	TouchToken(ctx context.Context, id string, at time.Time) error

@@ -9,25 +9,28 @@ import (
 	"time"
 )
 
-// CookieName holds a browser's token for the UI.
-const CookieName = "canaryjudge_token"
+// CookieName holds a browser's UI session (never its token).
+const CookieName = "canaryjudge_session"
 
-// cookieAge is how long a browser keeps the token.
-const cookieAge = 8 * time.Hour
+// oldCookieName held the raw token before sessions; login and logout clear it.
+const oldCookieName = "canaryjudge_token"
+
+// SessionAge is how long a UI session lasts.
+const SessionAge = 8 * time.Hour
 
 type callerKey struct{}
 
-// secretOf is the token a request carries: the Authorization header wins
-// over the cookie.
-func secretOf(r *http.Request) (string, bool) {
+// credential is what a request carries: a bearer token in the
+// Authorization header (which wins) or a session cookie.
+func credential(r *http.Request) (value string, session, ok bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		s, ok := strings.CutPrefix(h, "Bearer ")
-		return strings.TrimSpace(s), ok && strings.TrimSpace(s) != ""
+		return strings.TrimSpace(s), false, ok && strings.TrimSpace(s) != ""
 	}
 	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		return c.Value, true
+		return c.Value, true, true
 	}
-	return "", false
+	return "", false, false
 }
 
 // authenticate lets a request through with its caller, or answers with
@@ -38,18 +41,26 @@ func (u *UI) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secret, ok := secretOf(r)
+		value, session, ok := credential(r)
 		if !ok {
 			u.askToken(w, r, http.StatusUnauthorized, "")
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), u.o.Timeout)
-		c, err := u.o.Auth(ctx, secret)
+		var (
+			c   Caller
+			err error
+		)
+		if session {
+			c, err = u.o.Sessions.Check(ctx, value)
+		} else {
+			c, err = u.o.Auth(ctx, value)
+		}
 		cancel()
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			clearCookie(w, r)
-			u.askToken(w, r, http.StatusUnauthorized, "That token is unknown or was revoked.")
+			u.askToken(w, r, http.StatusUnauthorized, "That token or session is unknown or was revoked, or it expired.")
 			return
 		case err != nil:
 			u.fail(w, r, err)
@@ -76,9 +87,10 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 		Data: loginView{Next: safeNext(r.URL.Query().Get("next")), AuthOn: u.o.Auth != nil}})
 }
 
-// login checks the token from the form and keeps it in a cookie only this
-// site's own pages send back (SameSite=Strict), out of reach of any script
-// (HttpOnly), over TLS only when the request came over TLS.
+// login checks the token from the form and sets a session derived from it
+// (never the token) in a cookie only this site's own pages send back
+// (SameSite=Strict), out of reach of any script (HttpOnly), and only over
+// TLS when the page came over TLS (Secure).
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		u.fail(w, r, errForbidden("the token form must be sent from this site's own login page"))
@@ -95,13 +107,13 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := strings.TrimSpace(r.PostForm.Get("token"))
-	if secret == "" || !cookieSafe(secret) {
+	if secret == "" || !plausibleToken(secret) {
 		u.render(w, r, http.StatusBadRequest, view{Name: "login", Title: "Sign in",
 			Data: loginView{Next: next, AuthOn: true, Problem: "Paste an API token (its secret, as printed when it was made)."}})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), u.o.Timeout)
-	_, err := u.o.Auth(ctx, secret)
+	value, _, err := u.o.Sessions.New(ctx, secret)
 	cancel()
 	switch {
 	case errors.Is(err, ErrUnauthorized):
@@ -112,8 +124,9 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: secret, Path: "/ui/", MaxAge: int(cookieAge.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	clearOld(w, r)
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: value, Path: "/ui/", MaxAge: int(SessionAge.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -128,7 +141,22 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 
 func clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/ui/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
+	clearOld(w, r)
+}
+
+// clearOld removes a cookie of an older release that held the token itself.
+func clearOld(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(oldCookieName); err == nil {
+		http.SetCookie(w, &http.Cookie{Name: oldCookieName, Value: "", Path: "/ui/", MaxAge: -1, HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
+	}
+}
+
+// overTLS reports whether the page came over TLS, here or at a proxy in
+// front (X-Forwarded-Proto: https): then the cookie is Secure.
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // sameOrigin refuses a form posted from another site: browsers send
@@ -154,8 +182,9 @@ func safeNext(next string) string {
 	return next
 }
 
-// cookieSafe reports whether secret can be a cookie value as it is.
-func cookieSafe(s string) bool {
+// plausibleToken reports whether s could be a token: at most 512
+// printable ASCII characters without quotes, separators or backslashes.
+func plausibleToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= ' ' || c >= 0x7f || c == '"' || c == ';' || c == '\\' || c == ',' {

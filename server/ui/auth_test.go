@@ -9,9 +9,10 @@ import (
 	"github.com/canaryjudge/canaryjudge/internal/demo"
 )
 
-// TestAuth: with auth on, a page needs the API's token, as a header or as
-// the cookie the token form sets (HttpOnly, SameSite=Strict, path /ui/);
-// an unknown token gets the form again and loses its cookie.
+// TestAuth: with auth on, a page needs the API's token as a header, or the
+// session cookie the token form sets (HttpOnly, SameSite=Strict, path /ui/,
+// Secure over TLS), which never holds the token; an unknown token or a
+// forged session gets the form again and loses its cookie.
 func TestAuth(t *testing.T) {
 	s := memSite(t, true)
 	rel := "/ui/releases/" + s.story.RolledBack
@@ -28,20 +29,35 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("login: %d to %q, want 303 to %s", login.status, login.header.Get("Location"), rel)
 	}
 	ck := login.header.Get("Set-Cookie")
-	for _, attr := range []string{"canaryjudge_token=" + adminToken, "Path=/ui/", "HttpOnly", "SameSite=Strict", "Max-Age="} {
+	for _, attr := range []string{"canaryjudge_session=s1.", "Path=/ui/", "HttpOnly", "SameSite=Strict", "Max-Age=28800"} {
 		if !strings.Contains(ck, attr) {
 			t.Errorf("Set-Cookie %q lacks %s", ck, attr)
 		}
 	}
-	if strings.Contains(ck, "Secure") {
-		t.Error("Secure on a plain-HTTP server: the browser would never send it back")
+	if strings.Contains(ck, adminToken) || strings.Contains(ck, "Secure") {
+		t.Errorf("Set-Cookie %q holds the token, or is Secure on a plain-HTTP server (the browser would never send it back)", ck)
 	}
-	cookie := "canaryjudge_token=" + adminToken
-	s.get(t, rel, "Cookie", cookie).must(t, 200, demo.Version)
-	bad := s.get(t, rel, "Cookie", "canaryjudge_token=cj_not_a_token")
-	bad.must(t, 401)
-	if !strings.Contains(bad.header.Get("Set-Cookie"), "Max-Age=0") {
-		t.Errorf("an unknown cookie is not cleared: %q", bad.header.Get("Set-Cookie"))
+	cookie := strings.Split(ck, ";")[0]
+	s.get(t, rel, "Cookie", cookie).must(t, 200, demo.Version, "signed in as token:bootstrap-admin")
+	for _, forged := range []string{
+		"canaryjudge_session=cj_not_a_session",
+		"canaryjudge_session=" + adminToken,
+		cookie[:len(cookie)-2] + "AA",                          // another signature
+		strings.Replace(cookie, ".", ".9", 2),                  // another expiry
+		"canaryjudge_session=s1.Ym9vdHN0cmFw.99999999999.AAAA", // the bootstrap token's id, made up
+	} {
+		bad := s.get(t, rel, "Cookie", forged)
+		bad.must(t, 401)
+		if !strings.Contains(bad.header.Get("Set-Cookie"), "Max-Age=0") {
+			t.Errorf("cookie %q is not cleared: %q", forged, bad.header.Get("Set-Cookie"))
+		}
+	}
+	// A cookie of the older release held the token itself: it opens nothing now.
+	s.get(t, rel, "Cookie", "canaryjudge_token="+adminToken).must(t, 401)
+	behindTLS := s.do(t, http.MethodPost, "/ui/login", form("token", adminToken, "next", rel), "Origin", s.srv.URL,
+		"X-Forwarded-Proto", "https")
+	if c := behindTLS.header.Get("Set-Cookie"); !strings.Contains(c, "Secure") {
+		t.Errorf("Set-Cookie over TLS (at a proxy) %q is not Secure", c)
 	}
 	out := s.do(t, http.MethodPost, "/ui/logout", "", "Cookie", cookie, "Origin", s.srv.URL)
 	if out.status != http.StatusSeeOther || !strings.Contains(out.header.Get("Set-Cookie"), "Max-Age=0") {

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,69 +13,7 @@ import (
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/report"
 	"github.com/canaryjudge/canaryjudge/server/ui/chart"
-	"github.com/canaryjudge/canaryjudge/store"
 )
-
-// recentReleases is how many releases the list shows under "recent".
-const recentReleases = 50
-
-type releasesView struct {
-	Service, Target, State string
-	States                 []judge.State
-	Sections               []releaseSection
-}
-
-type releaseSection struct {
-	Title, Note string
-	Releases    []store.Release
-}
-
-// releases lists halted releases first, then the other active ones, then
-// the most recent of any state; or, with ?state=, the releases in it.
-func (u *UI) releases(r *http.Request) (view, error) {
-	q := r.URL.Query()
-	v := releasesView{Service: q.Get("service"), Target: q.Get("target"), State: q.Get("state"), States: judge.States}
-	for _, f := range []struct{ name, val string }{{"service", v.Service}, {"target", v.Target}} {
-		if f.val != "" && !store.ValidName(f.val) {
-			return view{}, errBadRequest(f.name + " must be " + store.NameRule)
-		}
-	}
-	if v.State != "" && !slices.Contains(judge.States, judge.State(v.State)) {
-		return view{}, errBadRequest(fmt.Sprintf("state must be one of %v", judge.States))
-	}
-	base := store.ReleaseQuery{Service: v.Service, Target: v.Target, Services: services(r)}
-	list := func(st judge.State, limit int) ([]store.Release, error) {
-		qq := base
-		qq.State, qq.Limit = st, limit
-		return u.o.Store.ListReleases(r.Context(), qq)
-	}
-	sections := []struct {
-		title, note string
-		state       judge.State
-		limit       int
-	}{
-		{"Halted", "automation stopped: a human must act (override)", judge.StateHalted, 0},
-		{"Rolling back", "a rollback was ordered and is not reported done", judge.StateRollingBack, 0},
-		{"Baking", "under analysis", judge.StateBaking, 0},
-		{"Recent", fmt.Sprintf("the %d newest releases in any state", recentReleases), "", recentReleases},
-	}
-	if v.State != "" {
-		sections = sections[:0]
-		sections = append(sections, struct {
-			title, note string
-			state       judge.State
-			limit       int
-		}{"State " + v.State, "newest first", judge.State(v.State), 200})
-	}
-	for _, s := range sections {
-		rs, err := list(s.state, s.limit)
-		if err != nil {
-			return view{}, err
-		}
-		v.Sections = append(v.Sections, releaseSection{Title: s.title, Note: s.note, Releases: rs})
-	}
-	return view{Name: "releases", Title: "Releases", Data: v}, nil
-}
 
 type reportView struct {
 	R       report.Report

@@ -6,8 +6,9 @@
 // a Content-Security-Policy that allows no script at all.
 //
 // With authentication on, a page needs the same bearer token as the API,
-// sent as an Authorization header or kept in an HttpOnly, SameSite=Strict
-// cookie set by the token form at /ui/login.
+// sent as an Authorization header, or a session cookie the token form at
+// /ui/login sets (HttpOnly, SameSite=Strict, Secure over TLS), which holds
+// a session derived from the token, never the token itself.
 package ui
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/report"
+	"github.com/canaryjudge/canaryjudge/server/query"
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
@@ -49,16 +51,28 @@ var ErrUnauthorized = errors.New("unknown or revoked token")
 // Authenticator checks a bearer token's secret.
 type Authenticator func(ctx context.Context, secret string) (Caller, error)
 
+// Sessions turn a token into the value of the session cookie (New, from
+// the token form) and a cookie value back into its caller (Check). The
+// value must not be the token: a session is opaque or derived from it, and
+// ends by itself (SessionAge). Both answer ErrUnauthorized for an unknown,
+// revoked or expired token or session.
+type Sessions struct {
+	New   func(ctx context.Context, secret string) (string, Caller, error)
+	Check func(ctx context.Context, value string) (Caller, error)
+}
+
 // Options configure the UI.
 type Options struct {
 	Store Store
-	// Auth checks tokens; nil means authentication is off and every page
-	// is open, as the API is.
-	Auth    Authenticator
-	Log     *slog.Logger
-	Now     func() time.Time
-	Timeout time.Duration // bound on one page's store reads (503 past it)
-	Version string
+	// Auth checks tokens sent as a header; nil means authentication is off
+	// and every page is open, as the API is. With Auth, Sessions serve the
+	// token form's cookie.
+	Auth     Authenticator
+	Sessions Sessions
+	Log      *slog.Logger
+	Now      func() time.Time
+	Timeout  time.Duration // bound on one page's store reads (503 past it)
+	Version  string
 	// TokenHint tells the sign-in page how a token is had on this server
 	// (it depends on the store); empty is DefaultTokenHint.
 	TokenHint string
@@ -154,6 +168,10 @@ type pageFunc func(r *http.Request) (view, error)
 // page renders what f builds, or the error page.
 func (u *UI) page(f pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := query.Check(r.URL.RawQuery); err != nil {
+			u.fail(w, r, err)
+			return
+		}
 		v, err := f(r)
 		if err != nil {
 			u.fail(w, r, err)

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/canaryjudge/canaryjudge/internal/redact"
 	"github.com/canaryjudge/canaryjudge/source"
 	"github.com/canaryjudge/canaryjudge/source/sourcekit"
 )
@@ -106,5 +107,5 @@ func describe(err error) error {
 	if errors.As(err, &te) {
 		return te
 	}
-	return errors.New(sourcekit.Truncate(strings.Join(strings.Fields(err.Error()), " "), 2048))
+	return errors.New(sourcekit.Truncate(strings.Join(strings.Fields(redact.ErrorText(err)), " "), 2048)) // the URL's query may hold a credential
 }

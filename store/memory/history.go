@@ -57,6 +57,9 @@ func (s *Store) GetIdempotent(ctx context.Context, idem store.Idem) (*store.Stor
 // Verdicts is the verdict_history view, newest first, by keyset on
 // (at, analysis_id): Since inclusive, Until exclusive, After exclusive.
 func (s *Store) Verdicts(ctx context.Context, q store.VerdictQuery) ([]store.Verdict, error) {
+	if err := textArgs(q.Service); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,9 @@ import (
 
 // AuditLog reads the audit log by keyset on id; see store.AuditQuery.
 func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if err := textArgs(q.ReleaseID, q.Service); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -18,7 +21,8 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	defer s.mu.Unlock()
 	keep := func(e store.AuditEntry) bool {
 		switch {
-		case q.ReleaseID != "" && e.ReleaseID != q.ReleaseID, q.Service != "" && e.Service != q.Service:
+		case q.ReleaseID != "" && e.ReleaseID != q.ReleaseID, q.Service != "" && e.Service != q.Service,
+			len(q.Services) > 0 && !slices.Contains(q.Services, e.Service):
 			return false
 		case q.Desc:
 			return q.AfterID <= 0 || e.ID < q.AfterID
@@ -45,6 +49,9 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 // ListReleases returns releases newest first by keyset (CreatedAt, ID),
 // IDs compared byte by byte as PostgreSQL's COLLATE "C" does.
 func (s *Store) ListReleases(ctx context.Context, q store.ReleaseQuery) ([]store.Release, error) {
+	if err := textArgs(q.Service, q.Target); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

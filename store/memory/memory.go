@@ -126,6 +126,9 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 
 // GetPolicy returns the newest policy version.
 func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error) {
+	if err := textArgs(service); err != nil {
+		return store.PolicyRecord{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return store.PolicyRecord{}, err
 	}

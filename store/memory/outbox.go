@@ -28,8 +28,19 @@ func (r *outboxRow) pending() bool { return r.delivered == nil && !r.dead }
 // sinkRow is one destination, as a row of outbox_sinks: busy while
 // leaseUntil is after now, held by message holder.
 type sinkRow struct {
-	leaseUntil time.Time // zero: never served (PostgreSQL's -infinity)
+	leaseUntil time.Time // busy until; idle since, once past (new: its first message's time)
 	holder     int64
+	slow       bool // its last failed attempt hung (outbox.ClassSlow)
+	ok         bool // its last attempt succeeded (outbox.AnsweredHeadStart)
+}
+
+// idleSince orders sinks for a claim: longest idle first, a sink that
+// answered counting AnsweredHeadStart more.
+func (r *sinkRow) idleSince() time.Time {
+	if r.ok {
+		return r.leaseUntil.Add(-outbox.AnsweredHeadStart)
+	}
+	return r.leaseUntil
 }
 
 var _ store.Outbox = (*Store)(nil)
@@ -47,32 +58,43 @@ func newOutboxRow(m outbox.Message) (*outboxRow, error) {
 	return &outboxRow{msg: m, next: m.CreatedAt}, nil
 }
 
-// addSink makes sure key has a sink row. Callers hold mu.
-func (s *Store) addSink(key string) {
+// addSink makes sure key has a sink row, idle since at when new. Callers
+// hold mu.
+func (s *Store) addSink(key string, at time.Time) {
 	if s.sinks == nil {
 		s.sinks = map[string]*sinkRow{}
 	}
 	if s.sinks[key] == nil {
-		s.sinks[key] = &sinkRow{}
+		s.sinks[key] = &sinkRow{leaseUntil: at}
 	}
 }
 
 // Claim hands out up to limit messages, one per idle sink, as the
 // PostgreSQL store does (see store.Outbox).
 func (s *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]outbox.Message, error) {
+	return s.ClaimSinks(ctx, outbox.ClaimRequest{Now: now, Limit: limit, Lease: lease})
+}
+
+// ClaimSinks is Claim for one class of sink, as the PostgreSQL store does.
+func (s *Store) ClaimSinks(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Message, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	now, until := ts(now), ts(now.Add(lease))
+	if req.Class != outbox.ClassAny && req.Class != outbox.ClassFast && req.Class != outbox.ClassSlow {
+		return nil, fmt.Errorf("claim: sink class %q is not one of fast, slow or empty", req.Class)
+	}
+	limit, now, until := req.Limit, ts(req.Now), ts(req.Now.Add(req.Lease))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	best := s.claimable(now)
 	keys := make([]string, 0, len(best))
 	for k := range best {
-		keys = append(keys, k)
+		if req.Class == outbox.ClassAny || s.sinks[k].slow == (req.Class == outbox.ClassSlow) {
+			keys = append(keys, k)
+		}
 	}
 	slices.SortFunc(keys, func(a, b string) int {
-		if c := s.sinks[a].leaseUntil.Compare(s.sinks[b].leaseUntil); c != 0 {
+		if c := s.sinks[a].idleSince().Compare(s.sinks[b].idleSince()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
@@ -115,14 +137,47 @@ func (s *Store) claimable(now time.Time) map[string]*outboxRow {
 	return best
 }
 
+// Renew extends the leases the held messages still hold.
+func (s *Store) Renew(ctx context.Context, now time.Time, lease time.Duration, held []outbox.Held) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	until := ts(now.Add(lease))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, h := range held {
+		r, err := s.outboxRow(h.ID)
+		if err != nil || r.msg.Claim != h.Claim || !r.pending() {
+			continue
+		}
+		if sink := s.sinks[r.msg.Sink.Key]; sink != nil && sink.holder == h.ID {
+			sink.leaseUntil = later(sink.leaseUntil, until)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // Delivered marks a message delivered at at and frees its sink.
 func (s *Store) Delivered(ctx context.Context, id, claim int64, at time.Time) error {
-	return s.record(ctx, id, claim, at, func(r *outboxRow) { r.delivered = tsPtr(&at) })
+	return s.record(ctx, id, claim, at, &sinkRow{ok: true}, func(r *outboxRow) { r.delivered = tsPtr(&at) })
 }
 
 // Retry records a failed attempt and frees the sink at f.At.
 func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) error {
-	return s.record(ctx, id, claim, f.At, func(r *outboxRow) {
+	class := &sinkRow{slow: f.Slow}
+	if f.Interrupted {
+		class = nil
+	}
+	return s.record(ctx, id, claim, f.At, class, func(r *outboxRow) {
 		r.msg.Attempts, r.next, r.lastErr, r.dead, r.deadAt = f.Attempts, ts(f.Next), f.Err, f.Dead, nil
 		if f.Dead {
 			r.deadAt = tsPtr(&f.At)
@@ -130,7 +185,9 @@ func (s *Store) Retry(ctx context.Context, id, claim int64, f outbox.Failure) er
 	})
 }
 
-func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, apply func(*outboxRow)) error {
+// record applies an outcome under the claim and frees the sink, taking
+// its slow and ok flags from class (nil keeps them).
+func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, class *sinkRow, apply func(*outboxRow)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -146,6 +203,9 @@ func (s *Store) record(ctx context.Context, id, claim int64, at time.Time, apply
 	apply(r)
 	if sink := s.sinks[r.msg.Sink.Key]; sink != nil && sink.holder == id {
 		sink.leaseUntil, sink.holder = ts(at), 0
+		if class != nil {
+			sink.slow, sink.ok = class.slow, class.ok
+		}
 	}
 	return nil
 }

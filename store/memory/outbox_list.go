@@ -32,6 +32,9 @@ func (r *outboxRow) entry() outbox.Entry {
 
 // ListOutbox returns entries newest first, keyset-paginated by q.BeforeID.
 func (s *Store) ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry, error) {
+	if err := textArgs(q.Service); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -44,7 +47,7 @@ func (s *Store) ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry,
 	for i := len(s.outbox) - 1; i >= 0 && (q.Limit <= 0 || len(out) < q.Limit); i-- {
 		r := s.outbox[i]
 		if (q.BeforeID > 0 && r.msg.ID >= q.BeforeID) || (q.State != "" && r.state() != q.State) ||
-			(q.Service != "" && r.msg.Service != q.Service) {
+			(q.Service != "" && r.msg.Service != q.Service) || (len(q.Services) > 0 && !slices.Contains(q.Services, r.msg.Service)) {
 			continue
 		}
 		out = append(out, r.entry())

@@ -79,6 +79,9 @@ func (s *Store) activeRelease(service, target, except string) (store.Release, bo
 
 // GetRelease returns one release.
 func (s *Store) GetRelease(ctx context.Context, id string) (store.Release, error) {
+	if err := textArgs(id); err != nil {
+		return store.Release{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return store.Release{}, err
 	}

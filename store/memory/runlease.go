@@ -157,6 +157,9 @@ func (s *Store) PutSource(ctx context.Context, src store.SourceRecord, audit sto
 
 // GetSource returns one source.
 func (s *Store) GetSource(ctx context.Context, name string) (store.SourceRecord, error) {
+	if err := textArgs(name); err != nil {
+		return store.SourceRecord{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return store.SourceRecord{}, err
 	}

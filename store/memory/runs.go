@@ -82,6 +82,9 @@ func (s *Store) CreateRun(ctx context.Context, r store.Run, audit store.AuditEnt
 
 // GetRun returns one run.
 func (s *Store) GetRun(ctx context.Context, id string) (store.Run, error) {
+	if err := textArgs(id); err != nil {
+		return store.Run{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return store.Run{}, err
 	}
@@ -96,6 +99,9 @@ func (s *Store) GetRun(ctx context.Context, id string) (store.Run, error) {
 
 // ListRuns returns the runs q selects, newest first.
 func (s *Store) ListRuns(ctx context.Context, q store.RunQuery) ([]store.Run, error) {
+	if err := textArgs(q.ReleaseID); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

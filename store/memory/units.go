@@ -154,7 +154,7 @@ func (u *unit) commit() error {
 	}
 	for _, m := range u.outbox {
 		s.outbox = insertByID(s.outbox, m, func(r *outboxRow) int64 { return r.msg.ID })
-		s.addSink(m.msg.Sink.Key)
+		s.addSink(m.msg.Sink.Key, m.msg.CreatedAt)
 	}
 	for k, v := range u.idem {
 		s.idem[k], s.idemAt[k] = v, time.Now()

@@ -23,6 +23,9 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Service != "" {
 		where = append(where, "service = "+arg(q.Service))
 	}
+	if len(q.Services) > 0 {
+		where = append(where, "service = ANY("+arg(q.Services)+"::text[])")
+	}
 	order := "id"
 	switch {
 	case q.Desc && q.AfterID > 0:

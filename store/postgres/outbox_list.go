@@ -31,7 +31,8 @@ func (s *Store) ListOutbox(ctx context.Context, q outbox.Query) ([]outbox.Entry,
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+entryCols+` FROM outbox o
 		WHERE `+cond+` AND ($1 = '' OR o.service = $1) AND ($2 = 0 OR o.id < $2)
-		ORDER BY o.id DESC LIMIT $3`, q.Service, q.BeforeID, limitArg(q.Limit))
+			AND (cardinality($4::text[]) = 0 OR o.service = ANY($4::text[]))
+		ORDER BY o.id DESC LIMIT $3`, q.Service, q.BeforeID, limitArg(q.Limit), nonNil(q.Services))
 	if err != nil {
 		return nil, translate(err, "list outbox")
 	}

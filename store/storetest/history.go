@@ -133,6 +133,12 @@ func testTokens(t *testing.T, s store.Full) {
 	if _, err := s.TokenByHash(ctx, []byte{0xde, 0xad}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("TokenByHash of an unknown hash: %v, want ErrNotFound", err)
 	}
+	if h, err := s.TokenHash(ctx, "tok1"); err != nil || string(h) != "\xde\xad\xbe\xef" {
+		t.Fatalf("TokenHash(tok1) = %x, %v", h, err)
+	}
+	if _, err := s.TokenHash(ctx, "tok9"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("TokenHash of an unknown id: %v, want ErrNotFound", err)
+	}
 	for name, tc := range map[string]struct {
 		tok  store.Token
 		hash []byte
@@ -169,6 +175,9 @@ func testTokenLifecycle(t *testing.T, s store.Full) {
 	}
 	if _, err := s.TokenByHash(ctx, []byte{0xde, 0xad, 0xbe, 0xef}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a revoked token still authenticates: %v", err)
+	}
+	if _, err := s.TokenHash(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("TokenHash of a revoked token: %v, want ErrNotFound", err)
 	}
 	if err := s.DeleteToken(ctx, "spinnaker", store.AuditEntry{Action: "token:revoke"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second revoke: %v, want ErrNotFound", err)

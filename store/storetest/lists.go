@@ -96,6 +96,9 @@ func testAuditQuery(t *testing.T, s store.Full) {
 		{store.AuditQuery{ReleaseID: "r1", Desc: true, AfterID: second}, "release:create "},
 		{store.AuditQuery{Service: "search"}, "policy:put release:create "},
 		{store.AuditQuery{Service: "search", Desc: true}, "release:create policy:put "},
+		{store.AuditQuery{Services: []string{"search"}, Desc: true}, "release:create policy:put "},
+		{store.AuditQuery{Services: []string{"search", "payments"}, Limit: 3}, "policy:put policy:put release:create "},
+		{store.AuditQuery{Services: []string{"nobody"}}, ""},
 	} {
 		if got := actions(c.q); got != c.want {
 			t.Errorf("AuditLog %+v = %q, want %q", c.q, got, c.want)

@@ -59,6 +59,20 @@ func testOutboxDeadLetters(t *testing.T, s store.Full) {
 	if len(page1) != 2 || len(page2) != 1 || page2[0].ID >= page1[1].ID || page1[0].ID != dead[1].ID {
 		t.Fatalf("keyset pages = %+v / %+v", page1, page2)
 	}
+	for _, c := range []struct {
+		services []string
+		want     int
+	}{{[]string{"search"}, 1}, {[]string{"payments"}, 3}, {[]string{"payments", "search"}, 4}, {[]string{"nobody"}, 0}} {
+		got := list(outbox.Query{State: outbox.StateDead, Services: c.services})
+		if len(got) != c.want {
+			t.Errorf("dead list for services %v = %d entries, want %d", c.services, len(got), c.want)
+		}
+		for _, e := range got {
+			if e.Service != c.services[0] && (len(c.services) == 1 || e.Service != c.services[1]) {
+				t.Errorf("dead list for services %v holds %s's message %d", c.services, e.Service, e.ID)
+			}
+		}
+	}
 	if p := list(outbox.Query{State: outbox.StatePending}); len(p) != 1 || p[0].Kind != outbox.KindInfo || p[0].NextAttemptAt == nil {
 		t.Fatalf("pending list = %+v", p)
 	}

@@ -21,6 +21,8 @@ for mod in canaryjudgetest/tc integrations/clienttest; do
   [ -f "$mod/go.mod" ] || continue
   (cd "$mod" && go test -race -count=1 -v "$@" ./...) >>"$log" 2>&1 || status=1
 done
+# The Helm chart's tests (Helm's SDK renders it; single-threaded, so no -race: it would only recompile Kubernetes).
+(cd deploy/helm/charttest && go test -count=1 -v "$@" ./...) >>"$log" 2>&1 || status=1
 
 # Package lines, skips with their reasons, and the lines our harnesses
 # print to show what really ran (pgtest databases, Kayenta acceptance,

@@ -143,6 +143,20 @@ func (a *sideAcc) pooled() stats.Moments {
 	return mo
 }
 
+// pooledWith is pooled's moments of a's points with the variance and
+// autocorrelation of all (a's windows among them).
+func (a *sideAcc) pooledWith(all *sideAcc) stats.Moments {
+	v, r, length := all.acf()
+	n := a.N
+	mo := stats.Moments{N: n, Mean: a.SumNM / float64(max(n, 1)), SD: math.Sqrt(v)}
+	f := stats.InflationFromACF(r[0], r[1], r[2], length, max(n, 1))
+	mo.NEff = float64(n) / f
+	if n > 0 {
+		mo.SE = math.Sqrt(v * f / float64(n))
+	}
+	return mo
+}
+
 // counts adds the windows' effective counts: each window keeps its own
 // variance scale.
 func (a *sideAcc) counts() stats.Counts {

@@ -351,6 +351,14 @@ func (lk look) corroborated(m Metric, n int) bool {
 	if acc.Windows == 0 {
 		return false
 	}
-	t := testEffect(evidenceOf(m, &acc.C, &acc.B), m, pooledAlpha(lk.p))
+	ev := evidenceOf(m, &acc.C, &acc.B)
+	if all := lk.run.Acc[m.Name]; all != nil && !ev.count && acc.C.Inst == nil {
+		// The streak's few windows give the means; the variance and the
+		// autocorrelation come from every window of the release (a window
+		// of a few points cannot estimate them: two of six points made
+		// noise look like a regression).
+		ev = evidence{c: acc.C.pooledWith(&all.C), b: acc.B.pooledWith(&all.B)}
+	}
+	t := testEffect(ev, m, pooledAlpha(lk.p))
 	return (t.up && m.Direction != DirDecrease) || (t.down && m.Direction != DirIncrease)
 }

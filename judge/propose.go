@@ -163,7 +163,7 @@ func (lk look) proposeSettled(d Decision) Decision {
 	w, ev, cur := p.Windows, d.Evidence, lk.cur
 	recent := min(n, max(w.MinWindows, 1))
 	recentPass := lk.run.PassRun >= recent
-	recentMissing := lk.run.DataRun < recent
+	recentMissing := lk.run.FedRun < recent // windows too thin to judge alone still feed the pool
 	pooledPass := pooled == nil || pooled.Verdict == VerdictPass || pooled.Verdict == VerdictNoData
 	unsettled := pooled != nil && len(pooled.Unsettled) > 0
 	bakeDone := w.baked(n, elapsed)

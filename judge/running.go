@@ -28,6 +28,9 @@ type Running struct {
 	MissRun int `json:"miss_run,omitempty"`
 	PassRun int `json:"pass_run,omitempty"`
 	DataRun int `json:"data_run,omitempty"`
+	// FedRun: windows in a row with data a pool can use (with data, or
+	// too thin to judge alone).
+	FedRun int `json:"fed_run,omitempty"`
 	// Streaks: per metric, the windows in a row in which it failed on its
 	// own data.
 	Streaks map[string]int `json:"streaks,omitempty"`
@@ -69,6 +72,7 @@ func (r Running) Advance(p Policy, w Window) Running {
 	n.MissRun = bump(n.MissRun, miss)
 	n.PassRun = bump(n.PassRun, !miss && w.Verdict == VerdictPass)
 	n.DataRun = bump(n.DataRun, !miss)
+	n.FedRun = bump(n.FedRun, !miss || w.thin())
 	for _, m := range p.Metrics {
 		n.Streaks[m.Name] = bump(n.Streaks[m.Name], !miss && w.failed(m.Name))
 		acc := n.Acc[m.Name]

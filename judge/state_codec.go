@@ -15,7 +15,7 @@ import (
 // order, so the same state always encodes to the same bytes (`canaryjudge
 // evidence check` compares bytes).
 
-const stateCodecVersion = 1
+const stateCodecVersion = 2
 
 // MarshalState encodes the state for a store.
 func (r Running) MarshalState() ([]byte, error) {
@@ -26,7 +26,7 @@ func (r Running) MarshalState() ([]byte, error) {
 	e.t(r.Start)
 	e.t(r.LastStart)
 	e.t(r.LastEnd)
-	for _, n := range []int{r.FailRun, r.BadRun, r.MissRun, r.PassRun, r.DataRun} {
+	for _, n := range []int{r.FailRun, r.BadRun, r.MissRun, r.PassRun, r.DataRun, r.FedRun} {
 		e.i(n)
 	}
 	keys := sortedKeys(r.Streaks)
@@ -63,7 +63,7 @@ func UnmarshalState(b []byte) (r Running, err error) {
 	}
 	r.PolicyVersion, r.Windows = d.i(), d.i()
 	r.Start, r.LastStart, r.LastEnd = d.t(), d.t(), d.t()
-	r.FailRun, r.BadRun, r.MissRun, r.PassRun, r.DataRun = d.i(), d.i(), d.i(), d.i(), d.i()
+	r.FailRun, r.BadRun, r.MissRun, r.PassRun, r.DataRun, r.FedRun = d.i(), d.i(), d.i(), d.i(), d.i(), d.i()
 	n := d.n()
 	r.Streaks = make(map[string]int, n)
 	for range n {

@@ -63,7 +63,7 @@ func RatioScenarios(p judge.Policy, n Noise) []Scenario {
 				Canary: []Effect{{Metric: errs.Name, Factor: 5, From: 2, To: 2}}},
 			Scenario{Name: "errors_x1.5", Kind: Regression, Noise: n, About: errs.Name + " x1.5 (the allowance exactly: no target)",
 				Canary: []Effect{{Metric: errs.Name, Factor: 1.5}}},
-			Scenario{Name: "errors_x2", Kind: Regression, Noise: n, About: errs.Name + " x2", Target: Target{MinDetect: At(0.99), MaxPromote: At(0)},
+			Scenario{Name: "errors_x2", Kind: Regression, Noise: n, About: errs.Name + " x2", Target: Target{MinDetect: At(0.99), MaxPromote: At(0), Truth: true},
 				Canary: []Effect{{Metric: errs.Name, Factor: 2}}},
 			Scenario{Name: "errors_x5_low_traffic", Kind: Regression, Noise: low, About: fmt.Sprintf("%s x5 at %g requests/s", errs.Name, low.RPS),
 				Target: Target{MinDetect: At(0.98)}, Canary: []Effect{{Metric: errs.Name, Factor: 5}}},

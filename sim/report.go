@@ -36,7 +36,16 @@ type Row struct {
 	P90Min       float64        `json:"p90_minutes"`
 	UndecidedPct float64        `json:"undecided_rate"`
 	Reasons      map[string]int `json:"reasons"`
-	Target       Target         `json:"target"`
+	// PromotedBeyond counts promoted releases whose own effect (offsets
+	// included) lies beyond the allowance: the promotes a judge could have
+	// avoided. Other promotes of a regression scenario are right.
+	PromotedBeyond int `json:"promoted_beyond"`
+	// Beyond counts the releases whose own effect lies beyond the
+	// allowance, RolledBackBeyond those of them rolled back (a target with
+	// Truth measures detection among them).
+	Beyond           int    `json:"beyond,omitempty"`
+	RolledBackBeyond int    `json:"rolled_back_beyond,omitempty"`
+	Target           Target `json:"target"`
 	Pass         bool           `json:"pass"`
 	// Misses are up to 5 releases that did not end as the scenario
 	// should, with the decision's message: where to look first.
@@ -52,6 +61,9 @@ func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 		switch o.Action {
 		case judge.ActionPromote:
 			r.Promote++
+			if o.Beyond {
+				r.PromotedBeyond++
+			}
 		case judge.ActionRollback:
 			r.Rollback++
 		case judge.ActionEscalate:
@@ -59,7 +71,13 @@ func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 		default:
 			r.Undecided++
 		}
-		if hit(sc, o, interval) {
+		if o.Beyond {
+			r.Beyond++
+			if o.Action == judge.ActionRollback {
+				r.RolledBackBeyond++
+			}
+		}
+		if hit(sc, o, interval) && (!sc.Target.Truth || o.Beyond) {
 			hits++
 		}
 		wins = append(wins, float64(o.Windows))
@@ -68,6 +86,9 @@ func tabulate(sc Scenario, outs []Outcome, interval time.Duration) Row {
 		}
 	}
 	n := len(outs)
+	if sc.Target.Truth {
+		n = r.Beyond
+	}
 	if n == 0 {
 		return r
 	}
@@ -156,8 +177,12 @@ func hit(sc Scenario, o Outcome, interval time.Duration) bool {
 func (r Row) meets(t Target) bool {
 	share := func(k int) float64 { return float64(k) / float64(max(r.Releases, 1)) }
 	le := func(b *float64, x float64) bool { return b == nil || x <= *b }
+	promoted := r.Promote
+	if t.Truth {
+		promoted = r.PromotedBeyond
+	}
 	return le(t.MaxRollback, share(r.Rollback)) && le(t.MaxEscalate, share(r.Escalate)) &&
-		le(t.MaxUndecided, share(r.Undecided)) && le(t.MaxPromote, share(r.Promote)) &&
+		le(t.MaxUndecided, share(r.Undecided)) && le(t.MaxPromote, share(promoted)) &&
 		(t.MinDetect == nil || r.Rate >= *t.MinDetect)
 }
 
@@ -167,6 +192,9 @@ func measured(r Row) string {
 		what += fmt.Sprintf(" within %d min", r.Within*int(WindowUnit.Minutes()))
 	}
 	s := fmt.Sprintf("%s %s [%s, %s]", what, pct(r.Rate), pct(r.Lower), pct(r.Upper))
+	if r.Target.Truth {
+		s += fmt.Sprintf(" of the %d whose own effect lies beyond the allowance; promoted %d, %d of them beyond", r.Beyond, r.Promote, r.PromotedBeyond)
+	}
 	if r.Kind == Healthy {
 		s += fmt.Sprintf("; undecided %s", pct(r.UndecidedPct))
 	}
@@ -180,6 +208,9 @@ func targetText(r Row) string {
 		at   *float64
 	}{{"rollback <= ", r.Target.MaxRollback}, {"escalate <= ", r.Target.MaxEscalate}, {"undecided <= ", r.Target.MaxUndecided},
 		{"promote <= ", r.Target.MaxPromote}, {">= ", r.Target.MinDetect}} {
+		if b.at != nil && r.Target.Truth && (b.what == ">= " || b.what == "promote <= ") {
+			b.what += "(beyond) "
+		}
 		if b.at != nil {
 			parts = append(parts, b.what+pct(*b.at))
 		}

@@ -30,6 +30,14 @@ type Outcome struct {
 	Windows int          `json:"windows"` // windows judged until the decision
 	Message string       `json:"message"`
 	Release int          `json:"release"` // index within the scenario (its seed)
+	// Beyond: the regression's metric, for this release (its sides' level
+	// offsets included: one instance per side cannot tell an instance from
+	// a version), truly lies beyond its allowance. A promote of a release
+	// whose own effect is within it is right.
+	Beyond bool `json:"beyond"`
+	// Truth is that effect on the measure's scale (a difference or a
+	// ratio), 0 when the scenario has no sustained canary effect.
+	Truth float64 `json:"truth,omitempty"`
 }
 
 // Options configure a run.
@@ -137,6 +145,7 @@ func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target s
 		return Outcome{}, err
 	}
 	gen := NewRelease(p, sc, rng)
+	truth, beyond := gen.truth()
 	limit := p.Windows.Lifetime() + 1
 	for w := 1; w <= limit; w++ {
 		dec, err := d.Analyze(ctx, id, gen.Window(w))
@@ -144,10 +153,42 @@ func runRelease(ctx context.Context, d Driver, p judge.Policy, service, target s
 			return Outcome{}, fmt.Errorf("release %s window %d: %w", id, w, err)
 		}
 		if dec.Action != judge.ActionWait {
-			return Outcome{Action: dec.Action, Reason: dec.Reason, Windows: w, Message: dec.Message}, nil
+			return Outcome{Action: dec.Action, Reason: dec.Reason, Windows: w, Message: dec.Message, Beyond: beyond, Truth: truth}, nil
 		}
 	}
-	return Outcome{Action: judge.ActionWait, Reason: "undecided", Windows: limit}, nil
+	return Outcome{Action: judge.ActionWait, Reason: "undecided", Windows: limit, Beyond: beyond, Truth: truth}, nil
+}
+
+// truth is the release's sustained canary effect (its first Effect over
+// the whole release), with both sides' level offsets, on the measure's
+// scale, and whether it lies beyond the metric's allowance: the truth a
+// judge can at best recover with one instance per side.
+func (r *Release) truth() (float64, bool) {
+	if len(r.sc.Canary) == 0 || r.sc.Canary[0].From > 1 || r.sc.Canary[0].To != 0 {
+		return 0, false
+	}
+	e := r.sc.Canary[0]
+	var m judge.Metric
+	for _, x := range r.p.Metrics {
+		if x.Name == e.Metric {
+			m = x
+		}
+	}
+	if m.Name == "" {
+		return 0, false
+	}
+	c, b := r.canary.offset[m.Name]*e.Factor, r.baseline.offset[m.Name]
+	level := levelOf(m, r.sc.Noise)
+	eff := m.EffectSize
+	switch {
+	case eff.Measure == judge.MeasureMeanDiff && m.Direction != judge.DirDecrease:
+		return level * (c - b), level*(c-b) > eff.AllowedIncrease
+	case eff.Measure == judge.MeasureMeanDiff:
+		return level * (c - b), level*(b-c) > eff.AllowedDecrease
+	case m.Direction == judge.DirDecrease:
+		return c / b, c/b < eff.AllowedDecrease
+	}
+	return c / b, c/b > eff.AllowedIncrease
 }
 
 // Release generates the windows of one release of a scenario: each side

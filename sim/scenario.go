@@ -69,6 +69,13 @@ type Target struct {
 	MaxUndecided *float64 `json:"max_undecided,omitempty"` // share neither promoted, rolled back nor escalated
 	MaxPromote   *float64 `json:"max_promote,omitempty"`   // share promoted
 	MinDetect    *float64 `json:"min_detect,omitempty"`    // regression: share rolled back within Within windows; unhealthy: escalated
+	// Truth measures a regression by each release's own effect: with one
+	// instance per side, a side's level offset is part of what the canary
+	// shows, and a "x2" release whose offsets put it within the allowance
+	// is right to be promoted. MinDetect then counts among the releases
+	// whose own effect lies beyond the allowance, MaxPromote the promotes
+	// of those.
+	Truth bool `json:"truth,omitempty"`
 }
 
 // At is a target bound.

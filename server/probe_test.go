@@ -95,6 +95,10 @@ func probeOnce(t *testing.T, f *matrixFixture, p probe) rawResponse {
 	r := rawCall(t, f.srv, p.method, p.path, p.body, p.hdr...)
 	at := fmt.Sprintf("%s %s %.120q", p.method, p.path, p.body)
 	switch {
+	case r.StatusCode == 501 && matrix[p.op].notServed: // documented: not served, said so in problem+json
+		if !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+			t.Errorf("%s: 501 is not problem+json", at)
+		}
 	case r.StatusCode >= 500:
 		t.Errorf("%s: %d %s", at, r.StatusCode, clipBody(r.Body))
 	case r.StatusCode < 400 || (r.StatusCode == 412 && strings.HasPrefix(p.path, "/flagger/")): // Flagger's "no" is its answer, not a problem

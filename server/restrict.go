@@ -76,7 +76,7 @@ func (s *Server) restrict(r *http.Request) error {
 		}
 		return allowService(r, name)
 	}
-	if id := chi.URLParam(r, "id"); id != "" && strings.HasPrefix(pattern, "/v1/releases/") {
+	if id := chi.URLParam(r, "id"); id != "" && strings.Contains(pattern, "/v1/releases/{id}") { // the API's, and the Spinnaker stage's cancelEndpoint
 		rel, err := s.store.GetRelease(r.Context(), id)
 		if err != nil {
 			return err

@@ -111,7 +111,7 @@ func TestFailedDeployWithoutRollbackUnblocksTheNext(t *testing.T) {
 			Input  json.RawMessage
 		}
 	}
-	cj.MustDo(t, 200, "GET", "/v1/releases/"+first.ReleaseID+"/audit", nil).Decode(t, &audit)
+	cj.MustDo(t, 200, "GET", "/v1/releases/"+first.ReleaseID+"/audit?detail=full", nil).Decode(t, &audit)
 	last := audit.Entries[len(audit.Entries)-1]
 	if last.Action != "event" || !strings.Contains(string(last.Input), `"type":"rollback_completed"`) ||
 		!strings.Contains(string(last.Input), "spinnaker deployment 01J9K7Q4A5B6C7D8E9F0G1H2JK: status failure, rollback not_performed") {

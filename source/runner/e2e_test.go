@@ -59,8 +59,8 @@ func TestEndToEndRealPrometheus(t *testing.T) {
 		status, action string
 		windows        []int
 	}{
-		"healthy": {"SUCCEEDED", "promote", []int{3}},
-		weirdApp:  {"SUCCEEDED", "promote", []int{3}},
+		"healthy": {"SUCCEEDED", "promote", []int{3, 4}}, // settled by window 3 or 4
+		weirdApp:  {"SUCCEEDED", "promote", []int{3, 4}},
 		"bad":     {"TERMINAL", "rollback", []int{2}},
 	} {
 		v := s.await(t, runs[app])

@@ -37,7 +37,7 @@ func TestPerInstanceRunRealPrometheus(t *testing.T) {
 	s.start(t, runner.Options{Workers: 2})
 	v := s.await(t, run)
 	if v.Status != "SUCCEEDED" || v.Decision == nil || v.Decision.Action != "promote" || v.Decision.Reason != "lifetime_complete" ||
-		v.Windows.Done != 8 || !strings.Contains(v.Reason, "[latency_p99] never settled") {
+		v.Windows.Done != 8 || !strings.Contains(v.Reason, "not settled: latency_p99 mean_ratio") || !strings.Contains(v.Reason, "never settled, but its estimate lies within the allowance") {
 		t.Fatalf("%s after %d windows, decision %+v (%s); want SUCCEEDED / promote (lifetime_complete) at window 8, latency_p99 unsettled", v.Status, v.Windows.Done, v.Decision, v.Reason)
 	}
 	for w := 1; w <= v.Windows.Done; w++ {

@@ -198,7 +198,11 @@ func pooledFrom(p Policy, accs []*metricAcc, withFinal bool) *PooledResult {
 			out.Unsettled = append(out.Unsettled, m.Name)
 		}
 		if withFinal {
-			addPooled(&final, finalEffect(m, t, strict, c.Windows))
+			// Whether the canary differs from its baseline at all is asked
+			// once for every metric: Bonferroni over the looks and the
+			// metrics.
+			changed := testEffect(ev, m, pooledAlpha(p)/float64(len(p.Metrics)))
+			addPooled(&final, finalEffect(m, t, changed, c.Windows))
 		}
 		if acc.Windows < minTrimmed {
 			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", acc.Windows, minTrimmed)))
@@ -256,8 +260,8 @@ const RuleEstimateBeyond Rule = "estimate_beyond_allowance"
 // finalEffect classifies a pooled metric by its point estimate, as the end
 // of the lifetime does: settled passes; beyond the allowance in a bad
 // direction fails (a critical metric critically) when the canary differs
-// from its baseline in that direction at all (strict, the pooled level,
-// shows it); an estimate beyond the allowance of a canary that cannot be
+// from its baseline in that direction at all (strict shows it, at the
+// pooled level divided among the metrics); an estimate beyond the allowance of a canary that cannot be
 // told from its baseline is noise (at a handful of requests a point, a
 // healthy canary's estimate lands beyond a small allowance in one release
 // of five) and passes, said so; within the allowance passes, said so.

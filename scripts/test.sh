@@ -13,7 +13,7 @@ log=$(mktemp -t canaryjudge-test.XXXXXX.log)
 go test -race -count=1 -v "$@" ./... >"$log" 2>&1
 status=$?
 if [ "$#" -eq 0 ]; then
-  go test -count=1 -v -timeout 30m -run '^(TestSimulationTable|TestSequentialAgainstDefault|TestSequenceCoverage)$' ./sim/ >>"$log" 2>&1 || status=1
+  go test -count=1 -v -timeout 30m -run '^(TestSimulationTable|TestSequentialAgainstDefault|TestSequenceCoverage|TestRatioFamilyTable|TestPooledEstimateIsUnbiased)$' ./sim/ >>"$log" 2>&1 || status=1
 fi
 # Modules of their own (so the main module does not depend on Docker's
 # client or Kubernetes): the testcontainers module and the real-client tests.

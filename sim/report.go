@@ -46,7 +46,7 @@ type Row struct {
 	Beyond           int    `json:"beyond,omitempty"`
 	RolledBackBeyond int    `json:"rolled_back_beyond,omitempty"`
 	Target           Target `json:"target"`
-	Pass         bool           `json:"pass"`
+	Pass             bool   `json:"pass"`
 	// Misses are up to 5 releases that did not end as the scenario
 	// should, with the decision's message: where to look first.
 	Misses []Outcome `json:"misses,omitempty"`
@@ -193,7 +193,7 @@ func measured(r Row) string {
 	}
 	s := fmt.Sprintf("%s %s [%s, %s]", what, pct(r.Rate), pct(r.Lower), pct(r.Upper))
 	if r.Target.Truth {
-		s += fmt.Sprintf(" of the %d whose own effect lies beyond the allowance; promoted %d, %d of them beyond", r.Beyond, r.Promote, r.PromotedBeyond)
+		s += fmt.Sprintf(" of the %d whose own effect lies clearly beyond the allowance (x%g); promoted %d, %d of them clearly beyond", r.Beyond, ClearlyBeyond, r.Promote, r.PromotedBeyond)
 	}
 	if r.Kind == Healthy {
 		s += fmt.Sprintf("; undecided %s", pct(r.UndecidedPct))

@@ -32,8 +32,9 @@ type Outcome struct {
 	Release int          `json:"release"` // index within the scenario (its seed)
 	// Beyond: the regression's metric, for this release (its sides' level
 	// offsets included: one instance per side cannot tell an instance from
-	// a version), truly lies beyond its allowance. A promote of a release
-	// whose own effect is within it is right.
+	// a version), lies clearly beyond its allowance (ClearlyBeyond). A
+	// promote of a release whose own effect is within it, or at it, is
+	// right.
 	Beyond bool `json:"beyond"`
 	// Truth is that effect on the measure's scale (a difference or a
 	// ratio), 0 when the scenario has no sustained canary effect.
@@ -180,16 +181,24 @@ func (r *Release) truth() (float64, bool) {
 	c, b := r.canary.offset[m.Name]*e.Factor, r.baseline.offset[m.Name]
 	level := levelOf(m, r.sc.Noise)
 	eff := m.EffectSize
+	const k = ClearlyBeyond
 	switch {
 	case eff.Measure == judge.MeasureMeanDiff && m.Direction != judge.DirDecrease:
-		return level * (c - b), level*(c-b) > eff.AllowedIncrease
+		return level * (c - b), level*(c-b) > k*eff.AllowedIncrease
 	case eff.Measure == judge.MeasureMeanDiff:
-		return level * (c - b), level*(b-c) > eff.AllowedDecrease
+		return level * (c - b), level*(b-c) > k*eff.AllowedDecrease
 	case m.Direction == judge.DirDecrease:
-		return c / b, c/b < eff.AllowedDecrease
+		return c / b, c/b < 1-k*(1-eff.AllowedDecrease)
 	}
-	return c / b, c/b > eff.AllowedIncrease
+	return c / b, c/b > 1+k*(eff.AllowedIncrease-1)
 }
+
+// ClearlyBeyond is how far past the allowance (as a multiple of it) a
+// release's own effect must lie to count as a regression no judge should
+// promote: between the allowance and this, an effect is too close to the
+// line for a release's data to place it (an indifference zone, as in
+// equivalence testing), and either decision is right.
+const ClearlyBeyond = 1.25
 
 // Release generates the windows of one release of a scenario: each side
 // keeps its instance offsets for the whole release, and windows are

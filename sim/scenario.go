@@ -133,11 +133,17 @@ func Scenarios(p judge.Policy, n Noise) []Scenario {
 	inst.Instances, inst.InstanceOffset = 3, 1
 	pooled := inst
 	pooled.Pooled = true
+	// This family sizes each side's level offset from the metric's
+	// allowance (the difference's sd a third of it), so a few healthy
+	// releases end their lifetime with an effect near the allowance; since
+	// issue 19 an unsettled estimate beyond it fails (absence of evidence
+	// is not evidence of absence), and the noisiest rows pay for that.
+	near := func(max float64) Target { return Target{MaxRollback: At(max), MaxUndecided: At(0.01)} }
 	out := []Scenario{
 		{Name: "healthy_iid", Kind: Healthy, About: "independent points, no instance offsets", Noise: iid, Target: healthy},
-		{Name: "healthy_ar08", Kind: Healthy, About: "AR(1) phi 0.8 and instance offsets", Noise: ar, Target: healthy},
-		{Name: "healthy_offsets", Kind: Healthy, About: fmt.Sprintf("AR(1) phi %g and instance offsets", n.Phi), Noise: n, Target: healthy},
-		{Name: "healthy_low_traffic", Kind: Healthy, About: fmt.Sprintf("%g requests per second per side", low.RPS), Noise: low, Target: healthy},
+		{Name: "healthy_ar08", Kind: Healthy, About: "AR(1) phi 0.8 and instance offsets", Noise: ar, Target: near(0.03)},
+		{Name: "healthy_offsets", Kind: Healthy, About: fmt.Sprintf("AR(1) phi %g and instance offsets", n.Phi), Noise: n, Target: near(0.01)},
+		{Name: "healthy_low_traffic", Kind: Healthy, About: fmt.Sprintf("%g requests per second per side", low.RPS), Noise: low, Target: near(0.04)},
 		{Name: "healthy_diurnal", Kind: Healthy, About: "load +/-50 % over 4 h on both sides", Noise: diurnal, Target: healthy},
 		{Name: "instances_judged_per_instance", Kind: Healthy, Noise: inst, Target: healthy,
 			About: "3 instances per side, each offset with sd allowance/sqrt 2 (3x what one pair tolerates), sent per instance"},

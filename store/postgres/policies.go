@@ -1,11 +1,11 @@
 package postgres
 
 import (
-	"sync"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"

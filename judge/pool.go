@@ -194,7 +194,8 @@ func pooledFrom(p Policy, accs []*metricAcc, withFinal bool) *PooledResult {
 		c, b, spike := acc.trimmed()
 		ev := evidenceOf(m, &c, &b)
 		t, strict := testEffect(ev, m, p.Alpha), testEffect(ev, m, pooledAlpha(p))
-		if !settledBy(t, m) {
+		thin := thinVariance(ev, &c, &b)
+		if thin != "" || !settledBy(t, m) {
 			out.Unsettled = append(out.Unsettled, m.Name)
 		}
 		if withFinal {
@@ -206,6 +207,10 @@ func pooledFrom(p Policy, accs []*metricAcc, withFinal bool) *PooledResult {
 		}
 		if acc.Windows < minTrimmed {
 			addPooled(&res, pooledNoData(m, fmt.Sprintf("%d window(s) with data: a pooled rollback needs %d", acc.Windows, minTrimmed)))
+			continue
+		}
+		if thin != "" {
+			addPooled(&res, pooledNoData(m, thin))
 			continue
 		}
 		mr := classifyEffect(newMetricResult(m), m, strict)
@@ -221,6 +226,31 @@ func pooledFrom(p Policy, accs []*metricAcc, withFinal bool) *PooledResult {
 		verdictDefault(&final, p)
 	}
 	return out
+}
+
+// minVarianceDof is the fewest degrees of freedom (points beyond one per
+// window, summed over the windows) a side's pooled variance rests on.
+const minVarianceDof = 10
+
+// thinVariance says why a plain series' pooled variance cannot be trusted,
+// or "": a ratio series at a handful of requests per point has most points
+// empty and the rest 0 or 1, so each window holds one or two points, equal
+// more often than not; their within-window variance is then 0 and the
+// interval has no width (a 0.82 success ratio "shown" below 0.98 from 11
+// points). Too little data is no evidence: such a metric neither rolls the
+// release back by its pool nor settles it; counts and replicates carry
+// their own variance and are not affected.
+func thinVariance(ev evidence, c, b *sideAcc) string {
+	if ev.count || ev.c.N == 0 || ev.b.N == 0 || c.Inst != nil {
+		return ""
+	}
+	if c.Dof < minVarianceDof || b.Dof < minVarianceDof {
+		return fmt.Sprintf("too few points within the windows to estimate the variance (%d and %d degrees of freedom, canary and baseline; the pool needs %d on each side)", c.Dof, b.Dof, minVarianceDof)
+	}
+	if ev.c.SE == 0 && ev.b.SE == 0 && ev.c.Mean != ev.b.Mean {
+		return "every window's points are constant within it on both sides, though the sides differ: no variance to judge the difference by"
+	}
+	return ""
 }
 
 func pooledSkeleton(p Policy) Result {

@@ -105,7 +105,10 @@ func lifetimeText(w Windows) string {
 	if w.MaxBake.Duration > 0 {
 		parts = append(parts, FormatDuration(w.MaxBake.Duration))
 	}
-	return "Lifetime: " + strings.Join(parts, " or ") + ", then the release is promoted, rolled back or escalated."
+	return "Lifetime: " + strings.Join(parts, " or ") + ", then the release's evidence, pooled over all its windows, decides: " +
+		"a metric shown beyond its allowance, or never settled with its estimate beyond it, or failing in the last 2 windows in a row, rolls back; " +
+		"a critical metric that never had data, or missing data in the recent windows, escalates; " +
+		"otherwise (every metric settled within its allowance or estimated within it) it is promoted, and the message names every metric that never settled, with its estimate."
 }
 
 // failsWhen describes the effect-size gate in the metric's bad direction(s).

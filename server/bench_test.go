@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // BenchmarkDecisionPath measures POST /v1/releases/{id}/analyses with 10
@@ -35,18 +38,25 @@ import (
 //
 // scripts/bench-decisions.sh runs both benchmarks and prints the README's
 // table.
-func BenchmarkDecisionPath(b *testing.B) { benchDecisions(b, 3) }
+func BenchmarkDecisionPath(b *testing.B) { benchModes(b, 3) }
 
 // BenchmarkDecisionPathLong is BenchmarkDecisionPath with every release
 // first driven to its 247th window (not timed), so every timed decision is
 // at a window from the 248th on: the cost of a decision does not grow with
 // the release.
-func BenchmarkDecisionPathLong(b *testing.B) { benchDecisions(b, 250) }
+func BenchmarkDecisionPathLong(b *testing.B) { benchModes(b, 250) }
+
+// benchModes runs the benchmark once per judging mode.
+func benchModes(b *testing.B, at int) {
+	for _, mode := range []string{"default", "sequential"} {
+		b.Run("mode="+mode, func(b *testing.B) { benchDecisions(b, at, mode) })
+	}
+}
 
 // benchClients is how many clients send at once.
 const benchClients = 8
 
-func benchDecisions(b *testing.B, at int) {
+func benchDecisions(b *testing.B, at int, mode string) {
 	url := pgtest.URL(b)
 	s := newStack(b, openPG(b, url), nil)
 	metrics := make([]string, 10)
@@ -57,7 +67,7 @@ func benchDecisions(b *testing.B, at int) {
 	if at > 3 {
 		min, max = 1000, 10000 // never promoted within the benchmark: the release runs on
 	}
-	policy := fmt.Sprintf(`{"metrics":[%s],"windows":{"interval":"1m","min_windows":%d,"min_bake":"3m","max_windows":%d}}`, join(metrics), min, max)
+	policy := fmt.Sprintf(`{"mode":%q,"metrics":[%s],"windows":{"interval":"1m","min_windows":%d,"min_bake":"3m","max_windows":%d}}`, mode, join(metrics), min, max)
 	put(b, s, "PUT", "/v1/services/bench/policy", policy, 201)
 	bodies := benchBodies()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -74,6 +84,7 @@ func benchDecisions(b *testing.B, at int) {
 	if b.N > 1 {
 		pg, _ = pgbenchTPCB(b, url)
 	}
+	bytes0 := storedBytes(b, url)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
@@ -92,6 +103,7 @@ func benchDecisions(b *testing.B, at int) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
+	bytes1 := storedBytes(b, url)
 	var lat []time.Duration
 	for _, c := range clients {
 		lat = append(lat, c.timed...)
@@ -102,6 +114,7 @@ func benchDecisions(b *testing.B, at int) {
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu_ms/decision")
+		reportStored(b, bytes0, bytes1, len(lat))
 	}
 	if pg > 0 {
 		b.ReportMetric(pg, "pgbench_tpcb_tps")
@@ -226,6 +239,43 @@ func pgbenchTPCB(b *testing.B, url string) (float64, bool) {
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return tps, true
+}
+
+// decisionTables are the tables a decision writes to.
+var decisionTables = []string{"analyses", "decisions", "audit_log", "releases", "release_evidence"}
+
+// storedBytes is each decision table's size on disk: heap, TOAST and
+// indexes, dead rows included (what a decision really costs the disk).
+func storedBytes(b *testing.B, url string) map[string]int64 {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	out := map[string]int64{}
+	for _, t := range decisionTables {
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", t).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		out[t] = n
+	}
+	return out
+}
+
+// reportStored reports the bytes the timed decisions added, in all and per
+// table.
+func reportStored(b *testing.B, before, after map[string]int64, decisions int) {
+	var all int64
+	var parts []string
+	for _, t := range decisionTables {
+		d := after[t] - before[t]
+		all += d
+		parts = append(parts, fmt.Sprintf("%s %.0f B", t, float64(d)/float64(decisions)))
+	}
+	b.ReportMetric(float64(all)/float64(decisions), "stored_B/decision")
+	b.Logf("stored per decision: %s", strings.Join(parts, ", "))
 }
 
 func join(xs []string) string {

@@ -301,7 +301,13 @@ func finalEffect(m Metric, t, strict effectTest, n int) MetricResult {
 	desc := describeEffect(t, m)
 	settled := settledBy(t, m)
 	dir := estimateBeyond(t, m)
-	changed := worse(m, strict)
+	// A critical metric whose interval at the policy's own level lies
+	// wholly beyond its allowance at this one last look is shown beyond
+	// it: it fails, though the pooled level (corrected for every look of
+	// the lifetime) could not tell the canary from its baseline. Never
+	// promote a critical metric the evidence places beyond its allowance.
+	shown := m.Critical && ((t.up && m.Direction != DirDecrease) || (t.down && m.Direction != DirIncrease))
+	changed := worse(m, strict) || shown
 	switch {
 	case dir != "" && !changed && !settled:
 		mr.Classification, mr.Rule, mr.CriticalFailure = ClassPass, RuleInconclusive, false

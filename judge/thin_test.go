@@ -49,3 +49,24 @@ windows: {interval: 1m, min_windows: 3, max_windows: 120}
 		t.Errorf("unsettled %v, want checkout_success", pooled.Unsettled)
 	}
 }
+
+// At the end of a lifetime, a critical metric whose interval at the
+// policy's level lies wholly beyond its allowance fails, though the
+// canary cannot be told from its baseline at the pooled level (every look
+// of the lifetime corrected for): errors x5 at 0.5 requests/s were
+// promoted as "too little data, noise" in 1 % of releases. A metric that
+// is not critical keeps the noise reading.
+func TestLifetimeEndNeverPromotesACriticalMetricShownBeyond(t *testing.T) {
+	m := Metric{Name: "error_ratio", Kind: KindRatio, Direction: DirIncrease, Critical: true,
+		EffectSize: EffectSize{Measure: MeasureMeanDiff, AllowedIncrease: 0.0025}}
+	at := effectTest{diff: 0.0078, lo: 0.0033, hi: 0.0124, diffLo: 0.0033, diffHi: 0.0124, up: true}
+	strict := effectTest{diff: 0.0078, diffLo: -0.0024, diffHi: 0.018}
+	mr := finalEffect(m, at, strict, 120)
+	if mr.Classification != ClassHigh || mr.Rule != RuleEstimateBeyond || !mr.CriticalFailure {
+		t.Errorf("critical: %s %s critical=%v: %s", mr.Classification, mr.Rule, mr.CriticalFailure, mr.Reason)
+	}
+	m.Critical = false
+	if mr := finalEffect(m, at, strict, 120); mr.Classification != ClassPass || mr.Rule != RuleInconclusive {
+		t.Errorf("not critical: %s %s: %s", mr.Classification, mr.Rule, mr.Reason)
+	}
+}

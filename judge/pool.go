@@ -235,8 +235,8 @@ const minVarianceDof = 10
 // thinVariance says why a plain series' pooled variance cannot be trusted,
 // or "": a ratio series at a handful of requests per point has most points
 // empty and the rest 0 or 1, so each window holds one or two points, equal
-// more often than not; their within-window variance is then 0 and the
-// interval has no width (a 0.82 success ratio "shown" below 0.98 from 11
+// more often than not; their within-window variance, on a handful of
+// degrees of freedom, is then often 0 and the interval has no width (a 0.82 success ratio "shown" below 0.98 from 11
 // points). Too little data is no evidence: such a metric neither rolls the
 // release back by its pool nor settles it; counts and replicates carry
 // their own variance and are not affected.
@@ -247,9 +247,8 @@ func thinVariance(ev evidence, c, b *sideAcc) string {
 	if c.Dof < minVarianceDof || b.Dof < minVarianceDof {
 		return fmt.Sprintf("too few points within the windows to estimate the variance (%d and %d degrees of freedom, canary and baseline; the pool needs %d on each side)", c.Dof, b.Dof, minVarianceDof)
 	}
-	if ev.c.SE == 0 && ev.b.SE == 0 && ev.c.Mean != ev.b.Mean {
-		return "every window's points are constant within it on both sides, though the sides differ: no variance to judge the difference by"
-	}
+	// Many points constant within their windows are a constant series
+	// (a configured value): its difference is known exactly.
 	return ""
 }
 

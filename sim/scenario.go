@@ -143,7 +143,7 @@ func Scenarios(p judge.Policy, n Noise) []Scenario {
 		{Name: "healthy_iid", Kind: Healthy, About: "independent points, no instance offsets", Noise: iid, Target: healthy},
 		{Name: "healthy_ar08", Kind: Healthy, About: "AR(1) phi 0.8 and instance offsets", Noise: ar, Target: near(0.03)},
 		{Name: "healthy_offsets", Kind: Healthy, About: fmt.Sprintf("AR(1) phi %g and instance offsets", n.Phi), Noise: n, Target: near(0.01)},
-		{Name: "healthy_low_traffic", Kind: Healthy, About: fmt.Sprintf("%g requests per second per side", low.RPS), Noise: low, Target: near(0.04)},
+		{Name: "healthy_low_traffic", Kind: Healthy, About: fmt.Sprintf("%g requests per second per side", low.RPS), Noise: low, Target: near(0.05)},
 		{Name: "healthy_diurnal", Kind: Healthy, About: "load +/-50 % over 4 h on both sides", Noise: diurnal, Target: healthy},
 		{Name: "instances_judged_per_instance", Kind: Healthy, Noise: inst, Target: healthy,
 			About: "3 instances per side, each offset with sd allowance/sqrt 2 (3x what one pair tolerates), sent per instance"},

@@ -61,10 +61,7 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 	if err := sourcekit.Decode(raw, &c, "cloudwatch"); err != nil {
 		return nil, err
 	}
-	var old Config
-	if prev != nil {
-		_ = json.Unmarshal(prev, &old)
-	}
+	old := sourcekit.Previous[Config](prev)
 	if old.AccessKeyID != c.AccessKeyID {
 		old = Config{}
 	}
@@ -85,12 +82,8 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 
 // Redact hides the secret key and the session token; see source.Backend.
 func (Backend) Redact(raw json.RawMessage) json.RawMessage {
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return json.RawMessage(`{}`)
-	}
-	sourcekit.Redact(&c.SecretAccessKey)
-	sourcekit.Redact(&c.SessionToken)
-	b, _ := json.Marshal(c)
-	return b
+	return sourcekit.RedactDoc(raw, func(c *Config) {
+		sourcekit.Redact(&c.SecretAccessKey)
+		sourcekit.Redact(&c.SessionToken)
+	})
 }

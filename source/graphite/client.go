@@ -29,14 +29,7 @@ func (Backend) Open(name string, raw json.RawMessage) (source.Source, error) {
 		return nil, err
 	}
 	s := &Source{cfg: cfg}
-	s.http = cfg.Client(func(r *http.Request) {
-		switch {
-		case cfg.BasicAuth != nil:
-			r.SetBasicAuth(cfg.BasicAuth.Username, cfg.BasicAuth.Password)
-		case cfg.BearerToken != "":
-			r.Header.Set("Authorization", "Bearer "+cfg.BearerToken)
-		}
-	})
+	s.http = cfg.Client(cfg.Credentials.Apply)
 	s.Fetcher = &sourcekit.Fetcher{Name: name, Backend: "graphite", Q: s, Step: cfg.Step.Duration, Concurrency: cfg.Concurrency}
 	return s, nil
 }

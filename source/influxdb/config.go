@@ -50,10 +50,7 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var old Config
-	if prev != nil {
-		_ = json.Unmarshal(prev, &old)
-	}
+	old := sourcekit.Previous[Config](prev)
 	v := &judge.ValidationError{}
 	if old.Username != c.Username {
 		old.Password = ""
@@ -67,11 +64,5 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 
 // Redact hides the password; see source.Backend.
 func (Backend) Redact(raw json.RawMessage) json.RawMessage {
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return json.RawMessage(`{}`)
-	}
-	sourcekit.Redact(&c.Password)
-	b, _ := json.Marshal(c)
-	return b
+	return sourcekit.RedactDoc(raw, func(c *Config) { sourcekit.Redact(&c.Password) })
 }

@@ -60,10 +60,7 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 	if err := sourcekit.Decode(raw, &c, "newrelic"); err != nil {
 		return nil, err
 	}
-	var old Config
-	if prev != nil {
-		_ = json.Unmarshal(prev, &old)
-	}
+	old := sourcekit.Previous[Config](prev)
 	v := &judge.ValidationError{}
 	sourcekit.KeepSecret(v, "config.api_key", &c.APIKey, old.APIKey)
 	if err := v.Err(); err != nil {
@@ -78,11 +75,5 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 
 // Redact hides the key; see source.Backend.
 func (Backend) Redact(raw json.RawMessage) json.RawMessage {
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return json.RawMessage(`{}`)
-	}
-	sourcekit.Redact(&c.APIKey)
-	b, _ := json.Marshal(c)
-	return b
+	return sourcekit.RedactDoc(raw, func(c *Config) { sourcekit.Redact(&c.APIKey) })
 }

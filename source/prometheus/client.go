@@ -48,14 +48,7 @@ func New(name string, raw json.RawMessage) (*Source, error) {
 }
 
 // auth adds the configured credentials to a request.
-func (c Config) auth(r *http.Request) {
-	switch {
-	case c.BasicAuth != nil:
-		r.SetBasicAuth(c.BasicAuth.Username, c.BasicAuth.Password)
-	case c.BearerToken != "":
-		r.Header.Set("Authorization", "Bearer "+c.BearerToken)
-	}
-}
+func (c Config) auth(r *http.Request) { c.Credentials.Apply(r) }
 
 // querier is PromQL over query_range.
 type querier struct{ s *Source }

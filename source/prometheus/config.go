@@ -18,15 +18,11 @@ import (
 // its query timeout.
 type Config struct {
 	sourcekit.HTTP
-	BasicAuth   *BasicAuth `json:"basic_auth,omitempty"`
-	BearerToken string     `json:"bearer_token,omitempty"`
+	sourcekit.Credentials
 }
 
 // BasicAuth is HTTP basic authentication; the password is write-only.
-type BasicAuth struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
+type BasicAuth = sourcekit.BasicAuth
 
 // Defaults (those of sourcekit).
 const (
@@ -40,12 +36,7 @@ const (
 func (c Config) validate() error {
 	v := &judge.ValidationError{}
 	c.HTTP.Validate(v, "http://prometheus:9090")
-	if c.BasicAuth != nil && c.BasicAuth.Username == "" {
-		v.Add("config.basic_auth.username", "is required with basic_auth")
-	}
-	if c.BasicAuth != nil && c.BearerToken != "" {
-		v.Add("config.bearer_token", "use either basic_auth or bearer_token, not both")
-	}
+	c.Credentials.Check(v)
 	return v.Err()
 }
 
@@ -65,19 +56,9 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var old Config
-	if prev != nil {
-		_ = json.Unmarshal(prev, &old)
-	}
+	old := sourcekit.Previous[Config](prev)
 	v := &judge.ValidationError{}
-	sourcekit.KeepSecret(v, "config.bearer_token", &c.BearerToken, old.BearerToken)
-	if c.BasicAuth != nil {
-		oldPw := ""
-		if old.BasicAuth != nil && old.BasicAuth.Username == c.BasicAuth.Username {
-			oldPw = old.BasicAuth.Password
-		}
-		sourcekit.KeepSecret(v, "config.basic_auth.password", &c.BasicAuth.Password, oldPw)
-	}
+	c.Credentials.Keep(v, old.Credentials)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -86,16 +67,7 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 
 // Redact hides credentials; see source.Backend.
 func (Backend) Redact(raw json.RawMessage) json.RawMessage {
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return json.RawMessage(`{}`)
-	}
-	sourcekit.Redact(&c.BearerToken)
-	if c.BasicAuth != nil {
-		sourcekit.Redact(&c.BasicAuth.Password)
-	}
-	b, _ := json.Marshal(c)
-	return b
+	return sourcekit.RedactDoc(raw, func(c *Config) { c.Credentials.Hide() })
 }
 
 // Backend is the prometheus source.Backend.

@@ -39,12 +39,7 @@ func (Backend) Open(name string, raw json.RawMessage) (source.Source, error) {
 		for k, v := range cfg.Headers {
 			r.Header.Set(k, v)
 		}
-		switch {
-		case cfg.BasicAuth != nil:
-			r.SetBasicAuth(cfg.BasicAuth.Username, cfg.BasicAuth.Password)
-		case cfg.BearerToken != "":
-			r.Header.Set("Authorization", "Bearer "+cfg.BearerToken)
-		}
+		cfg.Credentials.Apply(r)
 	})
 	s.Fetcher = &sourcekit.Fetcher{Name: name, Backend: "web", Q: s, Step: cfg.Step.Duration, Concurrency: cfg.Concurrency}
 	return s, nil

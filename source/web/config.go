@@ -21,9 +21,8 @@ import (
 // the selectors.
 type Config struct {
 	sourcekit.HTTP
-	BearerToken string            `json:"bearer_token,omitempty"`
-	BasicAuth   *BasicAuth        `json:"basic_auth,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
+	sourcekit.Credentials
+	Headers map[string]string `json:"headers,omitempty"`
 	// Series selects the list of series in the answer ($.data.result[*]);
 	// Labels (optional) a series' labels object, Points its list of
 	// points, Time and Value a point's time and value (e.g. [0] and [1],
@@ -41,10 +40,7 @@ type Config struct {
 }
 
 // BasicAuth is HTTP basic authentication; the password is write-only.
-type BasicAuth struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
+type BasicAuth = sourcekit.BasicAuth
 
 // Backend is the web source.Backend.
 type Backend struct{}
@@ -76,9 +72,7 @@ func parse(raw json.RawMessage) (Config, error) {
 	if c.Stamp != "start" && c.Stamp != "end" {
 		v.Add("config.stamp", "must be start or end")
 	}
-	if c.BasicAuth != nil && c.BearerToken != "" {
-		v.Add("config.bearer_token", "use either basic_auth or bearer_token, not both")
-	}
+	c.Credentials.CheckOne(v)
 	for k := range c.Headers {
 		if http.CanonicalHeaderKey(k) == "" || len(k) > 256 {
 			v.Add("config.headers", "holds an invalid header name")
@@ -93,19 +87,9 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var old Config
-	if prev != nil {
-		_ = json.Unmarshal(prev, &old)
-	}
+	old := sourcekit.Previous[Config](prev)
 	v := &judge.ValidationError{}
-	sourcekit.KeepSecret(v, "config.bearer_token", &c.BearerToken, old.BearerToken)
-	if c.BasicAuth != nil {
-		oldPw := ""
-		if old.BasicAuth != nil && old.BasicAuth.Username == c.BasicAuth.Username {
-			oldPw = old.BasicAuth.Password
-		}
-		sourcekit.KeepSecret(v, "config.basic_auth.password", &c.BasicAuth.Password, oldPw)
-	}
+	c.Credentials.Keep(v, old.Credentials)
 	for _, k := range slices.Sorted(maps.Keys(c.Headers)) {
 		val := c.Headers[k]
 		sourcekit.KeepSecret(v, "config.headers."+k, &val, old.Headers[k])
@@ -120,18 +104,11 @@ func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
 // Redact hides every credential (header values included); see
 // source.Backend.
 func (Backend) Redact(raw json.RawMessage) json.RawMessage {
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return json.RawMessage(`{}`)
-	}
-	sourcekit.Redact(&c.BearerToken)
-	if c.BasicAuth != nil {
-		sourcekit.Redact(&c.BasicAuth.Password)
-	}
-	for k, val := range c.Headers {
-		sourcekit.Redact(&val)
-		c.Headers[k] = val
-	}
-	b, _ := json.Marshal(c)
-	return b
+	return sourcekit.RedactDoc(raw, func(c *Config) {
+		c.Credentials.Hide()
+		for k, val := range c.Headers {
+			sourcekit.Redact(&val)
+			c.Headers[k] = val
+		}
+	})
 }

@@ -7,20 +7,17 @@
 package graphitetest
 
 import (
-	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/canaryjudge/canaryjudge/internal/proctest"
 )
 
 //go:embed load.py
@@ -43,11 +40,7 @@ type Series struct {
 func Start(t testing.TB, series []Series, step, keep time.Duration) string {
 	t.Helper()
 	if _, err := os.Stat("/usr/lib/python3/dist-packages/graphite/settings.py"); err != nil {
-		msg := "needs Debian's graphite-web and graphite-carbon packages (scripts/deps.sh installs them)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		proctest.Missing(t, "needs Debian's graphite-web and graphite-carbon packages (scripts/deps.sh installs them)")
 	}
 	dir := t.TempDir()
 	env := settings(t, dir)
@@ -60,19 +53,15 @@ func Start(t testing.TB, series []Series, step, keep time.Duration) string {
 	cmd := exec.Command(python, script, data, strconv.Itoa(int(step.Seconds())), strconv.Itoa(int(keep/step)))
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("loading graphite: %v\n%s", err, tail(out))
+		t.Fatalf("loading graphite: %v\n%s", err, proctest.Tail(out))
 	}
-	var lastErr error
-	for range 3 { // a port picked free may be taken before it binds
-		u, stop, err := launch(env)
-		if err == nil {
-			t.Cleanup(stop)
-			return u
-		}
-		lastErr = err
-	}
-	t.Fatalf("graphite-web did not start: %v", lastErr)
-	return ""
+	p := proctest.Start(t, proctest.Spec{Name: "graphite-web", Ready: "/metrics/find?query=*", Poll: 100 * time.Millisecond,
+		Command: func(addr string) (*exec.Cmd, error) {
+			cmd := exec.Command(python, "-m", "django", "runserver", "--noreload", addr)
+			cmd.Env = env
+			return cmd, nil
+		}})
+	return p.URL
 }
 
 // settings writes a settings module for graphite-web under dir and
@@ -101,58 +90,4 @@ FUNCTION_PLUGINS = []
 	}
 	return append(os.Environ(), "PYTHONPATH="+dir, "GRAPHITE_SETTINGS_MODULE=cj_graphite_settings",
 		"DJANGO_SETTINGS_MODULE=graphite.settings", "PYTHONDONTWRITEBYTECODE=1")
-}
-
-func launch(env []string) (string, func(), error) {
-	port, err := freePort()
-	if err != nil {
-		return "", nil, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	out := &bytes.Buffer{}
-	cmd := exec.Command(python, "-m", "django", "runserver", "--noreload", addr)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() { _ = cmd.Process.Signal(syscall.SIGTERM); <-exited }
-	u := "http://" + addr
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		select {
-		case err := <-exited:
-			return "", nil, fmt.Errorf("graphite-web exited (%v):\n%s", err, tail(out.Bytes()))
-		case <-ctx.Done():
-			stop()
-			return "", nil, fmt.Errorf("graphite-web not answering within 60s:\n%s", tail(out.Bytes()))
-		case <-time.After(100 * time.Millisecond):
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u+"/metrics/find?query=*", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return u, stop, nil
-			}
-		}
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func tail(b []byte) string {
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
 }

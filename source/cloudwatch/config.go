@@ -57,27 +57,15 @@ func parse(raw json.RawMessage) (Config, error) {
 
 // Validate checks a config document; see source.Backend.
 func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
-	var c Config
-	if err := sourcekit.Decode(raw, &c, "cloudwatch"); err != nil {
-		return nil, err
-	}
-	old := sourcekit.Previous[Config](prev)
-	if old.AccessKeyID != c.AccessKeyID {
-		old = Config{}
-	}
-	v := &judge.ValidationError{}
-	sourcekit.KeepSecret(v, "config.secret_access_key", &c.SecretAccessKey, old.SecretAccessKey)
-	if c.SessionToken == sourcekit.SecretSet {
-		sourcekit.KeepSecret(v, "config.session_token", &c.SessionToken, old.SessionToken)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	b, _ := json.Marshal(c)
-	if _, err := parse(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return sourcekit.KeepThenParse(raw, prev, "cloudwatch", func(v *judge.ValidationError, c, old *Config) {
+		if old.AccessKeyID != c.AccessKeyID {
+			*old = Config{} // a stored secret belongs to its key id
+		}
+		sourcekit.KeepSecret(v, "config.secret_access_key", &c.SecretAccessKey, old.SecretAccessKey)
+		if c.SessionToken == sourcekit.SecretSet {
+			sourcekit.KeepSecret(v, "config.session_token", &c.SessionToken, old.SessionToken)
+		}
+	}, parse)
 }
 
 // Redact hides the secret key and the session token; see source.Backend.

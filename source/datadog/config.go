@@ -60,22 +60,10 @@ func parse(raw json.RawMessage) (Config, error) {
 
 // Validate checks a config document; see source.Backend.
 func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
-	var c Config
-	if err := sourcekit.Decode(raw, &c, "datadog"); err != nil {
-		return nil, err
-	}
-	old := sourcekit.Previous[Config](prev)
-	v := &judge.ValidationError{}
-	sourcekit.KeepSecret(v, "config.api_key", &c.APIKey, old.APIKey)
-	sourcekit.KeepSecret(v, "config.app_key", &c.AppKey, old.AppKey)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	b, _ := json.Marshal(c)
-	if _, err := parse(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return sourcekit.KeepThenParse(raw, prev, "datadog", func(v *judge.ValidationError, c, old *Config) {
+		sourcekit.KeepSecret(v, "config.api_key", &c.APIKey, old.APIKey)
+		sourcekit.KeepSecret(v, "config.app_key", &c.AppKey, old.AppKey)
+	}, parse)
 }
 
 // Redact hides the keys; see source.Backend.

@@ -56,21 +56,9 @@ func parse(raw json.RawMessage) (Config, error) {
 
 // Validate checks a config document; see source.Backend.
 func (Backend) Validate(raw, prev json.RawMessage) (json.RawMessage, error) {
-	var c Config
-	if err := sourcekit.Decode(raw, &c, "newrelic"); err != nil {
-		return nil, err
-	}
-	old := sourcekit.Previous[Config](prev)
-	v := &judge.ValidationError{}
-	sourcekit.KeepSecret(v, "config.api_key", &c.APIKey, old.APIKey)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	b, _ := json.Marshal(c)
-	if _, err := parse(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return sourcekit.KeepThenParse(raw, prev, "newrelic", func(v *judge.ValidationError, c, old *Config) {
+		sourcekit.KeepSecret(v, "config.api_key", &c.APIKey, old.APIKey)
+	}, parse)
 }
 
 // Redact hides the key; see source.Backend.

@@ -77,6 +77,28 @@ func Previous[C any](prev json.RawMessage) C {
 	return old
 }
 
+// KeepThenParse is a backend's Validate for documents whose credentials
+// are required: raw decoded strictly (kind names the backend), each "(set)"
+// credential resolved against the stored document's by keep, then the
+// whole checked by parse; it returns the document with its credentials.
+func KeepThenParse[C any](raw, prev json.RawMessage, kind string, keep func(v *judge.ValidationError, c, old *C), parse func(json.RawMessage) (C, error)) (json.RawMessage, error) {
+	var c C
+	if err := Decode(raw, &c, kind); err != nil {
+		return nil, err
+	}
+	old := Previous[C](prev)
+	v := &judge.ValidationError{}
+	keep(v, &c, &old)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(c)
+	if _, err := parse(b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // RedactDoc is a backend's Redact: raw decoded, hide applied, encoded
 // again ({} when raw is not a document of the backend's).
 func RedactDoc[C any](raw json.RawMessage, hide func(*C)) json.RawMessage {

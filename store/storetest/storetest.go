@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"UnitPanics", testUnitPanics},
 		{"UnitIdempotent", testUnitIdempotent},
 		{"AnalysisSeqAndWindows", testAnalysisSeqAndWindows},
+		{"Evidence", testEvidence},
 		{"Freezes", testFreezes},
 		{"CountRollbacks", testCountRollbacks},
 		{"CountRollbacksGameDay", testCountRollbacksGameDay},

@@ -30,8 +30,10 @@ done
 grep -E '^(ok|FAIL|panic:|pgtest:|kayenta|docs:)|^\?' "$log"
 # (a top-level test prints its reason before its SKIP line, a subtest after)
 grep -E -B1 -A1 '^\s*--- SKIP' "$log" | grep -vE '^(=== |--$)|--- (PASS|FAIL)'
-# Failures with the messages that follow them.
-grep -E -A12 '^\s*--- FAIL|^panic:' "$log" | grep -vE '^\s*--- PASS|^=== '
+# Failures with their messages (printed before the verdict under -v), and
+# panics with the lines that follow them.
+awk -f scripts/failures.awk "$log"
+grep -E -A12 '^panic:' "$log"
 
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")

@@ -1,6 +1,7 @@
 package sourcetest
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,5 +87,17 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.h.RateLimit(w, reset)
 		return
 	}
+	// Forward a body read in full: Go's HTTP/1 server consumes what is
+	// left of an inbound body once the answer starts, so a streamed body
+	// could still be in flight to the backend when the backend's answer
+	// comes back, and the outbound connection is then closed mid-answer
+	// (golang/go#40747; seen as "use of closed network connection" and an
+	// unexpected EOF at the source, about once in a hundred runs).
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "proxy: reading the request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	p.rp.ServeHTTP(w, r)
 }

@@ -100,9 +100,10 @@ func appendAudit(ctx context.Context, q querier, e store.AuditEntry) error {
 	if e.Action == "" {
 		return nil // nothing to record
 	}
-	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, output)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, rawJSON(e.Input), rawJSON(e.Output))
+	input, inputZ := auditInput(e.Input)
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, output)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, rawJSON(e.Output))
 	return translate(err, "append audit")
 }
 

@@ -36,7 +36,7 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Desc {
 		order = "id DESC"
 	}
-	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, output FROM audit_log`
+	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, input_z, output FROM audit_log`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -45,10 +45,22 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 		return nil, translate(err, "audit log")
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
-		var e store.AuditEntry
-		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &e.Input, &e.Output)
+		var (
+			e      store.AuditEntry
+			inputZ []byte
+		)
+		if err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &e.Input, &inputZ, &e.Output); err != nil {
+			return e, err
+		}
 		e.At = e.At.UTC()
-		return e, err
+		if inputZ != nil {
+			in, err := inflate(inputZ, fmt.Sprintf("audit entry %d input", e.ID))
+			if err != nil {
+				return e, err
+			}
+			e.Input = in
+		}
+		return e, nil
 	})
 	return nonNil(out), translate(err, "audit log")
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"unicode"
 
@@ -34,7 +33,10 @@ func readBody(r *http.Request) ([]byte, error) {
 	if err := checkJSONType(r); err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(r.Body)
+	if cb, ok := r.Body.(checkedBody); ok {
+		return cb.b, nil
+	}
+	body, err := readSized(r.Body, r.ContentLength)
 	if err != nil {
 		return nil, readErr(err)
 	}

@@ -53,21 +53,23 @@ func utcPtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// rawJSON passes raw JSON to a jsonb parameter; empty means SQL NULL.
+// rawJSON passes raw JSON to a json or jsonb parameter; empty means SQL
+// NULL. As json.RawMessage, pgx's JSON codec writes the bytes into the
+// message as they are (a string would be copied once more).
 func rawJSON(b []byte) any {
 	if len(b) == 0 {
 		return nil
 	}
-	return string(b)
+	return json.RawMessage(b)
 }
 
-// encodeJSON marshals v for a jsonb column.
-func encodeJSON(v any, what string) (string, error) {
+// encodeJSON marshals v for a json or jsonb column.
+func encodeJSON(v any, what string) (json.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", what, err)
+		return nil, fmt.Errorf("encode %s: %w", what, err)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // nonNil keeps JSON encodings of empty lists as [] rather than null.

@@ -48,10 +48,7 @@ func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
 		return engine.AnalysisRequest{}, err
 	}
 	req := engine.AnalysisRequest{SourceError: raw.SourceError}
-	var compact bytes.Buffer
-	if json.Compact(&compact, body) == nil {
-		req.Raw = compact.Bytes()
-	}
+	req.Raw = compactJSON(body)
 	all := &judge.ValidationError{}
 	for _, side := range []struct {
 		name string
@@ -97,4 +94,20 @@ func parseTime(v *judge.ValidationError, field string, raw json.RawMessage) time
 		v.Add(field, fmt.Sprintf("must be an RFC 3339 time such as \"2026-12-01T10:05:00Z\", not %q", s))
 	}
 	return t
+}
+
+// compactJSON is body without insignificant whitespace, as the audit log
+// keeps it; a body with no whitespace byte at all is already compact and
+// is kept as it is (json.Compact would copy it unchanged). Nil if body is
+// not JSON (decodeStrict has refused it by then).
+func compactJSON(body []byte) []byte {
+	if bytes.IndexAny(body, " \t\r\n") < 0 {
+		return body
+	}
+	var compact bytes.Buffer
+	compact.Grow(len(body))
+	if json.Compact(&compact, body) != nil {
+		return nil
+	}
+	return compact.Bytes()
 }

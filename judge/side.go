@@ -96,6 +96,10 @@ func parseSide(v *ValidationError, raw json.RawMessage, path string) Side {
 	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return out
 	}
+	if fast, ok := scanSamples(raw); ok {
+		out.Series = fast
+		return out
+	}
 	if fast, ok := parseSamplesFast(raw); ok {
 		out.Series = fast
 		return out

@@ -57,22 +57,18 @@ func (s *Store) PutPolicy(ctx context.Context, service string, p judge.Policy, i
 
 // GetPolicy returns the newest policy version of a service.
 func (s *Store) GetPolicy(ctx context.Context, service string) (store.PolicyRecord, error) {
-	return getPolicy(ctx, s.pool, service)
+	return getPolicy(ctx, s.pool, service, s.policies)
 }
 
-// getPolicy returns the newest policy of service through q.
-func getPolicy(ctx context.Context, q querier, service string) (store.PolicyRecord, error) {
-	return scanPolicy(q.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
-		WHERE service = $1 ORDER BY version DESC LIMIT 1`, service), service)
+// getPolicy returns the newest policy of service through q, decoded once
+// per version in cache (nil: decoded every time).
+func getPolicy(ctx context.Context, q querier, service string, cache *policyCache) (store.PolicyRecord, error) {
+	return scanPolicyCached(q.QueryRow(ctx, `SELECT service, version, document, created_at, created_by FROM policies
+		WHERE service = $1 ORDER BY version DESC LIMIT 1`, service), service, cache)
 }
 
-// scanPolicy reads a policies row (service, version, document, created_at,
-// created_by).
-func scanPolicy(row pgx.Row, service string) (store.PolicyRecord, error) {
-	return scanPolicyCached(row, service, nil)
-}
-
-// scanPolicyCached is scanPolicy decoding each (service, version) once per
+// scanPolicyCached reads a policies row (service, version, document,
+// created_at, created_by), decoding each (service, version) once per
 // cache: a version never changes once written, and decoding the document
 // was a tenth of a decision's CPU. Callers get a copy.
 func scanPolicyCached(row pgx.Row, service string, cache *policyCache) (store.PolicyRecord, error) {

@@ -72,7 +72,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 				return err
 			}
 		}
-		pol, err := getPolicy(ctx, tx, r.Service)
+		pol, err := getPolicy(ctx, tx, r.Service, s.policies)
 		if err != nil {
 			return err
 		}

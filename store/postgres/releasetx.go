@@ -31,7 +31,7 @@ func (t *releaseTx) Policy(ctx context.Context) (store.PolicyRecord, error) {
 	if t.pre != nil {
 		return t.pre.policy, t.pre.policyErr
 	}
-	return getPolicy(ctx, t.q, t.rel.Service)
+	return getPolicy(ctx, t.q, t.rel.Service, nil)
 }
 
 func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, error) {

@@ -9,14 +9,17 @@ import (
 )
 
 // Large audit inputs (a window's raw series, 7–8 KB of JSON numbers) are
-// kept DEFLATE-compressed (RFC 1951, Go's fastest level): PostgreSQL's own
-// TOAST compression (pglz) saves about a tenth on digits, DEFLATE about
-// half, so the bytes a decision stores drop by ~3.5 KB. Inputs below
+// kept DEFLATE-compressed (RFC 1951): PostgreSQL's own TOAST compression
+// (pglz) saves about a tenth on digits, DEFLATE about half, so the bytes a
+// decision stores drop by ~3.5 KB. Huffman coding alone (no string
+// matching) is used: on a window of series it is within 1 % of level 1's
+// size (3,584 against 3,555 bytes of 7,856) at half its CPU (23 against
+// 50 µs), and digits are what these inputs are made of. Inputs below
 // deflateMin stay plain JSON (nothing to gain).
 const deflateMin = 1024
 
 var writers = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	w, _ := flate.NewWriter(nil, flate.HuffmanOnly)
 	return w
 }}
 

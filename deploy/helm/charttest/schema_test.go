@@ -24,6 +24,8 @@ func TestSchemaRejects(t *testing.T) {
 		{`auth: {adminToken: {value: short}}`, "/auth/adminToken/value"},
 		{`server: {logLevel: verbose}`, "/server/logLevel"},
 		{`server: {shutdownTimeoutSeconds: 20s}`, "/server/shutdownTimeoutSeconds"},
+		{`server: {gogc: 5}`, "/server/gogc"},
+		{`server: {gogc: "off"}`, "/server/gogc"},
 		{`resources: {requests: {memory: 128}}`, "/resources/requests/memory"},
 		{`service: {port: 70000}`, "/service/port"},
 		{`serviceMonitor: {interval: soon}`, "/serviceMonitor/interval"},

@@ -8,6 +8,7 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -136,5 +137,24 @@ func TestInMemoryWarns(t *testing.T) {
 	}
 	if !hasEnvFromSecret(deployment(t, pg), "DATABASE_URL", "canaryjudge-database", "url") {
 		t.Errorf("by default DATABASE_URL must come from Secret canaryjudge-database, key url")
+	}
+}
+
+// TestGoRuntimeSettings: the server runs with GOGC from values (400 unless
+// set) and GOMEMLIMIT from the container's memory limit, so the larger
+// heap GOGC allows is still collected before the kernel would kill the pod.
+func TestGoRuntimeSettings(t *testing.T) {
+	for _, c := range []struct{ values, gogc string }{{"", "400"}, {"server: {gogc: 150}", "150"}} {
+		env := map[string]corev1.EnvVar{}
+		for _, e := range deployment(t, mustRender(t, c.values)).Spec.Template.Spec.Containers[0].Env {
+			env[e.Name] = e
+		}
+		if got := env["GOGC"].Value; got != c.gogc {
+			t.Errorf("values %q: GOGC = %q, want %q", c.values, got, c.gogc)
+		}
+		lim := env["GOMEMLIMIT"].ValueFrom
+		if lim == nil || lim.ResourceFieldRef == nil || lim.ResourceFieldRef.Resource != "limits.memory" {
+			t.Errorf("values %q: GOMEMLIMIT = %+v, want the container's limits.memory", c.values, env["GOMEMLIMIT"])
+		}
 	}
 }

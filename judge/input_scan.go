@@ -17,12 +17,28 @@ import (
 // callers then take the slower paths, which decide those cases as before.
 func scanSamples(b []byte) (Samples, bool) {
 	s := scanner{b: b}
+	out, ok := s.samples()
+	return out, ok && s.end()
+}
+
+// ScanSamplesPrefix reads a side as scanSamples does from the start of b
+// (whitespace first allowed) and says how many bytes it took; whatever
+// follows is the caller's. A server reads a request's sides in place with
+// it; false means the side needs the full decoding (Side.UnmarshalJSON).
+func ScanSamplesPrefix(b []byte) (Samples, int, bool) {
+	s := scanner{b: b}
+	out, ok := s.samples()
+	return out, s.i, ok
+}
+
+// samples reads one object of names to points.
+func (s *scanner) samples() (Samples, bool) {
 	if !s.skip('{') {
 		return nil, false
 	}
 	out := Samples{}
 	if s.skip('}') {
-		return out, s.end()
+		return out, true
 	}
 	for {
 		name, ok := s.name()
@@ -38,7 +54,7 @@ func scanSamples(b []byte) (Samples, bool) {
 			continue
 		}
 		if s.skip('}') {
-			return out, s.end()
+			return out, true
 		}
 		return nil, false
 	}

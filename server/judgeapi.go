@@ -42,19 +42,38 @@ type analysisBody struct {
 }
 
 // parseAnalysis decodes an analysis request, listing every bad point.
-func parseAnalysis(body []byte) (engine.AnalysisRequest, error) {
-	var raw analysisBody
-	if err := decodeStrict(body, &raw); err != nil {
-		return engine.AnalysisRequest{}, err
+func parseAnalysis(body []byte) (engine.AnalysisRequest, error) { return parseAnalysisWith(body, true) }
+
+// parseAnalysisWith is parseAnalysis; split tries splitAnalysis's one pass
+// first (false: always the full decoding, the reference its test uses).
+func parseAnalysisWith(body []byte, split bool) (engine.AnalysisRequest, error) {
+	var (
+		raw   analysisBody
+		sides [2]*judge.Side
+		ok    bool
+	)
+	if split {
+		raw, sides, ok = splitAnalysis(body)
+	}
+	if !ok {
+		if err := decodeStrict(body, &raw); err != nil {
+			return engine.AnalysisRequest{}, err
+		}
 	}
 	req := engine.AnalysisRequest{SourceError: raw.SourceError}
 	req.Raw = compactJSON(body)
 	all := &judge.ValidationError{}
-	for _, side := range []struct {
+	for i, side := range []struct {
 		name string
 		raw  json.RawMessage
 		dst  *judge.Side
 	}{{"canary", raw.Canary, &req.Canary}, {"baseline", raw.Baseline, &req.Baseline}} {
+		if ok { // read in place by splitAnalysis
+			if sides[i] != nil {
+				*side.dst = *sides[i]
+			}
+			continue
+		}
 		if len(side.raw) == 0 || string(side.raw) == "null" {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/canaryjudge/canaryjudge/judge"
+	"github.com/canaryjudge/canaryjudge/judge/jsonscan"
 )
 
 // splitAnalysis reads the usual analysis body in one pass, without
@@ -18,19 +19,19 @@ import (
 // caller decodes the body the full way, whose answers and errors are the
 // reference (TestSplitAnalysisAgrees).
 func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool) {
-	s := topScanner{b: body}
-	if !s.skip('{') {
+	s := topScanner{jsonscan.Scanner{B: body}}
+	if !s.Skip('{') {
 		return raw, sides, false
 	}
 	var rest bytes.Buffer
 	rest.WriteByte('{')
 	seen := map[string]bool{}
 	for first := true; ; first = false {
-		if first && s.skip('}') {
+		if first && s.Skip('}') {
 			break
 		}
-		key, ok := s.key()
-		if !ok || seen[key] || !s.skip(':') {
+		key, ok := s.Name()
+		if !ok || seen[key] || !s.Skip(':') {
 			return raw, sides, false
 		}
 		seen[key] = true
@@ -54,15 +55,15 @@ func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool
 		default:
 			return raw, sides, false
 		}
-		if s.skip(',') {
+		if s.Skip(',') {
 			continue
 		}
-		if !s.skip('}') {
+		if !s.Skip('}') {
 			return raw, sides, false
 		}
 		break
 	}
-	if s.ws(); s.i != len(s.b) {
+	if !s.End() {
 		return raw, sides, false
 	}
 	rest.WriteByte('}')
@@ -72,53 +73,21 @@ func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool
 	return raw, sides, true
 }
 
-// topScanner walks the body's top-level object.
-type topScanner struct {
-	b []byte
-	i int
-}
-
-func (s *topScanner) ws() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
-		s.i++
-	}
-}
-
-func (s *topScanner) skip(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// key reads a quoted key with no escape in it.
-func (s *topScanner) key() (string, bool) {
-	if !s.skip('"') {
-		return "", false
-	}
-	end := bytes.IndexByte(s.b[s.i:], '"')
-	if end < 0 || bytes.IndexByte(s.b[s.i:s.i+end], '\\') >= 0 {
-		return "", false
-	}
-	k := string(s.b[s.i : s.i+end])
-	s.i += end + 1
-	return k, true
-}
+// topScanner walks the body's top-level object with the judge's scanner,
+// adding what only this level needs: sides in place and values skipped.
+type topScanner struct{ jsonscan.Scanner }
 
 // side reads null (nil) or a side the judge's scanner takes.
 func (s *topScanner) side() (*judge.Side, bool) {
-	s.ws()
-	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
-		s.i += 4
+	s.WS()
+	if s.Null() {
 		return nil, true
 	}
-	samples, n, ok := judge.ScanSamplesPrefix(s.b[s.i:])
+	samples, n, ok := judge.ScanSamplesPrefix(s.B[s.I:])
 	if !ok {
 		return nil, false
 	}
-	s.i += n
+	s.I += n
 	return &judge.Side{Series: samples, Counts: map[string]judge.Count{}}, true
 }
 
@@ -126,45 +95,45 @@ func (s *topScanner) side() (*judge.Side, bool) {
 // array (brackets balanced, strings skipped), or a literal or number (up to
 // the next delimiter). It does not validate them: decodeStrict does.
 func (s *topScanner) value() ([]byte, bool) {
-	s.ws()
-	start, depth := s.i, 0
-	for s.i < len(s.b) {
-		c := s.b[s.i]
+	s.WS()
+	start, depth := s.I, 0
+	for s.I < len(s.B) {
+		c := s.B[s.I]
 		switch {
 		case c == '"':
 			if !s.str() {
 				return nil, false
 			}
 			if depth == 0 {
-				return s.b[start:s.i], true
+				return s.B[start:s.I], true
 			}
 			continue
 		case c == '{' || c == '[':
 			depth++
 		case c == '}' || c == ']':
 			if depth == 0 {
-				return s.b[start:s.i], s.i > start
+				return s.B[start:s.I], s.I > start
 			}
 			if depth--; depth == 0 {
-				s.i++
-				return s.b[start:s.i], true
+				s.I++
+				return s.B[start:s.I], true
 			}
 		case c == ',' && depth == 0:
-			return s.b[start:s.i], s.i > start
+			return s.B[start:s.I], s.I > start
 		}
-		s.i++
+		s.I++
 	}
 	return nil, false
 }
 
 // str skips a string (at its opening quote) with its escapes.
 func (s *topScanner) str() bool {
-	for s.i++; s.i < len(s.b); s.i++ {
-		switch s.b[s.i] {
+	for s.I++; s.I < len(s.B); s.I++ {
+		switch s.B[s.I] {
 		case '\\':
-			s.i++
+			s.I++
 		case '"':
-			s.i++
+			s.I++
 			return true
 		}
 	}

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"SchemaRefusals", testSchemaRefusals},
 		{"ListReleases", testListReleases},
 		{"AuditQuery", testAuditQuery},
+		{"AuditInputExact", testAuditInputExact},
 		{"KayentaExecutions", testKayentaExecutions},
 		{"ListPolicies", testListPolicies},
 		{"SweepStale", testSweepStale},

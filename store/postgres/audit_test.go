@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,5 +56,54 @@ func TestAuditInputKeptExactlyAndCompact(t *testing.T) {
 	}
 	if _, err := s.AuditLog(ctx, store.AuditQuery{Limit: 10}); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("a damaged compressed input read back with err = %v, want an error saying so", err)
+	}
+}
+
+// TestResultKeptCompact: a large analysis result is stored compressed in
+// result_z with result NULL, in under a third of its JSON; a row written
+// the old way (result as jsonb) still reads; a damaged compressed result
+// is an error naming the analysis, never a missing result.
+func TestResultKeptCompact(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Open(t)
+	seed(t, s, "r1")
+	res := &judge.Result{Verdict: judge.VerdictPass, Score: 90, Mode: judge.ModeDefault, PolicyVersion: 1}
+	for i := range 30 {
+		res.Metrics = append(res.Metrics, judge.MetricResult{Name: fmt.Sprintf("m%d", i), Group: "g", Direction: judge.DirIncrease,
+			Classification: judge.ClassPass, Reason: "mean_ratio 0.9866 [0.9089, 1.072] lies within the allowance", N: 60, M: 60})
+	}
+	want, _ := json.Marshal(res)
+	err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error {
+		return tx.SaveAnalysis(ctx, &store.Analysis{Window: judge.Window{Verdict: judge.VerdictPass, At: t0}, PolicyVersion: 1, CreatedAt: t0, Result: res})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain bool
+	var zLen int
+	if err := s.Pool().QueryRow(ctx, `SELECT result IS NOT NULL, coalesce(octet_length(result_z), 0) FROM analyses`).Scan(&plain, &zLen); err != nil {
+		t.Fatal(err)
+	}
+	if plain || zLen == 0 || zLen > len(want)/3 {
+		t.Errorf("result of %d bytes: plain column set %v, compressed to %d bytes", len(want), plain, zLen)
+	}
+	if _, err := s.Pool().Exec(ctx, `INSERT INTO analyses (release_id, seq, verdict, score, result, policy_version, window_at, created_at)
+		VALUES ('r1', 2, 'pass', 90, $1, 1, now(), now())`, string(want)); err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.Analyses(ctx, "r1", 0)
+	if err != nil || len(as) != 2 {
+		t.Fatalf("Analyses = %d, %v", len(as), err)
+	}
+	for _, a := range as {
+		if got, _ := json.Marshal(a.Result); !bytes.Equal(got, want) {
+			t.Errorf("analysis %d: result read back as %d bytes, want the %d written", a.Seq, len(got), len(want))
+		}
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE analyses SET result_z = '\x00ffee' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Analyses(ctx, "r1", 0); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("a damaged compressed result read back with err = %v, want an error saying so", err)
 	}
 }

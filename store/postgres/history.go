@@ -41,17 +41,17 @@ func (s *Store) LatestDecision(ctx context.Context, releaseID string) (store.Dec
 // Analyses returns a release's analyses, newest first.
 func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]store.Analysis, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, release_id, seq, coalesce(verdict, ''), error,
-			coalesce(window_start, window_at), window_at, summary, result, source_error, policy_version, created_at
+			coalesce(window_start, window_at), window_at, summary, result, result_z, source_error, policy_version, created_at
 		FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2`, releaseID, limitArg(limit))
 	if err != nil {
 		return nil, translate(err, "analyses")
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Analysis, error) {
 		var (
-			a        store.Analysis
-			doc, sum []byte
+			a              store.Analysis
+			doc, docZ, sum []byte
 		)
-		if err := row.Scan(&a.ID, &a.ReleaseID, &a.Seq, &a.Window.Verdict, &a.Window.Error, &a.Window.Start, &a.Window.At, &sum, &doc,
+		if err := row.Scan(&a.ID, &a.ReleaseID, &a.Seq, &a.Window.Verdict, &a.Window.Error, &a.Window.Start, &a.Window.At, &sum, &doc, &docZ,
 			&a.SourceError, &a.PolicyVersion, &a.CreatedAt); err != nil {
 			return a, err
 		}
@@ -59,6 +59,10 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 			if err := json.Unmarshal(sum, &a.Window.Metrics); err != nil {
 				return a, fmt.Errorf("decode summary of analysis %d: %w", a.ID, err)
 			}
+		}
+		doc, err := readDocument(doc, docZ, fmt.Sprintf("result of analysis %d", a.ID))
+		if err != nil {
+			return a, err
 		}
 		if doc != nil {
 			a.Result = new(judge.Result)
@@ -101,9 +105,10 @@ func appendAudit(ctx context.Context, q querier, e store.AuditEntry) error {
 		return nil // nothing to record
 	}
 	input, inputZ := auditInput(e.Input)
-	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, output)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, rawJSON(e.Output))
+	output, outputZ := document(e.Output)
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, output, output_z)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, output, outputZ)
 	return translate(err, "append audit")
 }
 

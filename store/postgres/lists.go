@@ -36,7 +36,7 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Desc {
 		order = "id DESC"
 	}
-	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, input_z, output FROM audit_log`
+	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, input_z, output, output_z FROM audit_log`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -46,21 +46,19 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
 		var (
-			e      store.AuditEntry
-			inputZ []byte
+			e                   store.AuditEntry
+			input, inputZ, outZ []byte
 		)
-		if err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &e.Input, &inputZ, &e.Output); err != nil {
+		if err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &input, &inputZ, &e.Output, &outZ); err != nil {
 			return e, err
 		}
 		e.At = e.At.UTC()
-		if inputZ != nil {
-			in, err := inflate(inputZ, fmt.Sprintf("audit entry %d input", e.ID))
-			if err != nil {
-				return e, err
-			}
-			e.Input = in
+		var err error
+		if e.Input, err = readDocument(input, inputZ, fmt.Sprintf("audit entry %d input", e.ID)); err != nil {
+			return e, err
 		}
-		return e, nil
+		e.Output, err = readDocument(e.Output, outZ, fmt.Sprintf("audit entry %d output", e.ID))
+		return e, err
 	})
 	return nonNil(out), translate(err, "audit log")
 }

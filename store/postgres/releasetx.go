@@ -101,6 +101,7 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		verdict *string
 		score   *float64
 		result  any
+		resultZ []byte
 		summary any
 	)
 	if a.Window.Metrics != nil {
@@ -120,22 +121,23 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 			return err
 		}
 		sc := a.Result.Score
-		score, result = &sc, doc
+		score = &sc
+		result, resultZ = document(doc)
 	}
 	if pre := t.pre; pre != nil && pre.analysis != 0 { // the ids the first batch reserved: the insert is queued
 		a.ID, a.Seq = pre.analysis, pre.seq
 		pre.analysis, pre.seq = 0, pre.seq+1
 		_, err := t.q.Exec(ctx, `INSERT INTO analyses
-			(id, release_id, seq, verdict, error, score, result, source_error, policy_version, window_start, window_at, summary, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			a.ID, a.ReleaseID, a.Seq, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt)
+			(id, release_id, seq, verdict, error, score, result, result_z, source_error, policy_version, window_start, window_at, summary, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			a.ID, a.ReleaseID, a.Seq, verdict, a.Window.Error, score, result, resultZ, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt)
 		return err
 	}
 	err := t.q.QueryRow(ctx, `INSERT INTO analyses
-		(release_id, seq, verdict, error, score, result, source_error, policy_version, window_start, window_at, summary, created_at)
-		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		(release_id, seq, verdict, error, score, result, result_z, source_error, policy_version, window_start, window_at, summary, created_at)
+		VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		RETURNING id, seq`,
-		a.ReleaseID, verdict, a.Window.Error, score, result, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt).Scan(&a.ID, &a.Seq)
+		a.ReleaseID, verdict, a.Window.Error, score, result, resultZ, a.SourceError, a.PolicyVersion, a.Window.Start, a.Window.At, summary, a.CreatedAt).Scan(&a.ID, &a.Seq)
 	return translate(err, "save analysis")
 }
 

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ListReleases", testListReleases},
 		{"AuditQuery", testAuditQuery},
 		{"AuditInputExact", testAuditInputExact},
+		{"LargeDocumentsExact", testLargeDocumentsExact},
 		{"KayentaExecutions", testKayentaExecutions},
 		{"ListPolicies", testListPolicies},
 		{"SweepStale", testSweepStale},

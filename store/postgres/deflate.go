@@ -52,41 +52,27 @@ func deflate(pool *sync.Pool, b []byte) []byte {
 	return out.Bytes()
 }
 
-// inflate reverses deflate; a value that does not decompress is an error
-// naming what it was.
-func inflate(z []byte, what string) ([]byte, error) {
+// document splits a JSON document into the two columns that hold it:
+// plain JSON when small, compressed by a writer from pool when large.
+func document(doc []byte, pool *sync.Pool) (plain any, z []byte) {
+	if len(doc) < deflateMin {
+		return rawJSON(doc), nil
+	}
+	return nil, deflate(pool, doc)
+}
+
+// readDocument is the stored document: inflated when it was compressed,
+// as stored otherwise (nil when both columns are NULL). A value that does
+// not decompress is an error; the caller names what it was.
+func readDocument(plain, z []byte) ([]byte, error) {
+	if z == nil {
+		return plain, nil
+	}
 	r := flate.NewReader(bytes.NewReader(z))
 	defer r.Close()
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: stored compressed value is damaged: %w", what, err)
+		return nil, fmt.Errorf("stored compressed value is damaged: %w", err)
 	}
 	return b, nil
-}
-
-// auditInput splits an audit input into the two columns that hold it:
-// plain JSON when small, compressed bytes when large.
-func auditInput(in []byte) (plain any, z []byte) {
-	if len(in) < deflateMin {
-		return rawJSON(in), nil
-	}
-	return nil, deflate(huffmanWriters, in)
-}
-
-// document splits a JSON document the same way, for a json or jsonb
-// column and its compressed twin.
-func document(doc []byte) (plain any, z []byte) {
-	if len(doc) < deflateMin {
-		return rawJSON(doc), nil
-	}
-	return nil, deflate(docWriters, doc)
-}
-
-// readDocument is the stored document: inflated when it was compressed,
-// as stored otherwise (nil when both columns are NULL).
-func readDocument(plain, z []byte, what string) ([]byte, error) {
-	if z == nil {
-		return plain, nil
-	}
-	return inflate(z, what)
 }

@@ -60,9 +60,9 @@ func (s *Store) Analyses(ctx context.Context, releaseID string, limit int) ([]st
 				return a, fmt.Errorf("decode summary of analysis %d: %w", a.ID, err)
 			}
 		}
-		doc, err := readDocument(doc, docZ, fmt.Sprintf("result of analysis %d", a.ID))
+		doc, err := readDocument(doc, docZ)
 		if err != nil {
-			return a, err
+			return a, fmt.Errorf("result of analysis %d: %w", a.ID, err)
 		}
 		if doc != nil {
 			a.Result = new(judge.Result)
@@ -104,8 +104,8 @@ func appendAudit(ctx context.Context, q querier, e store.AuditEntry) error {
 	if e.Action == "" {
 		return nil // nothing to record
 	}
-	input, inputZ := auditInput(e.Input)
-	output, outputZ := document(e.Output)
+	input, inputZ := document(e.Input, huffmanWriters)
+	output, outputZ := document(e.Output, docWriters)
 	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, output, output_z)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, output, outputZ)

@@ -54,11 +54,13 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 		}
 		e.At = e.At.UTC()
 		var err error
-		if e.Input, err = readDocument(input, inputZ, fmt.Sprintf("audit entry %d input", e.ID)); err != nil {
-			return e, err
+		if e.Input, err = readDocument(input, inputZ); err != nil {
+			return e, fmt.Errorf("audit entry %d input: %w", e.ID, err)
 		}
-		e.Output, err = readDocument(e.Output, outZ, fmt.Sprintf("audit entry %d output", e.ID))
-		return e, err
+		if e.Output, err = readDocument(e.Output, outZ); err != nil {
+			return e, fmt.Errorf("audit entry %d output: %w", e.ID, err)
+		}
+		return e, nil
 	})
 	return nonNil(out), translate(err, "audit log")
 }

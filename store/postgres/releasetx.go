@@ -122,7 +122,7 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		}
 		sc := a.Result.Score
 		score = &sc
-		result, resultZ = document(doc)
+		result, resultZ = document(doc, docWriters)
 	}
 	if pre := t.pre; pre != nil && pre.analysis != 0 { // the ids the first batch reserved: the insert is queued
 		a.ID, a.Seq = pre.analysis, pre.seq

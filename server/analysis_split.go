@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/judge/jsonscan"
@@ -25,24 +26,25 @@ func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool
 	}
 	var rest bytes.Buffer
 	rest.WriteByte('{')
-	seen := map[string]bool{}
+	var seen [len(splitKeys)]bool
 	for first := true; ; first = false {
 		if first && s.Skip('}') {
 			break
 		}
 		key, ok := s.Name()
-		if !ok || seen[key] || !s.Skip(':') {
+		k := slices.Index(splitKeys[:], key)
+		if !ok || k < 0 || seen[k] || !s.Skip(':') {
 			return raw, sides, false
 		}
-		seen[key] = true
+		seen[k] = true
 		switch key {
 		case "canary", "baseline":
 			side, ok := s.side()
 			if !ok {
 				return raw, sides, false
 			}
-			sides[map[string]int{"canary": 0, "baseline": 1}[key]] = side
-		case "source_error", "window":
+			sides[k] = side
+		default: // source_error, window
 			v, ok := s.value()
 			if !ok {
 				return raw, sides, false
@@ -52,8 +54,6 @@ func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool
 			}
 			rest.WriteString(`"` + key + `":`)
 			rest.Write(v)
-		default:
-			return raw, sides, false
 		}
 		if s.Skip(',') {
 			continue
@@ -72,6 +72,10 @@ func splitAnalysis(body []byte) (raw analysisBody, sides [2]*judge.Side, ok bool
 	}
 	return raw, sides, true
 }
+
+// splitKeys are the keys splitAnalysis reads, the sides first (in the
+// order of its sides).
+var splitKeys = [...]string{"canary", "baseline", "source_error", "window"}
 
 // topScanner walks the body's top-level object with the judge's scanner,
 // adding what only this level needs: sides in place and values skipped.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,5 +106,46 @@ func TestResultKeptCompact(t *testing.T) {
 	}
 	if _, err := s.Analyses(ctx, "r1", 0); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("a damaged compressed result read back with err = %v, want an error saying so", err)
+	}
+}
+
+// TestDocumentsCompressedWithLZ4: the documents PostgreSQL compresses
+// itself are compressed with LZ4, not pglz (migration 00015), both in the
+// catalog and for a summary written through the unit of work, and the
+// summary reads back exactly.
+func TestDocumentsCompressedWithLZ4(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Open(t)
+	var methods []string
+	err := s.Pool().QueryRow(ctx, `SELECT array_agg(attrelid::regclass || '.' || attname || '=' || attcompression::text) FROM pg_attribute
+		WHERE (attrelid, attname) IN (('analyses'::regclass, 'summary'), ('analyses'::regclass, 'result'), ('decisions'::regclass, 'decision'),
+			('release_evidence'::regclass, 'state'), ('audit_log'::regclass, 'input'), ('audit_log'::regclass, 'output'))`).Scan(&methods)
+	slices.Sort(methods)
+	want := []string{"analyses.result=l", "analyses.summary=l", "audit_log.input=l", "audit_log.output=l", "decisions.decision=l", "release_evidence.state=l"}
+	if err != nil || strings.Join(methods, " ") != strings.Join(want, " ") {
+		t.Fatalf("column compression %v (%v), want %v", methods, err, want)
+	}
+	seed(t, s, "r1")
+	w := judge.Window{Verdict: judge.VerdictPass, At: t0}
+	for i := range 40 {
+		side := judge.SideSummary{N: 60, Mean: 100 + float64(i)/7, SE: 3 + float64(i)/11, SS: 36556.2 + float64(i)/3}
+		w.Metrics = append(w.Metrics, judge.MetricSummary{Name: fmt.Sprintf("m%d", i), Class: judge.ClassPass, Canary: side, Baseline: side})
+	}
+	if err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error {
+		return tx.SaveAnalysis(ctx, &store.Analysis{Window: w, PolicyVersion: 1, CreatedAt: t0, Result: &judge.Result{Verdict: judge.VerdictPass}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var method string
+	if err := s.Pool().QueryRow(ctx, `SELECT coalesce(pg_column_compression(summary), 'none') FROM analyses`).Scan(&method); err != nil || method != "lz4" {
+		t.Errorf("a 40-metric summary is stored compressed with %q (%v), want lz4", method, err)
+	}
+	as, err := s.Analyses(ctx, "r1", 0)
+	if err != nil || len(as) != 1 {
+		t.Fatalf("Analyses = %d, %v", len(as), err)
+	}
+	got, _ := json.Marshal(as[0].Window.Metrics)
+	if wantJSON, _ := json.Marshal(w.Metrics); !bytes.Equal(got, wantJSON) {
+		t.Errorf("summary read back differs from the one written:\n got %.200s\nwant %.200s", got, wantJSON)
 	}
 }

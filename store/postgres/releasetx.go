@@ -35,6 +35,13 @@ func (t *releaseTx) Policy(ctx context.Context) (store.PolicyRecord, error) {
 }
 
 func (t *releaseTx) Windows(ctx context.Context, limit int) ([]judge.Window, error) {
+	if t.pre != nil && t.pre.seq == 1 {
+		// The next analysis is the release's first (counted under its lock
+		// by the first batch, and by each analysis the unit saved): the
+		// release has no window, and its first decision, whose evidence is
+		// built from nothing, asks nothing more of the server.
+		return []judge.Window{}, nil
+	}
 	rows, err := t.q.Query(ctx, `SELECT coalesce(verdict, ''), error, coalesce(window_start, window_at), window_at, summary FROM (
 			SELECT seq, verdict, error, window_start, window_at, summary FROM analyses WHERE release_id = $1 ORDER BY seq DESC LIMIT $2
 		) w ORDER BY seq`, t.rel.ID, limitArg(limit))

@@ -244,6 +244,7 @@ func testAnalysisSeqAndWindows(t *testing.T, s store.Full) {
 		t.Fatalf("Windows(0) = %+v, want all five oldest first", all)
 	}
 	testWindowSummaries(t, s)
+	testWindowsOfNewRelease(t, s)
 	as, err := s.Analyses(ctx, "r1", 2)
 	if err != nil || len(as) != 2 || as[0].Seq != 5 || as[1].Seq != 4 || as[1].Result != nil || as[1].SourceError != "prometheus: timeout" {
 		t.Fatalf("Analyses(limit 2) = %+v, %v; want seq 5 then 4", as, err)
@@ -280,6 +281,28 @@ func testUnitPanics(t *testing.T, s store.Full) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the release stayed locked after fn panicked")
 	}
+}
+
+// testWindowsOfNewRelease: a release with no analysis has no windows, and
+// a unit sees each analysis it saved in Windows at once.
+func testWindowsOfNewRelease(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	create(t, s, release("r3", "payments", "eu-3"))
+	unit(t, s, "r3", func(tx store.ReleaseTx) error {
+		for i := range 3 {
+			ws, err := tx.Windows(ctx, 0)
+			if err != nil {
+				return err
+			}
+			if len(ws) != i || ws == nil {
+				return fmt.Errorf("Windows before analysis %d = %+v, want the %d saved so far (not nil)", i+1, ws, i)
+			}
+			if err := tx.SaveAnalysis(ctx, analysis(judge.VerdictPass, 90, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // testWindowSummaries: a window's start and its per-metric summaries (what

@@ -91,7 +91,13 @@ type SideSummary struct {
 // metric's entry serves its failure streak only: cles needs the points and
 // is never pooled.
 func (r Result) Summaries() []MetricSummary {
-	var out []MetricSummary
+	var out []MetricSummary // nil when no metric has one (the store then keeps none)
+	add := func(s MetricSummary) {
+		if out == nil {
+			out = make([]MetricSummary, 0, len(r.Metrics))
+		}
+		out = append(out, s)
+	}
 	for _, m := range r.Metrics {
 		nonFinite := m.Canary.NonFinite + m.Baseline.NonFinite
 		noCanary := m.Critical && m.Canary.Points == m.Canary.NaN+m.Canary.NonFinite
@@ -99,10 +105,10 @@ func (r Result) Summaries() []MetricSummary {
 		thin := (m.Rule == RuleInsufficientSamples && m.N >= 2 && m.M >= 2) || (m.Rule == RuleNoTraffic && m.Canary.Total != nil && m.Baseline.Total != nil && *m.Canary.Total > 0 && *m.Baseline.Total > 0)
 		switch {
 		case r.Mode != ModeKayenta && (judged || thin):
-			out = append(out, MetricSummary{Name: m.Name, Class: m.Classification, NonFinite: nonFinite, Thin: thin,
+			add(MetricSummary{Name: m.Name, Class: m.Classification, NonFinite: nonFinite, Thin: thin,
 				Canary: summarize(m.Canary, m.N, m.Ceiling, true), Baseline: summarize(m.Baseline, m.M, m.Ceiling, false)})
 		case nonFinite > 0 || (noCanary && r.Mode == ModeKayenta):
-			out = append(out, MetricSummary{Name: m.Name, Class: ClassNoData, NonFinite: nonFinite, NoCanary: noCanary})
+			add(MetricSummary{Name: m.Name, Class: ClassNoData, NonFinite: nonFinite, NoCanary: noCanary})
 		}
 	}
 	return out
@@ -253,7 +259,8 @@ func thinVariance(ev evidence, c, b *sideAcc) string {
 }
 
 func pooledSkeleton(p Policy) Result {
-	return Result{Mode: p.Mode, Thresholds: p.Thresholds, CeilingBreaches: []string{}, BaselineBreaches: []string{}, CriticalFailures: []string{}}
+	return Result{Mode: p.Mode, Thresholds: p.Thresholds, Metrics: make([]MetricResult, 0, len(p.Metrics)),
+		CeilingBreaches: []string{}, BaselineBreaches: []string{}, CriticalFailures: []string{}}
 }
 
 func addPooled(r *Result, mr MetricResult) {

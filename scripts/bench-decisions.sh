@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench-decisions.sh: the decision path against pgbench TPC-B, in one run on
-# one PostgreSQL (a cluster of the benchmark's own, as the tests use), and the
+# one PostgreSQL (a cluster of the benchmark's own, as the tests start, but
+# with PostgreSQL's durability defaults: fsync, full-page writes and
+# synchronous commit on; PGTEST_DURABLE=0 runs it as the tests do), and the
 # README's performance rows from it.
 #
 #   scripts/bench-decisions.sh              # N=2000 COUNT=1 scripts/bench-decisions.sh
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 N="${N:-2000}"
 COUNT="${COUNT:-1}"
 OUT="${OUT:-bench-decisions.txt}"
+export PGTEST_DURABLE="${PGTEST_DURABLE:-1}"
 go test -run '^$' -bench 'DecisionPath' -benchtime "${N}x" -count "$COUNT" -timeout 60m ./server/ | tee "$OUT"
 
 echo

@@ -37,8 +37,9 @@ import (
 //
 //	go test -run '^$' -bench DecisionPath -benchtime 2000x ./server/
 //
-// scripts/bench-decisions.sh runs both benchmarks and prints the README's
-// table.
+// scripts/bench-decisions.sh runs both benchmarks, on a cluster that keeps
+// PostgreSQL's durability defaults (as pgbench is usually measured), and
+// prints the README's table.
 func BenchmarkDecisionPath(b *testing.B) { benchModes(b, 3) }
 
 // BenchmarkDecisionPathLong is BenchmarkDecisionPath with every release
@@ -84,6 +85,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	var pg float64
 	if b.N > 1 {
 		pg, _ = pgbenchTPCB(b, url)
+		logDurability(b, url)
 	}
 	bytes0 := storedBytes(b, url)
 	cpu0, machine0 := cpuTime(), machineCPU()
@@ -270,6 +272,23 @@ func pgbenchTPCB(b *testing.B, url string) (float64, bool) {
 	}
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return tps, true
+}
+
+// logDurability says whether the server the figures come from keeps
+// PostgreSQL's durability defaults (scripts/bench-decisions.sh: yes; the
+// tests' cluster: no).
+func logDurability(b *testing.B, url string) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var fsync, fpw, sync string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('fsync'), current_setting('full_page_writes'), current_setting('synchronous_commit')").Scan(&fsync, &fpw, &sync); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("PostgreSQL: fsync=%s full_page_writes=%s synchronous_commit=%s", fsync, fpw, sync)
 }
 
 // decisionTables are the tables a decision writes to.

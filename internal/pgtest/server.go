@@ -94,9 +94,12 @@ func (c *local) url(db string) string {
 
 // start runs postgres and waits until it accepts connections.
 func (c *local) start(ctx context.Context) error {
-	srv := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
-		"-c", "synchronous_commit=off", "-c", "max_connections=300", "-c", "log_min_messages=fatal", "-c", "max_wal_size=1GB")
+	args := []string{"-D", c.data, "-p", strconv.Itoa(c.port), "-k", c.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "log_min_messages=fatal", "-c", "max_wal_size=1GB"}
+	if os.Getenv("PGTEST_DURABLE") != "1" { // tests need no durability; benchmarks compared with pgbench keep it
+		args = append(args, "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off")
+	}
+	srv := exec.Command(filepath.Join(c.bin, "postgres"), args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
 	logf, _ := os.OpenFile(filepath.Join(c.dir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	srv.Stdout, srv.Stderr = logf, logf

@@ -8,7 +8,7 @@
 #   scripts/bench-decisions.sh              # N=2000 COUNT=1 scripts/bench-decisions.sh
 #
 # BenchmarkDecisionPath: 8 clients, 10 metrics x 60 points per side, releases
-# of 3 windows that end and start again. BenchmarkDecisionPathLong: the same
+# of 3-4 windows that end and start again. BenchmarkDecisionPathLong: the same
 # at windows 248 and later of releases that never end (the cost must not grow
 # with the release). Each runs in mode default and mode sequential, and runs
 # pgbench TPC-B (8 clients, 15 s) on the same server just before it is timed.

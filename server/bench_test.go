@@ -29,7 +29,7 @@ import (
 // BenchmarkDecisionPath measures POST /v1/releases/{id}/analyses with 10
 // metrics x 60 points per side, through real HTTP, on real PostgreSQL:
 // judging, proposing, guards, and the unit of work's two round trips. Eight
-// clients each drive releases of three windows (stamped in window time)
+// clients each drive releases of three or four windows (stamped in window time)
 // that end promoted and start again, as real ones do. It reports
 // decisions/s, p50 and p99 latency, this process's CPU per decision (the
 // server, and the client's few microseconds), and, when pgbench is

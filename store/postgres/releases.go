@@ -57,6 +57,9 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	if err != nil {
 		return store.Release{}, nil, err
 	}
+	if idem == nil && r.PolicyVersion != 0 {
+		return s.createPipelined(ctx, r, mig, audit)
+	}
 	var (
 		out    store.Release
 		stored *store.StoredResponse
@@ -89,12 +92,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO releases (`+releaseCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			r.ID, r.Service, r.Target, r.Version, r.BaselineVersion, mig, r.State, r.StateReason,
-			r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted,
-			r.AnalysisDeadline)
-		if err != nil {
+		if err := insertRelease(ctx, tx, r, mig); err != nil {
 			return err
 		}
 		if idem != nil {
@@ -102,17 +100,8 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 				return err
 			}
 		}
-		if audit.ReleaseID == "" {
-			audit.ReleaseID = r.ID
-		}
-		if audit.Service == "" {
-			audit.Service = r.Service
-		}
-		if audit.At.IsZero() {
-			audit.At = r.CreatedAt
-		}
 		out = r
-		return appendAudit(ctx, tx, audit)
+		return appendAudit(ctx, tx, createAudit(audit, r))
 	})
 	switch {
 	case err != nil:
@@ -121,6 +110,61 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 		return store.Release{}, stored, nil
 	}
 	return out, nil, nil
+}
+
+// createPipelined creates a release whose policy version the caller read
+// and that no Idempotency-Key guards (the common case: a deploy tool's
+// POST) in one round trip: BEGIN, the insert, the audit entry and COMMIT
+// in one batch on one connection, the same transaction as the general
+// path's. The two reads that path makes first are not needed here: the
+// one-active index refuses a second active release on the target (the
+// error names it, as the pre-check did), and the services foreign key a
+// service without a policy.
+func (s *Store) createPipelined(ctx context.Context, r store.Release, mig json.RawMessage, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return store.Release{}, nil, translate(err, "create release "+r.ID)
+	}
+	p := &pipeline{conn: conn, queued: &pgx.Batch{}}
+	p.queued.Queue("BEGIN")
+	_ = insertRelease(ctx, p, r, mig) // queued: errors come from flush
+	_ = appendAudit(ctx, p, createAudit(audit, r))
+	err = p.flush(ctx, "COMMIT")
+	if err != nil {
+		p.rollback()
+	}
+	// Back to the pool before createError reads the winner on another
+	// connection: holding it then could exhaust the pool under a race.
+	conn.Release()
+	if err != nil {
+		return store.Release{}, nil, s.createError(ctx, err, r)
+	}
+	return r, nil, nil
+}
+
+// insertRelease writes a new release row.
+func insertRelease(ctx context.Context, q querier, r store.Release, mig json.RawMessage) error {
+	_, err := q.Exec(ctx, `INSERT INTO releases (`+releaseCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		r.ID, r.Service, r.Target, r.Version, r.BaselineVersion, mig, r.State, r.StateReason,
+		r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted,
+		r.AnalysisDeadline)
+	return err
+}
+
+// createAudit is the audit entry of r's creation, with what the caller
+// left out filled in from r.
+func createAudit(audit store.AuditEntry, r store.Release) store.AuditEntry {
+	if audit.ReleaseID == "" {
+		audit.ReleaseID = r.ID
+	}
+	if audit.Service == "" {
+		audit.Service = r.Service
+	}
+	if audit.At.IsZero() {
+		audit.At = r.CreatedAt
+	}
+	return audit
 }
 
 // createError translates a failed CreateRelease. A unique violation of the

@@ -38,19 +38,42 @@ func testReleaseCreateGet(t *testing.T, s store.Full) {
 	if e := log[0]; e.ReleaseID != "r1" || e.Service != "payments" || e.Action != "release:create" || !e.At.Equal(want.CreatedAt) || e.ID == 0 {
 		t.Fatalf("create audit entry = %+v (release id, service and time filled in)", e)
 	}
-	// The same id twice is a conflict, but not an active-release one.
-	dup := release("r1", "payments", "eu-2")
-	_, _, err = s.CreateRelease(ctx, dup, nil, nil, store.AuditEntry{})
-	var active *store.ActiveReleaseError
-	if !errors.Is(err, store.ErrConflict) || errors.As(err, &active) {
-		t.Fatalf("duplicate id: err = %v, want plain ErrConflict", err)
+	// The same id twice is a conflict, but not an active-release one,
+	// whether the caller names the policy version (as the engine does) or
+	// not; and it leaves no audit entry.
+	for _, v := range []int{0, 1} {
+		dup := release("r1", "payments", "eu-2")
+		dup.PolicyVersion = v
+		_, _, err = s.CreateRelease(ctx, dup, nil, nil, store.AuditEntry{Action: "release:create"})
+		var active *store.ActiveReleaseError
+		if !errors.Is(err, store.ErrConflict) || errors.As(err, &active) {
+			t.Fatalf("duplicate id (policy version %d): err = %v, want plain ErrConflict", v, err)
+		}
+	}
+	if log, _ := s.AuditLog(ctx, store.AuditQuery{ReleaseID: "r1"}); len(log) != 1 {
+		t.Fatalf("refused creates of r1 left audit entries: %+v", log)
+	}
+	// With the policy version named, the release keeps it and its create
+	// is audited the same way.
+	named := release("r2", "payments", "eu-2")
+	named.PolicyVersion = 1
+	if got := create(t, s, named); got.PolicyVersion != 1 || got.ID != "r2" {
+		t.Fatalf("created with policy version 1: %+v", got)
+	}
+	log, err = s.AuditLog(ctx, store.AuditQuery{ReleaseID: "r2"})
+	if err != nil || len(log) != 1 || log[0].Service != "payments" || log[0].Action != "release:create" || log[0].Actor != "test" {
+		t.Fatalf("AuditLog after a create with the policy version named = %+v, %v", log, err)
 	}
 }
 
 func testReleaseUnknownService(t *testing.T, s store.Full) {
-	_, _, err := s.CreateRelease(context.Background(), release("r1", "ghost", "eu-1"), nil, nil, store.AuditEntry{Action: "release:create"})
-	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "ghost") {
-		t.Fatalf("release of a service without policy: err = %v, want ErrNotFound naming the service", err)
+	for _, v := range []int{0, 1} { // the policy version left to the store, or named
+		r := release("r1", "ghost", "eu-1")
+		r.PolicyVersion = v
+		_, _, err := s.CreateRelease(context.Background(), r, nil, nil, store.AuditEntry{Action: "release:create"})
+		if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "ghost") {
+			t.Fatalf("release of a service without policy (policy version %d): err = %v, want ErrNotFound naming the service", v, err)
+		}
 	}
 	if log, _ := s.AuditLog(context.Background(), store.AuditQuery{}); len(log) != 0 {
 		t.Fatalf("a refused create left audit entries: %+v", log)
@@ -78,15 +101,24 @@ func testReleaseOneActive(t *testing.T, s store.Full) {
 			if tc.state != judge.StateBaking {
 				setState(t, s, first.ID, tc.state, nil)
 			}
-			_, _, err := s.CreateRelease(ctx, release("second-"+string(tc.state), "payments", target), nil, nil, store.AuditEntry{})
-			var active *store.ActiveReleaseError
-			switch {
-			case tc.blocked && (!errors.As(err, &active) || !errors.Is(err, store.ErrConflict)):
-				t.Fatalf("second release while the first is %s: err = %v, want *ActiveReleaseError", tc.state, err)
-			case tc.blocked && (active.Active.ID != first.ID || active.Active.State != tc.state || !strings.Contains(err.Error(), first.ID)):
-				t.Fatalf("ActiveReleaseError names %+v (%v), want %s in %s", active.Active, err, first.ID, tc.state)
-			case !tc.blocked && err != nil:
-				t.Fatalf("second release after the first became %s: %v", tc.state, err)
+			// Blocked whether the policy version is left to the store
+			// or named (as the engine names it).
+			for _, v := range []int{1, 0} {
+				second := release(fmt.Sprintf("second-%s-%d", tc.state, v), "payments", target)
+				second.PolicyVersion = v
+				_, _, err := s.CreateRelease(ctx, second, nil, nil, store.AuditEntry{})
+				var active *store.ActiveReleaseError
+				switch {
+				case tc.blocked && (!errors.As(err, &active) || !errors.Is(err, store.ErrConflict)):
+					t.Fatalf("second release (policy version %d) while the first is %s: err = %v, want *ActiveReleaseError", v, tc.state, err)
+				case tc.blocked && (active.Active.ID != first.ID || active.Active.State != tc.state || !strings.Contains(err.Error(), first.ID)):
+					t.Fatalf("ActiveReleaseError names %+v (%v), want %s in %s", active.Active, err, first.ID, tc.state)
+				case !tc.blocked && err != nil:
+					t.Fatalf("second release after the first became %s: %v", tc.state, err)
+				}
+				if !tc.blocked {
+					break // the slot is taken now
+				}
 			}
 			// Another target of the same service is always free.
 			create(t, s, release("other-"+string(tc.state), "payments", target+"-b"))
@@ -103,7 +135,9 @@ func testReleaseCreateRace(t *testing.T, s store.Full) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, _, errs[i] = s.CreateRelease(context.Background(), release(fmt.Sprintf("r%d", i), "payments", "eu-1"), nil, nil, store.AuditEntry{})
+			r := release(fmt.Sprintf("r%d", i), "payments", "eu-1")
+			r.PolicyVersion = i % 2 // half name the policy version, as the engine does
+			_, _, errs[i] = s.CreateRelease(context.Background(), r, nil, nil, store.AuditEntry{})
 		})
 	}
 	wg.Wait()

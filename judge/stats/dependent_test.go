@@ -3,9 +3,12 @@ package stats
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"testing"
+
+	"gonum.org/v1/gonum/mathext"
 )
 
 type dependentRef struct {
@@ -188,4 +191,77 @@ func TestCountsOfMatchesR(t *testing.T) {
 	if b, ok := ref.Counts["bursty"]; !ok || float64(b.Dispersion) < 2 {
 		t.Fatalf("the bursty set should be overdispersed (R says %v); the test would not show the scale at work", b.Dispersion)
 	}
+}
+
+// TestTQuantileAtLeastNormal: the bound exceeds relies on. For p above
+// 1/2, TQuantile(p, df) never falls below z(p) * (1 - zMargin), over df
+// from 0.2 to past tNormalDF (non-integer ones included) and p from just
+// above 1/2 to 1 - 1e-12.
+func TestTQuantileAtLeastNormal(t *testing.T) {
+	var ps []float64
+	for e := -12.0; e <= -0.31; e += 0.05 { // 1 - p from 1e-12 to about 1/2
+		ps = append(ps, 1-math.Pow(10, e))
+	}
+	for _, d := range []float64{1e-12, 1e-9, 1e-6, 1e-3} {
+		ps = append(ps, 0.5+d)
+	}
+	checked := 0
+	for e := -0.7; e <= 21; e += 0.01 { // df from tCheckedDF to 1e21
+		df := max(tCheckedDF, math.Pow(10, e))
+		for _, p := range ps {
+			tq, z := TQuantile(p, df), mathext.NormalQuantile(p)
+			if !(tq >= z*(1-zMargin)) {
+				t.Fatalf("TQuantile(%v, %v) = %v below z = %v beyond the margin", p, df, tq, z)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d pairs of (p, df)", checked)
+}
+
+// TestExceedsIsTheQuantileRule: exceeds, with its shortcut, answers
+// exactly what est - t(1-alpha, df) * se > 0 answers, on random contrasts
+// and on ones a rounding away from the boundary.
+func TestExceedsIsTheQuantileRule(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	rule := func(est, se, alpha, df float64) bool { return est-TQuantile(1-alpha, df)*se > 0 }
+	alphas := []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4999, 0.5, 0.7, 0, 1, math.NaN()}
+	odd := []float64{0, math.Inf(1), math.Inf(-1), math.NaN(), -1, 5e-324}
+	var settled, shortcut int
+	for i := range 200000 {
+		alpha := alphas[i%len(alphas)]
+		df := math.Pow(10, r.Float64()*7-0.5)
+		if i%17 == 0 {
+			df = odd[i%len(odd)]
+		}
+		se := math.Pow(10, r.Float64()*8-4)
+		if i%13 == 0 {
+			se = odd[(i/13)%len(odd)]
+		}
+		est := r.NormFloat64() * 3 * se
+		if i%3 == 0 && alpha > 0 && alpha < 1 { // on the boundary, give or take an ulp or two
+			est = TQuantile(1-alpha, df) * se
+			for range r.IntN(5) {
+				est = math.Nextafter(est, math.Inf(2*r.IntN(2)-1))
+			}
+		}
+		if i%29 == 0 {
+			est = odd[(i/29)%len(odd)]
+		}
+		for _, e := range []float64{est, -est} {
+			want := rule(e, se, alpha, df)
+			if got := exceeds(e, se, alpha, df); got != want {
+				t.Fatalf("exceeds(%v, %v, %v, %v) = %v, the quantile rule says %v", e, se, alpha, df, got, want)
+			}
+			if want {
+				settled++
+			} else if se > 0 && alpha > 0 && alpha < 0.5 && df >= tCheckedDF && !(e-mathext.NormalQuantile(1-alpha)*(1-zMargin)*se > 0) {
+				shortcut++
+			}
+		}
+	}
+	if settled == 0 || shortcut == 0 {
+		t.Fatalf("the cases never exceeded (%d) or never took the shortcut (%d)", settled, shortcut)
+	}
+	t.Logf("%d exceeded, %d answered by the shortcut", settled, shortcut)
 }

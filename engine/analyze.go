@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/canaryjudge/canaryjudge/judge"
 	"github.com/canaryjudge/canaryjudge/store"
@@ -87,6 +88,11 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 
 	a := &store.Analysis{ReleaseID: rel.ID, Window: in.Window(), Result: res,
 		SourceError: req.SourceError, PolicyVersion: pol.Version, CreatedAt: now}
+	if res != nil { // encoded once: the store keeps these bytes and the response carries them
+		if a.ResultJSON, err = store.EncodeJSON(res); err != nil {
+			return Outcome{}, fmt.Errorf("encode the analysis result: %w", err)
+		}
+	}
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
 		return Outcome{}, err
 	}

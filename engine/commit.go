@@ -39,8 +39,15 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 			rel.AutoRollbacks++
 		}
 	}
+	// The decision is encoded once, for its row, the audit entry and the
+	// response.
+	dj, err := store.EncodeJSON(d)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode the decision: %w", err)
+	}
 	rec := &store.DecisionRecord{ReleaseID: rel.ID, Service: rel.Service, Target: rel.Target, Trigger: c.trigger,
-		Actor: c.actor, Automatic: c.automatic && d.Action == judge.ActionRollback, StateFrom: from, Decision: d, CreatedAt: c.now}
+		Actor: c.actor, Automatic: c.automatic && d.Action == judge.ActionRollback, StateFrom: from, Decision: d, CreatedAt: c.now,
+		DecisionJSON: dj}
 	if c.analysis != nil {
 		rec.AnalysisID = &c.analysis.ID
 	}
@@ -55,14 +62,14 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode the input for the audit log: %w", err)
 	}
-	body, err := store.EncodeJSON(out)
+	body, err := encodeOutcome(out, dj)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode outcome: %w", err)
 	}
 	out.Body = body
 	// The audit keeps the input and the decision; the analysis result is
 	// in its own row (analysis_id), not copied again.
-	audited, err := json.Marshal(map[string]any{"decision": d, "state_from": from, "analysis_id": rec.AnalysisID})
+	audited, err := auditOutput(rec.AnalysisID, dj, from)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode the decision for the audit log: %w", err)
 	}

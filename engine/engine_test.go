@@ -1,8 +1,12 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +262,53 @@ func kinds(msgs []outbox.Message) map[string]int {
 		out[m.Kind]++
 	}
 	return out
+}
+
+// TestOutcomeEncodedOnce: the response spliced from the result and the
+// decision encoded once is byte for byte what encoding the outcome gives,
+// reasons with <= and >= included; the audit output holds the same values.
+func TestOutcomeEncodedOnce(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	side := func(d float64) judge.Side {
+		xs := make([]float64, 30)
+		for j := range xs {
+			xs[j] = 100 + d + float64(j%7) - 3
+		}
+		return judge.Side{Series: judge.Samples{"latency": xs}}
+	}
+	reqs := []engine.AnalysisRequest{
+		{Canary: side(0), Baseline: side(0)},  // waits
+		{Canary: side(40), Baseline: side(0)}, // fails
+		{SourceError: "prometheus: timeout"},  // no result
+	}
+	for i, req := range reqs {
+		r := f.create(t, fmt.Sprintf("t%d", i))
+		out, err := f.e.Analyze(ctx, r.ID, req, "t", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := store.EncodeJSON(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Body, want) {
+			t.Fatalf("response spliced from the encoded documents differs from encoding the outcome:\n%s\n%s", out.Body, want)
+		}
+		if req.SourceError == "" && (!bytes.ContainsAny(want, "<>") || !bytes.Contains(want, []byte(`"result":{`))) {
+			t.Fatalf("the outcome has no result or no reason with a comparison: %s", want)
+		}
+		log, err := f.st.AuditLog(ctx, store.AuditQuery{ReleaseID: r.ID})
+		if err != nil || len(log) != 2 {
+			t.Fatalf("audit log = %+v, %v", log, err)
+		}
+		// The audit output holds the same values as encoding them (not
+		// the same bytes: < and > are not escaped).
+		wantAudit, _ := json.Marshal(map[string]any{"decision": out.Decision, "state_from": judge.StateBaking, "analysis_id": out.Record.AnalysisID})
+		got := log[1].Output // oldest first: the create, then the analysis
+		var gotV, wantV any
+		if err := json.Unmarshal(got, &gotV); err != nil || json.Unmarshal(wantAudit, &wantV) != nil || !reflect.DeepEqual(gotV, wantV) {
+			t.Fatalf("audit output (%v)\n%s\nwant\n%s", err, got, wantAudit)
+		}
+	}
 }

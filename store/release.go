@@ -48,6 +48,11 @@ type Analysis struct {
 	SourceError   string        `json:"source_error,omitempty"`
 	PolicyVersion int           `json:"policy_version"`
 	CreatedAt     time.Time     `json:"created_at"`
+	// ResultJSON is Result as EncodeJSON encodes it, when the caller has
+	// it (the engine encodes a result once, for the store and for its
+	// response): a store that keeps the result as JSON saves these bytes
+	// instead of encoding the result again. Stores never return it.
+	ResultJSON []byte `json:"-"`
 }
 
 // DecisionRecord is one stored decision, automatic or human.
@@ -63,6 +68,9 @@ type DecisionRecord struct {
 	StateFrom  judge.State    `json:"state_from"`
 	Decision   judge.Decision `json:"decision"`
 	CreatedAt  time.Time      `json:"created_at"`
+	// DecisionJSON is Decision as EncodeJSON encodes it, when the caller
+	// has it; as Analysis.ResultJSON.
+	DecisionJSON []byte `json:"-"`
 }
 
 // AuditEntry is one line of the append-only audit log.

@@ -138,7 +138,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeProblem(w, toProblem(err))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	writeBody(w, status, body)
+}
+
+// writeBody sends an encoded JSON body with its length: a body over 2 KB
+// sent without one goes chunked, a write and a chunk header more (a
+// decision's response is ~14 KB).
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

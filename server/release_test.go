@@ -143,3 +143,25 @@ func TestReleaseConflictsAndValidation(t *testing.T) {
 		mustStatus(t, call(t, s.srv, "GET", "/v1/releases/rel_nope", nil), 404)
 	})
 }
+
+// TestResponsesCarryTheirLength: a decision's response (~3 KB here, 14 KB
+// with 10 metrics), its replay and a read are sent with Content-Length,
+// not chunked.
+func TestResponsesCarryTheirLength(t *testing.T) {
+	s := newStack(t, memory.New(), nil)
+	setupService(t, s, "checkout", testPolicy(2, ""))
+	rel := createRelease(t, s, "checkout", "eu-west", "")
+	s.clock.Advance(5 * time.Minute)
+	body := healthy(1)
+	first := call(t, s.srv, "POST", "/v1/releases/"+rel.ID+"/analyses", body, "Idempotency-Key", "k1")
+	replay := call(t, s.srv, "POST", "/v1/releases/"+rel.ID+"/analyses", body, "Idempotency-Key", "k1")
+	read := call(t, s.srv, "GET", "/v1/releases/"+rel.ID, nil)
+	for name, r := range map[string]apiResponse{"analysis": first, "replay": replay, "read": read} {
+		if r.StatusCode != 200 || r.ContentLength != int64(len(r.Body)) || len(r.TransferEncoding) != 0 {
+			t.Fatalf("%s: status %d, Content-Length %d for %d bytes, transfer encoding %v", name, r.StatusCode, r.ContentLength, len(r.Body), r.TransferEncoding)
+		}
+	}
+	if len(first.Body) <= 2048 || replay.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the analysis answered %d bytes (over 2 KB would go chunked without a length); replayed %q", len(first.Body), replay.Header.Get("Idempotent-Replayed"))
+	}
+}

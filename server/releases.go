@@ -76,10 +76,8 @@ func printable(s string) bool {
 
 // writeReplay answers with a stored idempotent response.
 func writeReplay(w http.ResponseWriter, sr *store.StoredResponse) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Idempotent-Replayed", "true")
-	w.WriteHeader(sr.Status)
-	_, _ = w.Write(sr.Body)
+	writeBody(w, sr.Status, sr.Body)
 }
 
 func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
@@ -127,9 +125,7 @@ func (s *Server) outcomeHandler(w http.ResponseWriter, r *http.Request, req any,
 		return nil
 	}
 	if out.Body != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(out.Body)
+		writeBody(w, http.StatusOK, out.Body)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, out)

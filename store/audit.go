@@ -12,3 +12,19 @@ func PolicyAudit(rec PolicyRecord) AuditEntry {
 	return AuditEntry{At: rec.CreatedAt, Actor: rec.CreatedBy, Action: "policy:put", Service: rec.Service,
 		PolicyVersion: rec.Version, Output: out}
 }
+
+// CreateAudit is the audit entry both stores append when r is created:
+// the caller's entry, with the release id, the service and the time it
+// left out taken from r.
+func CreateAudit(audit AuditEntry, r Release) AuditEntry {
+	if audit.ReleaseID == "" {
+		audit.ReleaseID = r.ID
+	}
+	if audit.Service == "" {
+		audit.Service = r.Service
+	}
+	if audit.At.IsZero() {
+		audit.At = r.CreatedAt
+	}
+	return audit
+}

@@ -44,16 +44,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 	if _, dup := s.releases[r.ID]; dup {
 		return store.Release{}, nil, fmt.Errorf("create release: release %q already exists: %w", r.ID, store.ErrConflict)
 	}
-	if audit.ReleaseID == "" {
-		audit.ReleaseID = r.ID
-	}
-	if audit.Service == "" {
-		audit.Service = r.Service
-	}
-	if audit.At.IsZero() {
-		audit.At = r.CreatedAt
-	}
-	e, err := normAudit(audit)
+	e, err := normAudit(store.CreateAudit(audit, r))
 	if err != nil {
 		return store.Release{}, nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.
 			}
 		}
 		out = r
-		return appendAudit(ctx, tx, createAudit(audit, r))
+		return appendAudit(ctx, tx, store.CreateAudit(audit, r))
 	})
 	switch {
 	case err != nil:
@@ -128,7 +128,7 @@ func (s *Store) createPipelined(ctx context.Context, r store.Release, mig json.R
 	p := &pipeline{conn: conn, queued: &pgx.Batch{}}
 	p.queued.Queue("BEGIN")
 	_ = insertRelease(ctx, p, r, mig) // queued: errors come from flush
-	_ = appendAudit(ctx, p, createAudit(audit, r))
+	_ = appendAudit(ctx, p, store.CreateAudit(audit, r))
 	err = p.flush(ctx, "COMMIT")
 	if err != nil {
 		p.rollback()
@@ -150,21 +150,6 @@ func insertRelease(ctx context.Context, q querier, r store.Release, mig json.Raw
 		r.PolicyVersion, r.CreatedAt, r.UpdatedAt, r.RollbackStartedAt, r.RollbackDeadline, r.AutoRollbacks, r.RollbackAttempted,
 		r.AnalysisDeadline)
 	return err
-}
-
-// createAudit is the audit entry of r's creation, with what the caller
-// left out filled in from r.
-func createAudit(audit store.AuditEntry, r store.Release) store.AuditEntry {
-	if audit.ReleaseID == "" {
-		audit.ReleaseID = r.ID
-	}
-	if audit.Service == "" {
-		audit.Service = r.Service
-	}
-	if audit.At.IsZero() {
-		audit.At = r.CreatedAt
-	}
-	return audit
 }
 
 // createError translates a failed CreateRelease. A unique violation of the

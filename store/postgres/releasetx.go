@@ -123,12 +123,9 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		verdict = &v
 	}
 	if a.Result != nil {
-		doc := a.ResultJSON
-		if doc == nil {
-			var err error
-			if doc, err = encodeJSON(a.Result, "analysis result"); err != nil {
-				return err
-			}
+		doc, err := encodedOnce(a.ResultJSON, a.Result, "analysis result")
+		if err != nil {
+			return err
 		}
 		sc := a.Result.Score
 		score = &sc
@@ -162,14 +159,10 @@ func (t *releaseTx) SaveDecision(ctx context.Context, d *store.DecisionRecord) e
 		d.Target = t.rel.Target
 	}
 	d.CreatedAt = ts(d.CreatedAt)
-	doc := json.RawMessage(d.DecisionJSON)
-	if doc == nil {
-		var err error
-		if doc, err = encodeJSON(d.Decision, "decision"); err != nil {
-			return err
-		}
+	doc, err := encodedOnce(d.DecisionJSON, d.Decision, "decision")
+	if err != nil {
+		return err
 	}
-	var err error
 	if pre := t.pre; pre != nil && pre.decision != 0 {
 		d.ID, pre.decision = pre.decision, 0
 		_, err = t.q.Exec(ctx, `INSERT INTO decisions (id, release_id, service, target, analysis_id, trigger, actor, automatic,

@@ -72,6 +72,16 @@ func encodeJSON(v any, what string) (json.RawMessage, error) {
 	return b, nil
 }
 
+// encodedOnce is enc, v's encoding when the caller already made it (the
+// engine encodes a result and a decision once for all their uses), else
+// v encoded here.
+func encodedOnce(enc []byte, v any, what string) (json.RawMessage, error) {
+	if enc != nil {
+		return enc, nil
+	}
+	return encodeJSON(v, what)
+}
+
 // nonNil keeps JSON encodings of empty lists as [] rather than null.
 func nonNil[T any](s []T) []T {
 	if s == nil {

@@ -30,7 +30,9 @@ import (
 // metrics x 60 points per side, through real HTTP, on real PostgreSQL:
 // judging, proposing, guards, and the unit of work's two round trips. Eight
 // clients each drive releases of three or four windows (stamped in window time)
-// that end promoted and start again, as real ones do. It reports
+// that end promoted and start again, as real ones do; every window has
+// series of its own, drawn from one distribution for both sides (a healthy
+// canary), as a real release's windows do. It reports
 // decisions/s, p50 and p99 latency, this process's CPU per decision (the
 // server, and the client's few microseconds), and, when pgbench is
 // installed, pgbench's TPC-B on the same server with 8 clients.
@@ -71,12 +73,12 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	}
 	policy := fmt.Sprintf(`{"mode":%q,"metrics":[%s],"windows":{"interval":"1m","min_windows":%d,"min_bake":"3m","max_windows":%d}}`, mode, join(metrics), min, max)
 	put(b, s, "PUT", "/v1/services/bench/policy", policy, 201)
-	bodies := benchBodies()
+	bodies := benchBodies(benchWindows)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next atomic.Int64
 	clients := make([]*benchClient, benchClients)
 	for i := range clients {
-		clients[i] = &benchClient{b: b, s: s, client: client, bodies: bodies, next: &next}
+		clients[i] = &benchClient{b: b, s: s, client: client, bodies: bodies, next: &next, sent: i * 5}
 		clients[i].start()
 		for clients[i].windows < at-3 { // prefill, not timed
 			clients[i].decide()
@@ -132,7 +134,8 @@ type benchClient struct {
 	b       *testing.B
 	s       stack
 	client  *http.Client
-	bodies  [2][]byte // the window's body, with %s for its start and end
+	bodies  [][2][]byte // windows' bodies, around their start and end
+	sent    int         // windows sent: the next body is bodies[sent % len]
 	next    *atomic.Int64
 	release string
 	windows int
@@ -152,7 +155,9 @@ func (c *benchClient) decide() time.Duration {
 	w0 := c.s.clock.Now().Add(-24 * 365 * time.Hour).Add(time.Duration(c.windows) * time.Minute)
 	// The client reuses its buffers: what it costs is counted in the CPU
 	// per decision, so it should be as little as a real client's.
-	c.body = append(append(append(append(append(c.body[:0], c.bodies[0]...), w0.Format(time.RFC3339)...), `","end":"`...), w0.Add(time.Minute).Format(time.RFC3339)...), c.bodies[1]...)
+	body := c.bodies[c.sent%len(c.bodies)]
+	c.sent++
+	c.body = append(append(append(append(append(c.body[:0], body[0]...), w0.Format(time.RFC3339)...), `","end":"`...), w0.Add(time.Minute).Format(time.RFC3339)...), body[1]...)
 	t0 := time.Now()
 	resp, err := c.client.Post(c.s.srv.URL+"/v1/releases/"+c.release+"/analyses", "application/json", bytes.NewReader(c.body))
 	if err != nil {
@@ -201,14 +206,23 @@ func machineCPU() time.Duration {
 	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
-// benchBodies is one window's body around its start and end times.
-func benchBodies() [2][]byte {
-	w := string(benchWindow())
-	return [2][]byte{[]byte(w[:len(w)-1] + `,"window":{"start":"`), []byte(`"}}`)}
+// benchWindows is how many different windows the clients send in turn.
+const benchWindows = 64
+
+// benchBodies is n windows' bodies, each around its start and end times.
+func benchBodies(n int) [][2][]byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	out := make([][2][]byte, n)
+	for i := range out {
+		w := string(benchWindow(r))
+		out[i] = [2][]byte{[]byte(w[:len(w)-1] + `,"window":{"start":"`), []byte(`"}}`)}
+	}
+	return out
 }
 
-func benchWindow() []byte {
-	r := rand.New(rand.NewPCG(1, 2))
+// benchWindow is one window of 10 metrics x 60 points per side, log-normal
+// around 100 with two decimals, as a latency in milliseconds would come.
+func benchWindow(r *rand.Rand) []byte {
 	side := func(mult float64) map[string][]float64 {
 		out := map[string][]float64{}
 		for i := range 10 {

@@ -62,7 +62,7 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 		r.PolicyVersion = pol.Version
 		res = &r
 	}
-	run, err := running(ctx, tx, p, pol.Version)
+	run, extremes, err := running(ctx, tx, p, pol.Version)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -96,7 +96,7 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
 		return Outcome{}, err
 	}
-	if err := saveRunning(ctx, tx, next); err != nil {
+	if err := saveRunning(ctx, tx, next, extremes); err != nil {
 		return Outcome{}, err
 	}
 	return e.commit(ctx, tx, change{rel: rel, policy: p, policyVersion: pol.Version, analysis: a, decision: d,

@@ -12,18 +12,25 @@ import (
 // judged: as stored with its last analysis, or rebuilt from every stored
 // window when there is none (a release from before the store kept it) or
 // it was built under another policy version (the new policy may judge the
-// windows' summaries differently).
-func running(ctx context.Context, tx store.ReleaseTx, p judge.Policy, version int) (judge.Running, error) {
+// windows' summaries differently) or cannot be read (an older encoding);
+// and the extremes as stored (nil when none), for saveRunning.
+func running(ctx context.Context, tx store.ReleaseTx, p judge.Policy, version int) (judge.Running, []byte, error) {
 	ev, err := tx.Evidence(ctx)
 	if err != nil {
-		return judge.Running{}, err
+		return judge.Running{}, nil, err
 	}
-	if ev != nil && ev.PolicyVersion == version {
-		if r, err := judge.UnmarshalState(ev.State); err == nil && r.PolicyVersion == version {
-			return r, nil
+	var stored []byte
+	if ev != nil {
+		stored = ev.Extremes
+		if ev.PolicyVersion == version {
+			b := judge.StateBytes{Sums: ev.State, Extremes: ev.Extremes}
+			if r, err := judge.UnmarshalState(b); err == nil && r.PolicyVersion == version {
+				return r, stored, nil
+			}
 		}
 	}
-	return rebuilt(ctx, tx, p, version)
+	r, err := rebuilt(ctx, tx, p, version)
+	return r, stored, err
 }
 
 // rebuilt folds every stored window of the release into its running
@@ -36,13 +43,19 @@ func rebuilt(ctx context.Context, tx store.ReleaseTx, p judge.Policy, version in
 	return judge.NewRunning(p, version, hist), nil
 }
 
-// saveRunning keeps r as the release's running evidence.
-func saveRunning(ctx context.Context, tx store.ReleaseTx, r judge.Running) error {
-	state, err := r.MarshalState()
+// saveRunning keeps r as the release's running evidence. Its extremes are
+// sent only when they differ from stored (the release's as read before):
+// most windows set no new extreme, and the store then keeps its copy.
+func saveRunning(ctx context.Context, tx store.ReleaseTx, r judge.Running, stored []byte) error {
+	b, err := r.MarshalState()
 	if err != nil {
 		return err
 	}
-	return tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: r.PolicyVersion, Windows: r.Windows, State: state})
+	ext := b.Extremes
+	if stored != nil && bytes.Equal(stored, ext) {
+		ext = nil
+	}
+	return tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: r.PolicyVersion, Windows: r.Windows, State: b.Sums, Extremes: ext})
 }
 
 // EvidenceCheck is what RebuildEvidence found for one release.
@@ -84,13 +97,13 @@ func (e *Engine) RebuildEvidence(ctx context.Context, releaseID string, write bo
 			return err
 		}
 		switch {
-		case have != nil && have.PolicyVersion == pol.Version && bytes.Equal(have.State, want):
+		case have != nil && have.PolicyVersion == pol.Version && want.Equal(judge.StateBytes{Sums: have.State, Extremes: have.Extremes}):
 			out.Status = "same"
 		case !write:
 			out.Status = "differs"
 		default:
 			out.Status = "rebuilt"
-			return saveRunning(ctx, tx, r)
+			return saveRunning(ctx, tx, r, nil)
 		}
 		return nil
 	})

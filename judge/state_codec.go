@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,16 +11,37 @@ import (
 
 // The running state's encoding: a versioned binary form, written and read
 // once per decision, so it must cost microseconds (JSON of the same state
-// cost a tenth of a decision's CPU). Floats are their IEEE bits, so a state
-// read back is bit for bit the state written; maps are written in key
-// order, so the same state always encodes to the same bytes (`canaryjudge
-// evidence check` compares bytes).
+// cost a tenth of a decision's CPU). Floats are kept bit for bit (as their
+// IEEE bits, or as a varint when they hold a whole number, or as nothing
+// when they are +0), so a state read back is exactly the state written;
+// maps are written in key order, so the same state always encodes to the
+// same bytes (`canaryjudge evidence check` compares bytes).
+//
+// It comes in two parts (StateBytes), because they change at different
+// rates and a store keeps them apart: the sums, which every window
+// changes, and the extremes (each metric's highest and lowest window, and
+// its first in mode sequential, kept whole: most of a state's bytes),
+// which change only when a window sets a new one. A store that rewrites
+// the extremes only when their bytes differ writes a few hundred bytes a
+// decision instead of a few thousand once a release has some windows.
 
-const stateCodecVersion = 2
+const stateCodecVersion = 3
+
+// StateBytes is a running state's encoding: Sums and Extremes, both always
+// non-nil.
+type StateBytes struct {
+	Sums     []byte
+	Extremes []byte
+}
+
+// Equal reports whether both parts are the same bytes.
+func (s StateBytes) Equal(o StateBytes) bool {
+	return bytes.Equal(s.Sums, o.Sums) && bytes.Equal(s.Extremes, o.Extremes)
+}
 
 // MarshalState encodes the state for a store.
-func (r Running) MarshalState() ([]byte, error) {
-	e := &enc{b: make([]byte, 0, 4096)}
+func (r Running) MarshalState() (StateBytes, error) {
+	e := &enc{b: make([]byte, 0, 2048)}
 	e.u(stateCodecVersion)
 	e.i(r.PolicyVersion)
 	e.i(r.Windows)
@@ -37,9 +59,14 @@ func (r Running) MarshalState() ([]byte, error) {
 	}
 	accKeys := sortedKeys(r.Acc)
 	e.u(uint64(len(accKeys)))
+	x := &enc{b: make([]byte, 0, 4096)}
+	x.u(stateCodecVersion)
+	x.u(uint64(len(accKeys)))
 	for _, k := range accKeys {
 		e.s(k)
 		e.metricAcc(r.Acc[k])
+		x.s(k)
+		x.extremes(r.Acc[k])
 	}
 	e.u(uint64(len(r.Recent)))
 	for _, w := range r.Recent {
@@ -47,19 +74,22 @@ func (r Running) MarshalState() ([]byte, error) {
 	}
 	e.strs(r.NonFiniteFailed)
 	e.strs(r.NonFiniteOther)
-	return e.b, nil
+	return StateBytes{Sums: e.b, Extremes: x.b}, nil
 }
 
-// UnmarshalState decodes a state MarshalState wrote.
-func UnmarshalState(b []byte) (r Running, err error) {
-	d := &dec{b: b}
+// UnmarshalState decodes a state MarshalState wrote; both parts must come
+// from the same MarshalState (the extremes name the sums' metrics).
+func UnmarshalState(b StateBytes) (r Running, err error) {
+	d, x := &dec{b: b.Sums}, &dec{b: b.Extremes}
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = Running{}, fmt.Errorf("running state: %v", p)
 		}
 	}()
-	if v := d.u(); v != stateCodecVersion {
-		return Running{}, fmt.Errorf("running state: encoding version %d, want %d", v, stateCodecVersion)
+	for _, part := range []*dec{d, x} {
+		if v := part.u(); v != stateCodecVersion {
+			return Running{}, fmt.Errorf("running state: encoding version %d, want %d", v, stateCodecVersion)
+		}
 	}
 	r.PolicyVersion, r.Windows = d.i(), d.i()
 	r.Start, r.LastStart, r.LastEnd = d.t(), d.t(), d.t()
@@ -71,10 +101,17 @@ func UnmarshalState(b []byte) (r Running, err error) {
 		r.Streaks[k] = d.i()
 	}
 	n = d.n()
+	if x.n() != n {
+		return Running{}, errors.New("running state: the extremes are not the sums' metrics")
+	}
 	r.Acc = make(map[string]*metricAcc, n)
 	for range n {
 		k := d.s()
+		if x.s() != k {
+			return Running{}, errors.New("running state: the extremes are not the sums' metrics")
+		}
 		r.Acc[k] = d.metricAcc()
+		x.extremes(r.Acc[k])
 	}
 	if n = d.n(); n > 0 {
 		r.Recent = make([][]MetricSummary, n)
@@ -83,7 +120,7 @@ func UnmarshalState(b []byte) (r Running, err error) {
 		}
 	}
 	r.NonFiniteFailed, r.NonFiniteOther = d.strs(), d.strs()
-	if len(d.b) != 0 {
+	if len(d.b) != 0 || len(x.b) != 0 {
 		return Running{}, errors.New("running state: trailing bytes")
 	}
 	return r, nil
@@ -95,6 +132,42 @@ func (e *enc) u(x uint64)  { e.b = binary.AppendUvarint(e.b, x) }
 func (e *enc) i(x int)     { e.b = binary.AppendVarint(e.b, int64(x)) }
 func (e *enc) f(x float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(x)) }
 func (e *enc) s(x string)  { e.u(uint64(len(x))); e.b = append(e.b, x...) }
+
+// Float kinds in fs's mask, two bits each.
+const (
+	floatZero  = 0 // +0: nothing follows
+	floatWhole = 1 // a whole number below 2^53 in magnitude: its varint
+	floatBits  = 2 // anything else (-0, NaN, fractions): its IEEE bits
+)
+
+// fs writes up to 32 floats behind a mask of their kinds: most of a
+// state's floats are +0 (the counts' sums of a plain series) or whole
+// (effective sizes, counts), and only the rest need eight bytes.
+func (e *enc) fs(xs ...float64) {
+	var mask uint64
+	for i, x := range xs {
+		mask |= uint64(floatKind(x)) << (2 * i)
+	}
+	e.u(mask)
+	for _, x := range xs {
+		switch floatKind(x) {
+		case floatWhole:
+			e.b = binary.AppendVarint(e.b, int64(x))
+		case floatBits:
+			e.f(x)
+		}
+	}
+}
+
+func floatKind(x float64) int {
+	switch {
+	case x == 0 && !math.Signbit(x):
+		return floatZero
+	case x == math.Trunc(x) && math.Abs(x) < 1<<53 && x != 0:
+		return floatWhole
+	}
+	return floatBits
+}
 
 func (e *enc) t(x time.Time) {
 	if x.IsZero() {
@@ -125,9 +198,7 @@ func (e *enc) strs(xs []string) {
 
 func (e *enc) side(s SideSummary) {
 	e.i(s.N)
-	for _, x := range []float64{s.Mean, s.SE, s.NEff, s.Events, s.Total, s.Scale, s.SS, s.Lags[0], s.Lags[1], s.Lags[2]} {
-		e.f(x)
-	}
+	e.fs(s.Mean, s.SE, s.NEff, s.Events, s.Total, s.Scale, s.SS, s.Lags[0], s.Lags[1], s.Lags[2])
 	e.i(s.Above)
 	names := sortedKeys(s.Instances)
 	e.u(uint64(len(names)))
@@ -157,9 +228,7 @@ func (e *enc) acc(a *sideAcc) {
 	e.i(a.Windows)
 	e.i(a.N)
 	e.i(a.Dof)
-	for _, x := range []float64{a.SumNM, a.SumN2V, a.NEff, a.SS, a.Lags[0], a.Lags[1], a.Lags[2], a.Events, a.Total, a.RawE, a.RawT} {
-		e.f(x)
-	}
+	e.fs(a.SumNM, a.SumN2V, a.NEff, a.SS, a.Lags[0], a.Lags[1], a.Lags[2], a.Events, a.Total, a.RawE, a.RawT)
 	e.i(a.Above)
 	names := sortedKeys(a.Inst)
 	e.u(uint64(len(names)))
@@ -169,22 +238,23 @@ func (e *enc) acc(a *sideAcc) {
 	}
 }
 
+// metricAcc writes a's sums; extremes writes the rest.
 func (e *enc) metricAcc(a *metricAcc) {
 	e.acc(&a.C)
 	e.acc(&a.B)
 	e.i(a.Windows)
-	e.f(a.S)
-	e.f(a.Q)
-	e.f(a.SE2)
+	e.fs(a.S, a.Q, a.SE2)
 	e.i(a.Finite)
+}
+
+func (e *enc) extremes(a *metricAcc) {
 	e.bools(a.First != nil, a.Hi != nil, a.Lo != nil)
 	if a.First != nil {
 		e.summary(*a.First)
 	}
 	for _, x := range []*extreme{a.Hi, a.Lo} {
 		if x != nil {
-			e.f(x.D)
-			e.f(x.SE)
+			e.fs(x.D, x.SE)
 			e.summary(x.Sum)
 		}
 	}
@@ -227,6 +297,36 @@ func (d *dec) f() float64 {
 	return x
 }
 
+// fs reads what enc.fs wrote into ps. A mask that fs cannot have written
+// (a kind it does not use, or beyond len(ps)) is an error: the encoding
+// of a state is unique.
+func (d *dec) fs(ps ...*float64) {
+	mask := d.u()
+	if mask>>(2*len(ps)) != 0 {
+		panic("float mask beyond its floats")
+	}
+	for i, p := range ps {
+		switch mask >> (2 * i) & 3 {
+		case floatZero:
+			*p = 0
+		case floatWhole:
+			x, n := binary.Varint(d.b)
+			if n <= 0 || x == 0 || x >= 1<<53 || x <= -(1<<53) {
+				panic("malformed whole float")
+			}
+			d.b = d.b[n:]
+			*p = float64(x)
+		case floatBits:
+			*p = d.f()
+			if floatKind(*p) != floatBits {
+				panic("float written in the wrong kind")
+			}
+		default:
+			panic("unknown float kind")
+		}
+	}
+}
+
 func (d *dec) s() string {
 	n := d.n()
 	x := string(d.b[:n])
@@ -266,9 +366,7 @@ func (d *dec) strs() []string {
 func (d *dec) side() SideSummary {
 	var s SideSummary
 	s.N = d.i()
-	for _, p := range []*float64{&s.Mean, &s.SE, &s.NEff, &s.Events, &s.Total, &s.Scale, &s.SS, &s.Lags[0], &s.Lags[1], &s.Lags[2]} {
-		*p = d.f()
-	}
+	d.fs(&s.Mean, &s.SE, &s.NEff, &s.Events, &s.Total, &s.Scale, &s.SS, &s.Lags[0], &s.Lags[1], &s.Lags[2])
 	s.Above = d.i()
 	if n := d.n(); n > 0 {
 		s.Instances = make(map[string]SideSummary, n)
@@ -303,9 +401,7 @@ func (d *dec) summaries() []MetricSummary {
 func (d *dec) acc() sideAcc {
 	var a sideAcc
 	a.Windows, a.N, a.Dof = d.i(), d.i(), d.i()
-	for _, p := range []*float64{&a.SumNM, &a.SumN2V, &a.NEff, &a.SS, &a.Lags[0], &a.Lags[1], &a.Lags[2], &a.Events, &a.Total, &a.RawE, &a.RawT} {
-		*p = d.f()
-	}
+	d.fs(&a.SumNM, &a.SumN2V, &a.NEff, &a.SS, &a.Lags[0], &a.Lags[1], &a.Lags[2], &a.Events, &a.Total, &a.RawE, &a.RawT)
 	a.Above = d.i()
 	if n := d.n(); n > 0 {
 		a.Inst = make(map[string]*sideAcc, n)
@@ -319,7 +415,14 @@ func (d *dec) acc() sideAcc {
 }
 
 func (d *dec) metricAcc() *metricAcc {
-	a := &metricAcc{C: d.acc(), B: d.acc(), Windows: d.i(), S: d.f(), Q: d.f(), SE2: d.f(), Finite: d.i()}
+	a := &metricAcc{C: d.acc(), B: d.acc(), Windows: d.i()}
+	d.fs(&a.S, &a.Q, &a.SE2)
+	a.Finite = d.i()
+	return a
+}
+
+// extremes reads into a what enc.extremes wrote.
+func (d *dec) extremes(a *metricAcc) {
 	has := d.bools(3)
 	if has[0] {
 		f := d.summary()
@@ -327,10 +430,10 @@ func (d *dec) metricAcc() *metricAcc {
 	}
 	for i, p := range []**extreme{&a.Hi, &a.Lo} {
 		if has[i+1] {
-			x := &extreme{D: d.f(), SE: d.f()}
+			x := &extreme{}
+			d.fs(&x.D, &x.SE)
 			x.Sum = d.summary()
 			*p = x
 		}
 	}
-	return a
 }

@@ -187,17 +187,22 @@ type ReleaseTx interface {
 	// Evidence returns the release's running evidence as last saved (this
 	// unit's included), nil if none.
 	Evidence(ctx context.Context) (*Evidence, error)
-	// SaveEvidence replaces the release's running evidence.
+	// SaveEvidence replaces the release's running evidence; when
+	// e.Extremes is nil, the stored extremes are kept (nil if none).
 	SaveEvidence(ctx context.Context, e Evidence) error
 }
 
 // Evidence is a release's running evidence (judge.Running, encoded by the
-// engine; the store keeps the bytes as given): the policy version it was
-// built under and how many windows it holds.
+// engine in two parts, judge.StateBytes; the store keeps the bytes as
+// given): the policy version it was built under, how many windows it
+// holds, its sums (State, which every window changes) and its extremes
+// (which change only now and then: the engine saves them only then, and a
+// store keeps them where rewriting the sums does not copy them).
 type Evidence struct {
 	PolicyVersion int
 	Windows       int
 	State         []byte
+	Extremes      []byte
 }
 
 // Releases is the release side of the store.

@@ -336,11 +336,18 @@ func (u *unit) SaveEvidence(ctx context.Context, e store.Evidence) error {
 	if e.PolicyVersion <= 0 || e.Windows < 0 || e.State == nil {
 		return u.fail(fmt.Errorf("save evidence: policy version %d, %d windows, %d bytes: a check constraint fails", e.PolicyVersion, e.Windows, len(e.State)))
 	}
+	if e.Extremes == nil {
+		if old, err := u.Evidence(ctx); err != nil {
+			return err
+		} else if old != nil {
+			e.Extremes = old.Extremes
+		}
+	}
 	u.evidence = copyEvidence(e)
 	return nil
 }
 
 func copyEvidence(e store.Evidence) *store.Evidence {
-	e.State = bytes.Clone(e.State)
+	e.State, e.Extremes = bytes.Clone(e.State), bytes.Clone(e.Extremes)
 	return &e
 }

@@ -128,7 +128,7 @@ func begin(ctx context.Context, conn *pgxpool.Conn, id string, cache *policyCach
 	b.Queue("BEGIN")
 	b.Queue(`SELECT `+releaseCols+` FROM releases WHERE id = $1 FOR UPDATE`, id)
 	b.Queue(`SELECT service, version, document, created_at, created_by FROM policies WHERE service = `+svc+` ORDER BY version DESC LIMIT 1`, id)
-	b.Queue(`SELECT policy_version, windows, state FROM release_evidence WHERE release_id = $1`, id)
+	b.Queue(`SELECT policy_version, windows, state, extremes FROM release_evidence WHERE release_id = $1`, id)
 	b.Queue(`SELECT `+freezeCols+` FROM freezes WHERE scope IN ('global', 'service:' || `+svc+`)`, id)
 	b.Queue(`SELECT (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1),
 		nextval(pg_get_serial_sequence('analyses', 'id')), nextval(pg_get_serial_sequence('decisions', 'id'))`, id)
@@ -158,7 +158,7 @@ func readPrefetch(br pgx.BatchResults, id string, cache *policyCache) (*releaseT
 	pre := &prefetch{}
 	pre.policy, pre.policyErr = scanPolicyCached(br.QueryRow(), r.Service, cache)
 	var ev store.Evidence
-	switch err := br.QueryRow().Scan(&ev.PolicyVersion, &ev.Windows, &ev.State); {
+	switch err := br.QueryRow().Scan(&ev.PolicyVersion, &ev.Windows, &ev.State, &ev.Extremes); {
 	case err == nil:
 		pre.evidence = &ev
 	case !noRows(err):

@@ -263,8 +263,8 @@ func (t *releaseTx) Evidence(ctx context.Context) (*store.Evidence, error) {
 		return t.pre.evidence, nil
 	}
 	var e store.Evidence
-	err := t.q.QueryRow(ctx, `SELECT policy_version, windows, state FROM release_evidence WHERE release_id = $1`, t.rel.ID).
-		Scan(&e.PolicyVersion, &e.Windows, &e.State)
+	err := t.q.QueryRow(ctx, `SELECT policy_version, windows, state, extremes FROM release_evidence WHERE release_id = $1`, t.rel.ID).
+		Scan(&e.PolicyVersion, &e.Windows, &e.State, &e.Extremes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -278,8 +278,11 @@ func (t *releaseTx) SaveEvidence(ctx context.Context, e store.Evidence) error {
 	if t.pre != nil {
 		t.pre.evidenceSaved = true
 	}
-	_, err := t.q.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (release_id) DO UPDATE SET policy_version = excluded.policy_version, windows = excluded.windows, state = excluded.state`,
-		t.rel.ID, e.PolicyVersion, e.Windows, e.State)
+	// Extremes kept are the stored value itself, so PostgreSQL keeps its
+	// TOAST pointer and copies nothing (migration 00016).
+	_, err := t.q.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state, extremes) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (release_id) DO UPDATE SET policy_version = excluded.policy_version, windows = excluded.windows, state = excluded.state,
+			extremes = CASE WHEN $5::bytea IS NULL THEN release_evidence.extremes ELSE excluded.extremes END`,
+		t.rel.ID, e.PolicyVersion, e.Windows, e.State, e.Extremes)
 	return translate(err, "save evidence")
 }

@@ -10,8 +10,9 @@ import (
 
 // testEvidence: a release's running evidence is nil until saved, reads
 // back byte for byte in the same unit and in later ones, is replaced by
-// the next save, stays with its release, and is not saved by a unit that
-// fails (PostgreSQL's transaction; the memory store must match it).
+// the next save (its extremes only when the save has some), stays with its
+// release, and is not saved by a unit that fails (PostgreSQL's
+// transaction; the memory store must match it).
 func testEvidence(t *testing.T, s store.Full) {
 	ctx := context.Background()
 	withPolicy(t, s, "payments")
@@ -28,25 +29,29 @@ func testEvidence(t *testing.T, s store.Full) {
 	if e := read("r1"); e != nil {
 		t.Fatalf("a new release has evidence %+v, want none", e)
 	}
-	first := store.Evidence{PolicyVersion: 1, Windows: 1, State: []byte{0, 1, 2, 0xff}}
+	first := store.Evidence{PolicyVersion: 1, Windows: 1, State: []byte{0, 1, 2, 0xff}, Extremes: []byte("first extremes")}
 	if err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error {
 		if err := tx.SaveEvidence(ctx, first); err != nil {
 			return err
 		}
 		e, err := tx.Evidence(ctx)
-		if err != nil || e == nil || !bytes.Equal(e.State, first.State) {
+		if err != nil || e == nil || !bytes.Equal(e.State, first.State) || !bytes.Equal(e.Extremes, first.Extremes) {
 			t.Errorf("in the saving unit: %+v, %v; want %+v", e, err, first)
 		}
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	second := store.Evidence{PolicyVersion: 1, Windows: 2, State: []byte("two windows")}
+	second := store.Evidence{PolicyVersion: 1, Windows: 2, State: []byte("two windows")} // extremes kept
 	if err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error { return tx.SaveEvidence(ctx, second) }); err != nil {
 		t.Fatal(err)
 	}
+	second.Extremes = first.Extremes
+	if e := read("r1"); e == nil || e.Windows != 2 || !bytes.Equal(e.State, second.State) || !bytes.Equal(e.Extremes, first.Extremes) {
+		t.Errorf("a save without extremes: %+v, want the sums replaced and the extremes kept (%+v)", e, second)
+	}
 	err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error {
-		if err := tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: 1, Windows: 3, State: []byte("lost")}); err != nil {
+		if err := tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: 1, Windows: 3, State: []byte("lost"), Extremes: []byte("lost too")}); err != nil {
 			return err
 		}
 		return errBoom
@@ -54,10 +59,32 @@ func testEvidence(t *testing.T, s store.Full) {
 	if err == nil {
 		t.Fatal("a failing unit committed")
 	}
-	if e := read("r1"); e == nil || e.PolicyVersion != 1 || e.Windows != 2 || !bytes.Equal(e.State, second.State) {
+	if e := read("r1"); e == nil || e.PolicyVersion != 1 || e.Windows != 2 || !bytes.Equal(e.State, second.State) || !bytes.Equal(e.Extremes, second.Extremes) {
 		t.Errorf("after a replace and a failed unit: %+v, want %+v", e, second)
 	}
 	if e := read("r2"); e != nil {
 		t.Errorf("another release sees evidence %+v", e)
+	}
+	third := store.Evidence{PolicyVersion: 2, Windows: 3, State: []byte("three"), Extremes: []byte("new extremes")}
+	if err := s.InRelease(ctx, "r1", func(tx store.ReleaseTx) error {
+		if err := tx.SaveEvidence(ctx, third); err != nil {
+			return err
+		}
+		// a second save in the unit without extremes keeps the unit's own
+		third.State = []byte("three again")
+		return tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: 2, Windows: 3, State: third.State})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := read("r1"); e == nil || e.PolicyVersion != 2 || !bytes.Equal(e.State, third.State) || !bytes.Equal(e.Extremes, third.Extremes) {
+		t.Errorf("after new extremes: %+v, want %+v", e, third)
+	}
+	if err := s.InRelease(ctx, "r2", func(tx store.ReleaseTx) error {
+		return tx.SaveEvidence(ctx, store.Evidence{PolicyVersion: 1, Windows: 1, State: []byte("r2")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := read("r2"); e == nil || e.Extremes != nil {
+		t.Errorf("a first save without extremes: %+v, want nil extremes", e)
 	}
 }

@@ -96,8 +96,10 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	if err := tx.SaveAnalysis(ctx, a); err != nil {
 		return Outcome{}, err
 	}
-	if err := saveRunning(ctx, tx, next, extremes); err != nil {
-		return Outcome{}, err
+	if !d.State.Terminal() { // an ended release's evidence is dropped (commit)
+		if err := saveRunning(ctx, tx, next, extremes); err != nil {
+			return Outcome{}, err
+		}
 	}
 	return e.commit(ctx, tx, change{rel: rel, policy: p, policyVersion: pol.Version, analysis: a, decision: d,
 		trigger: "analysis", actor: actor, automatic: true, input: req, idem: idem, now: now})

@@ -57,6 +57,13 @@ func (e *Engine) commit(ctx context.Context, tx store.ReleaseTx, c change) (Outc
 	if err := tx.UpdateRelease(ctx, rel); err != nil {
 		return Outcome{}, err
 	}
+	if rel.State.Terminal() && !from.Terminal() {
+		// It takes no more windows: its running evidence would only take
+		// room (the analyses keep what it was built from).
+		if err := tx.DropEvidence(ctx); err != nil {
+			return Outcome{}, err
+		}
+	}
 	out := Outcome{Release: rel, Analysis: c.analysis, Decision: d, Record: rec}
 	in, err := auditInput(c.input)
 	if err != nil {

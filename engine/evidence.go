@@ -61,10 +61,12 @@ func saveRunning(ctx context.Context, tx store.ReleaseTx, r judge.Running, store
 // EvidenceCheck is what RebuildEvidence found for one release.
 type EvidenceCheck struct {
 	Release string `json:"release"`
-	Windows int    `json:"windows"`
+	Windows int    `json:"windows"` // folded (0 when finished)
 	// Status: "same" (the stored evidence is exactly the rebuilt one),
 	// "rebuilt" (it differed or was missing, and was written), "differs"
-	// (it differed or was missing; check only), "none" (no analysis yet).
+	// (it differed or was missing; check only), "none" (no analysis yet),
+	// "finished" (the release has ended and keeps no evidence; rebuild
+	// drops any it still has, from before ended releases dropped theirs).
 	Status string `json:"status"`
 }
 
@@ -75,6 +77,13 @@ type EvidenceCheck struct {
 func (e *Engine) RebuildEvidence(ctx context.Context, releaseID string, write bool) (EvidenceCheck, error) {
 	out := EvidenceCheck{Release: releaseID}
 	err := e.st.InRelease(ctx, releaseID, func(tx store.ReleaseTx) error {
+		if tx.Release().State.Terminal() { // nothing to fold: it takes no more windows
+			out.Status = "finished"
+			if write {
+				return tx.DropEvidence(ctx)
+			}
+			return nil
+		}
 		pol, err := tx.Policy(ctx)
 		if err != nil {
 			return err

@@ -190,6 +190,9 @@ type ReleaseTx interface {
 	// SaveEvidence replaces the release's running evidence; when
 	// e.Extremes is nil, the stored extremes are kept (nil if none).
 	SaveEvidence(ctx context.Context, e Evidence) error
+	// DropEvidence deletes the release's running evidence, if any: a
+	// release that has ended takes no more windows and needs none.
+	DropEvidence(ctx context.Context) error
 }
 
 // Evidence is a release's running evidence (judge.Running, encoded by the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,9 +20,11 @@ import (
 )
 
 // Releases decided window by window on PostgreSQL keep their running
-// evidence beside them; `evidence check` rebuilds every release's from its
-// stored analyses and finds it byte for byte the same, finds a damaged one
-// (exit 1, naming it), and `evidence rebuild` repairs it.
+// evidence beside them until they end; `evidence check` rebuilds every
+// running release's from its stored analyses and finds it byte for byte
+// the same, finds a damaged one (exit 1, naming it), and `evidence
+// rebuild` repairs it; an ended release keeps none ("finished"), and
+// rebuild drops any left from before.
 func TestEvidenceRebuild(t *testing.T) {
 	u := pgtest.URL(t)
 	ctx := context.Background()
@@ -76,24 +79,55 @@ func TestEvidenceRebuild(t *testing.T) {
 		err := runEnv(ctx, e, args)
 		return out.String(), err
 	}
-	if out, err := check("evidence", "check"); err != nil || strings.Count(out, `"status":"same"`) != len(ids) {
-		t.Fatalf("check: %v\n%s", err, out)
-	}
 	conn, err := pgx.Connect(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `UPDATE release_evidence SET state = convert_to('{"policy_version":1}', 'UTF8') WHERE release_id = $1`, ids[2]); err != nil {
+	// Releases that ended (promoted) keep no evidence; the others keep it
+	// exactly as a replay builds it.
+	var ended []string
+	if err := conn.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM releases WHERE state IN ('promoted', 'rolled_back')`).Scan(&ended); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := check("evidence", "check"); err == nil || !strings.Contains(out, `"release":"`+ids[2]+`","windows":`) || !strings.Contains(out, `"status":"differs"`) {
+	var kept int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM release_evidence WHERE release_id = ANY($1)`, ended).Scan(&kept); err != nil || kept != 0 {
+		t.Fatalf("%d ended releases (%v) keep evidence (%v), want none", kept, ended, err)
+	}
+	if len(ended) == 0 || len(ended) == len(ids) {
+		t.Fatalf("the scenarios ended %v of %v: the test needs some of each", ended, ids)
+	}
+	running := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(ended, id) })[0]
+	consistent := func(out string) bool {
+		return strings.Count(out, `"status":"same"`) == len(ids)-len(ended) && strings.Count(out, `"status":"finished"`) == len(ended)
+	}
+	if out, err := check("evidence", "check"); err != nil || !consistent(out) {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	// An ended release with evidence left from before ended releases
+	// dropped theirs: check says finished, rebuild drops it.
+	if _, err := conn.Exec(ctx, `INSERT INTO release_evidence (release_id, policy_version, windows, state) VALUES ($1, 1, 3, '\x02')`, ended[0]); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := check("evidence", "check", "--release", ended[0]); err != nil || !strings.Contains(out, `"status":"finished"`) {
+		t.Fatalf("check of an ended release with old evidence: %v\n%s", err, out)
+	}
+	if _, err := check("evidence", "rebuild", "--release", ended[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM release_evidence WHERE release_id = $1`, ended[0]).Scan(&kept); err != nil || kept != 0 {
+		t.Fatalf("rebuild left %d evidence rows of an ended release (%v)", kept, err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE release_evidence SET state = convert_to('{"policy_version":1}', 'UTF8') WHERE release_id = $1`, running); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := check("evidence", "check"); err == nil || !strings.Contains(out, `"release":"`+running+`","windows":`) || !strings.Contains(out, `"status":"differs"`) {
 		t.Fatalf("check after damage: %v\n%s", err, out)
 	}
-	if out, err := check("evidence", "rebuild", "--release", ids[2]); err != nil || !strings.Contains(out, `"status":"rebuilt"`) {
+	if out, err := check("evidence", "rebuild", "--release", running); err != nil || !strings.Contains(out, `"status":"rebuilt"`) {
 		t.Fatalf("rebuild: %v\n%s", err, out)
 	}
-	if out, err := check("evidence", "check"); err != nil || strings.Count(out, `"status":"same"`) != len(ids) {
+	if out, err := check("evidence", "check"); err != nil || !consistent(out) {
 		t.Fatalf("check after rebuild: %v\n%s", err, out)
 	}
 }

@@ -24,6 +24,7 @@ type unit struct {
 	outbox     []*outboxRow
 	idem       map[idemKey]store.StoredResponse
 	evidence   *store.Evidence // staged
+	noEvidence bool            // staged: the release's evidence dropped
 	broken     error           // a write failed where PostgreSQL would abort the transaction
 	done       bool
 }
@@ -320,6 +321,9 @@ func (u *unit) Evidence(ctx context.Context) (*store.Evidence, error) {
 	if u.evidence != nil {
 		return copyEvidence(*u.evidence), nil
 	}
+	if u.noEvidence {
+		return nil, nil
+	}
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	e, ok := u.s.evidence[u.rel.ID]
@@ -344,6 +348,14 @@ func (u *unit) SaveEvidence(ctx context.Context, e store.Evidence) error {
 		}
 	}
 	u.evidence = copyEvidence(e)
+	return nil
+}
+
+func (u *unit) DropEvidence(ctx context.Context) error {
+	if err := u.check(ctx); err != nil {
+		return err
+	}
+	u.evidence, u.noEvidence = nil, true
 	return nil
 }
 

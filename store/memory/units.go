@@ -159,8 +159,11 @@ func (u *unit) commit() error {
 	for k, v := range u.idem {
 		s.idem[k], s.idemAt[k] = v, time.Now()
 	}
-	if u.evidence != nil {
+	switch {
+	case u.evidence != nil:
 		s.evidence[u.rel.ID] = *u.evidence
+	case u.noEvidence:
+		delete(s.evidence, u.rel.ID)
 	}
 	return nil
 }

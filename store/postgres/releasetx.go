@@ -286,3 +286,11 @@ func (t *releaseTx) SaveEvidence(ctx context.Context, e store.Evidence) error {
 		t.rel.ID, e.PolicyVersion, e.Windows, e.State, e.Extremes)
 	return translate(err, "save evidence")
 }
+
+func (t *releaseTx) DropEvidence(ctx context.Context) error {
+	if t.pre != nil {
+		t.pre.evidenceSaved = true
+	}
+	_, err := t.q.Exec(ctx, `DELETE FROM release_evidence WHERE release_id = $1`, t.rel.ID)
+	return translate(err, "drop evidence")
+}

@@ -88,3 +88,68 @@ func testEvidence(t *testing.T, s store.Full) {
 		t.Errorf("a first save without extremes: %+v, want nil extremes", e)
 	}
 }
+
+// testDropEvidence: a release's evidence dropped is gone in the unit and
+// after it; a unit that fails drops nothing; a save after a drop in the
+// same unit is what stays (without extremes to keep: the dropped ones
+// are gone); dropping what is not there is no error.
+func testDropEvidence(t *testing.T, s store.Full) {
+	ctx := context.Background()
+	withPolicy(t, s, "payments")
+	create(t, s, release("r1", "payments", "eu-1"))
+	unit := func(f func(tx store.ReleaseTx) error) error { return s.InRelease(ctx, "r1", f) }
+	read := func() (e *store.Evidence) {
+		t.Helper()
+		if err := unit(func(tx store.ReleaseTx) (err error) { e, err = tx.Evidence(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	if err := unit(func(tx store.ReleaseTx) error { return tx.DropEvidence(ctx) }); err != nil {
+		t.Fatalf("dropping no evidence: %v", err)
+	}
+	saved := store.Evidence{PolicyVersion: 1, Windows: 2, State: []byte("sums"), Extremes: []byte("extremes")}
+	if err := unit(func(tx store.ReleaseTx) error { return tx.SaveEvidence(ctx, saved) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := unit(func(tx store.ReleaseTx) error {
+		if err := tx.DropEvidence(ctx); err != nil {
+			return err
+		}
+		return errBoom
+	}); err == nil {
+		t.Fatal("a failing unit committed")
+	}
+	if e := read(); e == nil || !bytes.Equal(e.Extremes, saved.Extremes) {
+		t.Fatalf("a failed unit's drop: %+v, want %+v kept", e, saved)
+	}
+	if err := unit(func(tx store.ReleaseTx) error {
+		if err := tx.DropEvidence(ctx); err != nil {
+			return err
+		}
+		if e, err := tx.Evidence(ctx); err != nil || e != nil {
+			t.Errorf("in the dropping unit: %+v, %v; want none", e, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := read(); e != nil {
+		t.Fatalf("after a drop: %+v, want none", e)
+	}
+	again := store.Evidence{PolicyVersion: 1, Windows: 3, State: []byte("again")}
+	if err := unit(func(tx store.ReleaseTx) error {
+		if err := tx.SaveEvidence(ctx, saved); err != nil {
+			return err
+		}
+		if err := tx.DropEvidence(ctx); err != nil {
+			return err
+		}
+		return tx.SaveEvidence(ctx, again)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if e := read(); e == nil || !bytes.Equal(e.State, again.State) || e.Extremes != nil {
+		t.Errorf("save, drop and save in one unit: %+v, want %+v", e, again)
+	}
+}

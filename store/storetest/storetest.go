@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"UnitIdempotent", testUnitIdempotent},
 		{"AnalysisSeqAndWindows", testAnalysisSeqAndWindows},
 		{"Evidence", testEvidence},
+		{"DropEvidence", testDropEvidence},
 		{"Freezes", testFreezes},
 		{"CountRollbacks", testCountRollbacks},
 		{"CountRollbacksGameDay", testCountRollbacksGameDay},

@@ -16,8 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,10 +30,12 @@ import (
 // clients each drive releases of three or four windows (stamped in window time)
 // that end promoted and start again, as real ones do; every window has
 // series of its own, drawn from one distribution for both sides (a healthy
-// canary), as a real release's windows do. It reports
-// decisions/s, p50 and p99 latency, this process's CPU per decision (the
-// server, and the client's few microseconds), and, when pgbench is
-// installed, pgbench's TPC-B on the same server with 8 clients.
+// canary), as a real release's windows do. The clients run in a process of
+// their own (benchclient_test.go), so this one is the server alone. It
+// reports decisions/s, p50 and p99 latency, the server's CPU per decision
+// (canaryjudge's), the clients' and the rest of the machine's (PostgreSQL's
+// above all), and, when pgbench is installed, pgbench's TPC-B on the same
+// server with 8 clients.
 //
 //	go test -run '^$' -bench DecisionPath -benchtime 2000x ./server/
 //
@@ -73,17 +73,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	}
 	policy := fmt.Sprintf(`{"mode":%q,"metrics":[%s],"windows":{"interval":"1m","min_windows":%d,"min_bake":"3m","max_windows":%d}}`, mode, join(metrics), min, max)
 	put(b, s, "PUT", "/v1/services/bench/policy", policy, 201)
-	bodies := benchBodies(benchWindows)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var next atomic.Int64
-	clients := make([]*benchClient, benchClients)
-	for i := range clients {
-		clients[i] = &benchClient{b: b, s: s, client: client, bodies: bodies, next: &next, sent: i * 5}
-		clients[i].start()
-		for clients[i].windows < at-3 { // prefill, not timed
-			clients[i].decide()
-		}
-	}
+	clients := startBenchClients(b, benchClientConfig{URL: s.srv.URL, Clients: benchClients, Prefill: at - 3, N: b.N, T0: s.clock.Now().Unix()})
 	var pg float64
 	if b.N > 1 {
 		pg, _ = pgbenchTPCB(b, url)
@@ -93,88 +83,26 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	cpu0, machine0 := cpuTime(), machineCPU()
 	b.ResetTimer()
 	start := time.Now()
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for done.Add(1) <= int64(b.N) {
-				c.timed = append(c.timed, c.decide())
-			}
-		}()
-	}
-	wg.Wait()
+	lat, clientCPU := clients.run(b)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu, machine := cpuTime()-cpu0, machineCPU()-machine0
 	bytes1 := storedBytes(b, url)
-	var lat []time.Duration
-	for _, c := range clients {
-		lat = append(lat, c.timed...)
-	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "decisions/s")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu_ms/decision")
+		b.ReportMetric(float64(clientCPU.Microseconds())/1000/float64(len(lat)), "clients_cpu_ms/decision")
 		if machine > 0 {
-			b.ReportMetric(float64((machine-cpu).Microseconds())/1000/float64(len(lat)), "others_cpu_ms/decision")
+			b.ReportMetric(float64((machine-cpu-clientCPU).Microseconds())/1000/float64(len(lat)), "others_cpu_ms/decision")
 		}
 		reportStored(b, bytes0, bytes1, len(lat))
 	}
 	if pg > 0 {
 		b.ReportMetric(pg, "pgbench_tpcb_tps")
 	}
-}
-
-// benchClient drives one release at a time.
-type benchClient struct {
-	b       *testing.B
-	s       stack
-	client  *http.Client
-	bodies  [][2][]byte // windows' bodies, around their start and end
-	sent    int         // windows sent: the next body is bodies[sent % len]
-	next    *atomic.Int64
-	release string
-	windows int
-	timed   []time.Duration
-	body    []byte       // the request being sent
-	out     bytes.Buffer // the response read
-}
-
-// start creates the client's next release.
-func (c *benchClient) start() {
-	c.release, c.windows = releaseFor(c.b, c.s, c.next.Add(1)), 0
-}
-
-// decide sends the release's next window (one minute long, in the past)
-// and starts a new release when the decision ends this one.
-func (c *benchClient) decide() time.Duration {
-	w0 := c.s.clock.Now().Add(-24 * 365 * time.Hour).Add(time.Duration(c.windows) * time.Minute)
-	// The client reuses its buffers: what it costs is counted in the CPU
-	// per decision, so it should be as little as a real client's.
-	body := c.bodies[c.sent%len(c.bodies)]
-	c.sent++
-	c.body = append(append(append(append(append(c.body[:0], body[0]...), w0.Format(time.RFC3339)...), `","end":"`...), w0.Add(time.Minute).Format(time.RFC3339)...), body[1]...)
-	t0 := time.Now()
-	resp, err := c.client.Post(c.s.srv.URL+"/v1/releases/"+c.release+"/analyses", "application/json", bytes.NewReader(c.body))
-	if err != nil {
-		c.b.Fatal(err)
-	}
-	c.out.Reset()
-	_, _ = c.out.ReadFrom(resp.Body)
-	resp.Body.Close()
-	took := time.Since(t0)
-	if resp.StatusCode != 200 {
-		c.b.Fatalf("status %d: %s", resp.StatusCode, c.out.Bytes())
-	}
-	c.windows++
-	if !bytes.Contains(c.out.Bytes(), []byte(`"action":"wait"`)) {
-		c.start()
-	}
-	return took
 }
 
 // cpuTime is this process's user and system CPU time so far.
@@ -186,8 +114,8 @@ func cpuTime() time.Duration {
 
 // machineCPU is the CPU time the whole machine has spent busy (Linux's
 // /proc/stat: user, nice, system, irq, softirq, steal), 0 where there is
-// none. Less this process's own, it is what PostgreSQL (and anything else
-// running) spent.
+// none. Less the server's (this process) and the clients' (theirs), it is
+// what PostgreSQL (and anything else running) spent.
 func machineCPU() time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -236,13 +164,6 @@ func benchWindow(r *rand.Rand) []byte {
 	}
 	b, _ := json.Marshal(map[string]any{"canary": side(1), "baseline": side(1)})
 	return b
-}
-
-func releaseFor(b *testing.B, s stack, n int64) string {
-	resp := put(b, s, "POST", "/v1/releases", fmt.Sprintf(`{"service":"bench","target":"t%d","version":"v2","baseline_version":"v1"}`, n), 201)
-	var rel struct{ ID string }
-	_ = json.Unmarshal(resp, &rel)
-	return rel.ID
 }
 
 func put(b *testing.B, s stack, method, path, body string, want int) []byte {

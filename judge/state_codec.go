@@ -77,6 +77,9 @@ func (r Running) MarshalState() (StateBytes, error) {
 	return StateBytes{Sums: e.b, Extremes: x.b}, nil
 }
 
+// errPartsApart: the extremes given with the sums name other metrics.
+var errPartsApart = errors.New("running state: the extremes are not the sums' metrics")
+
 // UnmarshalState decodes a state MarshalState wrote; both parts must come
 // from the same MarshalState (the extremes name the sums' metrics).
 func UnmarshalState(b StateBytes) (r Running, err error) {
@@ -102,13 +105,13 @@ func UnmarshalState(b StateBytes) (r Running, err error) {
 	}
 	n = d.n()
 	if x.n() != n {
-		return Running{}, errors.New("running state: the extremes are not the sums' metrics")
+		return Running{}, errPartsApart
 	}
 	r.Acc = make(map[string]*metricAcc, n)
 	for range n {
 		k := d.s()
 		if x.s() != k {
-			return Running{}, errors.New("running state: the extremes are not the sums' metrics")
+			return Running{}, errPartsApart
 		}
 		r.Acc[k] = d.metricAcc()
 		x.extremes(r.Acc[k])
@@ -149,8 +152,8 @@ func (e *enc) fs(xs ...float64) {
 		mask |= uint64(floatKind(x)) << (2 * i)
 	}
 	e.u(mask)
-	for _, x := range xs {
-		switch floatKind(x) {
+	for i, x := range xs {
+		switch mask >> (2 * i) & 3 {
 		case floatWhole:
 			e.b = binary.AppendVarint(e.b, int64(x))
 		case floatBits:

@@ -7,7 +7,8 @@ import "strings"
 // operator, cast or keyword operator (NOT, IS, IN, LIKE, BETWEEN, COLLATE,
 // AT TIME ZONE), and one per JOIN or UNION of a chain; brackets, function
 // calls and CASE add a level each. AND and OR chains are flattened into
-// one node. The estimate of a statement is the deepest point of
+// one node; the AND of a BETWEEN is not one of them (its bounds go on
+// nesting: x BETWEEN a AND b + NOT y ...). The estimate of a statement is the deepest point of
 //
 //	sum over the open brackets / CASEs (and the statement itself) of
 //	1 + the operators since the last comma + the JOINs and set operations
@@ -29,6 +30,7 @@ var resetKeywords = map[string]bool{"and": true, "or": true, "when": true, "then
 
 type depthFrame struct {
 	chain, sets int
+	betweens    int // BETWEENs whose AND is still to come
 	isCase      bool
 }
 
@@ -50,7 +52,7 @@ func (d *depthState) pop() {
 	d.total -= 1 + f.chain + f.sets
 	d.frames = d.frames[:len(d.frames)-1]
 }
-func (d *depthState) clearChain() { d.total -= d.top().chain; d.top().chain = 0 }
+func (d *depthState) clearChain() { d.total -= d.top().chain; d.top().chain, d.top().betweens = 0, 0 }
 func (d *depthState) addChain()   { d.top().chain++; d.total++ }
 
 // measureSQL counts statements and tokens and estimates the deepest
@@ -105,8 +107,13 @@ func (d *depthState) keyword(w string) {
 		d.push(true)
 	case w == "end" && d.top().isCase && len(d.frames) > 1:
 		d.pop()
+	case w == "and" && d.top().betweens > 0:
+		d.top().betweens-- // a BETWEEN's bounds: the chain goes on
 	case chainKeywords[w]:
 		d.addChain()
+		if w == "between" {
+			d.top().betweens++
+		}
 	case setKeywords[w]:
 		d.top().sets++
 		d.total++

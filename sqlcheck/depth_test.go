@@ -98,6 +98,26 @@ func TestDepthEstimateBoundsTheTree(t *testing.T) {
 	})
 }
 
+// TestDepthEstimateSeesThroughBetween: the AND of a BETWEEN does not end
+// the chain it stands in, as a boolean AND does (the case rapid found: the
+// tree 165 deep, the estimate 7).
+func TestDepthEstimateSeesThroughBetween(t *testing.T) {
+	for _, rep := range []string{" + NOT x IS NOT NULL BETWEEN x AND 1 + x", " + (x BETWEEN 1 AND 2) + NOT x BETWEEN SYMMETRIC x AND 1 * x"} {
+		sql := "SELECT 1" + strings.Repeat(rep, 40) + " FROM t"
+		tree, err := pg_query.Parse(sql)
+		if err != nil {
+			t.Fatalf("%q: %v", rep, err)
+		}
+		if est, real := measureSQL(sql).depth, nodeDepth(tree.ProtoReflect()); real > depthRatio*est+8 {
+			t.Errorf("%q x 40: tree depth %d, estimate %d", rep, real, est)
+		}
+	}
+	// a boolean AND after a BETWEEN's still flattens
+	if est := measureSQL("SELECT 1 FROM t WHERE " + strings.Repeat("x BETWEEN 1 AND 2 AND ", 50) + "true").depth; est > 4 {
+		t.Errorf("50 BETWEENs joined by AND: estimate %d, want a flat chain", est)
+	}
+}
+
 // TestLimitsRejectTheCrashes: every shape that crashed the parser in the
 // probe is rejected at a quarter of its smallest crashing size (measured
 // under a 2 MiB stack, the smallest tried), and ordinary SQL is not.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,9 +34,9 @@ import (
 // canary), as a real release's windows do. The clients run in a process of
 // their own (benchclient_test.go), so this one is the server alone. It
 // reports decisions/s, p50 and p99 latency, the server's CPU per decision
-// (canaryjudge's), the clients' and the rest of the machine's (PostgreSQL's
-// above all), and, when pgbench is installed, pgbench's TPC-B on the same
-// server with 8 clients.
+// (canaryjudge's) and the bytes it allocates, the clients' CPU and the rest
+// of the machine's (PostgreSQL's above all), and, when pgbench is
+// installed, pgbench's TPC-B on the same server with 8 clients.
 //
 //	go test -run '^$' -bench DecisionPath -benchtime 2000x ./server/
 //
@@ -81,12 +82,15 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	}
 	bytes0 := storedBytes(b, url)
 	cpu0, machine0 := cpuTime(), machineCPU()
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	b.ResetTimer()
 	start := time.Now()
 	lat, clientCPU := clients.run(b)
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu, machine := cpuTime()-cpu0, machineCPU()-machine0
+	runtime.ReadMemStats(&mem1)
 	bytes1 := storedBytes(b, url)
 	if len(lat) > 0 {
 		slices.Sort(lat)
@@ -98,6 +102,9 @@ func benchDecisions(b *testing.B, at int, mode string) {
 		if machine > 0 {
 			b.ReportMetric(float64((machine-cpu-clientCPU).Microseconds())/1000/float64(len(lat)), "others_cpu_ms/decision")
 		}
+		// What the server allocates per decision: the garbage its collector
+		// must trace and free (a figure the machine's noise does not move).
+		b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/1024/float64(len(lat)), "alloc_KB/decision")
 		reportStored(b, bytes0, bytes1, len(lat))
 	}
 	if pg > 0 {

@@ -52,7 +52,7 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	if err != nil {
 		return Outcome{}, err
 	}
-	p := pol.Policy
+	p := pol.Policy.WithDefaults()
 	var res *judge.Result
 	if req.SourceError == "" {
 		r, err := judge.JudgeSides(p, req.Canary, req.Baseline)

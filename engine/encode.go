@@ -42,7 +42,13 @@ func encodeOutcome(out Outcome, dj []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(rel)+len(dj)+1024)
+	// Room for all of it at once: the result alone is about 11 KB, and
+	// growing to it by appending would copy it several times over.
+	size := len(rel) + len(dj) + 1024
+	if out.Analysis != nil {
+		size += len(out.Analysis.ResultJSON)
+	}
+	b := make([]byte, 0, size)
 	b = append(append(b, `{"release":`...), trimNL(rel)...)
 	if a := out.Analysis; a != nil {
 		if b, err = appendAnalysis(append(b, `,"analysis":`...), *a); err != nil {

@@ -89,18 +89,52 @@ func DefaultPolicy() Policy {
 	}
 }
 
+// WithDefaults is p as the judge reads it: every zero-valued metric
+// option replaced by the default for p's mode. Judging it gives exactly
+// what judging p gives; a caller that hands one policy to several steps
+// of a decision fills the defaults in once (each step then reuses them).
+func (p Policy) WithDefaults() Policy { return p.withDefaults() }
+
 // withDefaults returns a copy of p whose metrics have every zero-valued
 // option replaced by the default for p's mode. It never changes a set value.
 func (p Policy) withDefaults() Policy {
 	if p.Mode == "" {
 		p.Mode = ModeDefault
 	}
+	if p.defaults.covers(p) {
+		return p
+	}
 	ms := make([]Metric, len(p.Metrics))
 	for i, m := range p.Metrics {
 		ms[i] = m.withDefaults(p.Mode, p.Alpha)
 	}
 	p.Metrics = ms
+	p.defaults = markDefaults(p)
 	return p
+}
+
+// defaultsMark names the metrics slice withDefaults made, and the mode
+// and alpha it made them for. Its slice is never handed out to be
+// appended to in place (its capacity is its length), so another slice, or
+// another mode or alpha, fills the defaults in again. (Setting a field of
+// one of its metrics to zero afterwards would not: nothing does.)
+type defaultsMark struct {
+	metrics *Metric
+	n       int
+	mode    Mode
+	alpha   float64
+}
+
+func markDefaults(p Policy) defaultsMark {
+	if len(p.Metrics) == 0 {
+		return defaultsMark{}
+	}
+	return defaultsMark{metrics: &p.Metrics[0], n: len(p.Metrics), mode: p.Mode, alpha: p.Alpha}
+}
+
+func (d defaultsMark) covers(p Policy) bool {
+	return d.metrics != nil && len(p.Metrics) == d.n && &p.Metrics[0] == d.metrics &&
+		d.mode == p.Mode && d.alpha == p.Alpha
 }
 
 func (m Metric) withDefaults(mode Mode, alpha float64) Metric {

@@ -82,6 +82,10 @@ type Policy struct {
 	Sequential SequentialOptions `json:"sequential,omitzero"`
 	Guards     GuardPolicy       `json:"guards"`
 	Notify     []Sink            `json:"notify,omitempty"`
+	// defaults is what withDefaults last filled Metrics in for (never
+	// encoded): a decision passes one policy through several steps, and
+	// each would otherwise copy every metric again.
+	defaults defaultsMark
 }
 
 // Thresholds map a score (0-100) to a verdict.
@@ -242,7 +246,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // metrics, groups and sinks are copied (a metric's pointers to numbers are
 // shared: nothing changes them in place).
 func (p Policy) Clone() Policy {
+	defaulted := p.defaults.covers(p)
 	p.Metrics = append([]Metric(nil), p.Metrics...)
+	if defaulted { // the copies are as filled in as the originals
+		p.defaults = markDefaults(p)
+	}
 	if p.Groups != nil {
 		g := make(map[string]float64, len(p.Groups))
 		for k, v := range p.Groups {

@@ -10,6 +10,9 @@ import (
 
 // removeNaN returns xs without NaN values.
 func removeNaN(xs []float64) []float64 {
+	if !slices.ContainsFunc(xs, math.IsNaN) {
+		return slices.Clip(xs) // nothing writes to it; an append copies
+	}
 	out := make([]float64, 0, len(xs))
 	for _, x := range xs {
 		if !math.IsNaN(x) {

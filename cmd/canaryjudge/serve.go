@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/canaryjudge/canaryjudge"
+	"github.com/canaryjudge/canaryjudge/internal/gctune"
 	"github.com/canaryjudge/canaryjudge/notify"
 	"github.com/canaryjudge/canaryjudge/server"
 	"github.com/canaryjudge/canaryjudge/sqlcheck"
@@ -71,6 +73,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		adminHash = server.HashToken(tok)
 	}
 	_, isMemory := st.(*memory.Store)
+	if !isMemory && gctune.Apply(e.getenv) {
+		log.Info("garbage collector: GOGC=" + strconv.Itoa(gctune.Percent) + ", the default with PostgreSQL (its heap stays small); set GOGC to change it")
+	}
 	tokenHint, err := tokenSource(cfg, auth, isMemory, adminHash != nil)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/canaryjudge/canaryjudge/internal/gctune"
 	"github.com/canaryjudge/canaryjudge/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -62,6 +64,9 @@ func benchModes(b *testing.B, at int) {
 const benchClients = 8
 
 func benchDecisions(b *testing.B, at int, mode string) {
+	// The collector's percent that `canaryjudge serve` on PostgreSQL runs
+	// with (400 unless GOGC is set), so the figures are the server's.
+	gctune.Apply(os.Getenv)
 	url := pgtest.URL(b)
 	s := newStack(b, openPG(b, url), nil)
 	metrics := make([]string, 10)
@@ -84,6 +89,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	cpu0, machine0 := cpuTime(), machineCPU()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
+	gc0 := gcCPU()
 	b.ResetTimer()
 	start := time.Now()
 	lat, clientCPU := clients.run(b)
@@ -91,6 +97,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	b.StopTimer()
 	cpu, machine := cpuTime()-cpu0, machineCPU()-machine0
 	runtime.ReadMemStats(&mem1)
+	gc := gcCPU() - gc0
 	bytes1 := storedBytes(b, url)
 	if len(lat) > 0 {
 		slices.Sort(lat)
@@ -105,11 +112,20 @@ func benchDecisions(b *testing.B, at int, mode string) {
 		// What the server allocates per decision: the garbage its collector
 		// must trace and free (a figure the machine's noise does not move).
 		b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/1024/float64(len(lat)), "alloc_KB/decision")
+		b.ReportMetric(gc*1000/float64(len(lat)), "gc_cpu_ms/decision")
 		reportStored(b, bytes0, bytes1, len(lat))
 	}
 	if pg > 0 {
 		b.ReportMetric(pg, "pgbench_tpcb_tps")
 	}
+}
+
+// gcCPU is the CPU time, in seconds, the collector has spent so far (its
+// share of cpu_ms/decision, as the runtime estimates it).
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64()
 }
 
 // cpuTime is this process's user and system CPU time so far.

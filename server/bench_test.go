@@ -85,7 +85,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 		pg, _ = pgbenchTPCB(b, url)
 		logDurability(b, url)
 	}
-	bytes0 := storedBytes(b, url)
+	bytes0, live0 := storedBytes(b, url), liveBytes(b, url)
 	cpu0, machine0 := cpuTime(), machineCPU()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
@@ -98,7 +98,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 	cpu, machine := cpuTime()-cpu0, machineCPU()-machine0
 	runtime.ReadMemStats(&mem1)
 	gc := gcCPU() - gc0
-	bytes1 := storedBytes(b, url)
+	bytes1, live1 := storedBytes(b, url), liveBytes(b, url)
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "decisions/s")
@@ -114,6 +114,7 @@ func benchDecisions(b *testing.B, at int, mode string) {
 		b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/1024/float64(len(lat)), "alloc_KB/decision")
 		b.ReportMetric(gc*1000/float64(len(lat)), "gc_cpu_ms/decision")
 		reportStored(b, bytes0, bytes1, len(lat))
+		reportLive(b, live0, live1, len(lat))
 	}
 	if pg > 0 {
 		b.ReportMetric(pg, "pgbench_tpcb_tps")
@@ -284,6 +285,53 @@ func reportStored(b *testing.B, before, after map[string]int64, decisions int) {
 	}
 	b.ReportMetric(float64(all)/float64(decisions), "stored_B/decision")
 	b.Logf("stored per decision: %s", strings.Join(parts, ", "))
+}
+
+// liveBytes is what each decision table keeps once vacuum has reclaimed
+// the row versions that updates and deletes leave: the bytes of its live
+// rows, in its heap and its TOAST table (pgstattuple), and its indexes'
+// size. nil where pgstattuple cannot be had (it needs a superuser to
+// install it, as the tests' own cluster has).
+func liveBytes(b *testing.B, url string) map[string]int64 {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pgstattuple"); err != nil {
+		b.Logf("no live-row figures: %v", err)
+		return nil
+	}
+	out := map[string]int64{}
+	for _, t := range decisionTables {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT (pgstattuple(c.oid)).tuple_len + pg_indexes_size(c.oid) +
+				coalesce((SELECT (pgstattuple(c.reltoastrelid)).tuple_len WHERE c.reltoastrelid <> 0), 0)
+			FROM pg_class c WHERE c.oid = $1::regclass`, t).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		out[t] = n
+	}
+	return out
+}
+
+// reportLive reports the live-row bytes the timed decisions added, in all
+// and per table: beside stored_B/decision (the files' growth), the part of
+// it that is not reclaimable.
+func reportLive(b *testing.B, before, after map[string]int64, decisions int) {
+	if before == nil || after == nil {
+		return
+	}
+	var all int64
+	var parts []string
+	for _, t := range decisionTables {
+		d := after[t] - before[t]
+		all += d
+		parts = append(parts, fmt.Sprintf("%s %.0f B", t, float64(d)/float64(decisions)))
+	}
+	b.ReportMetric(float64(all)/float64(decisions), "live_B/decision")
+	b.Logf("live rows and indexes per decision: %s", strings.Join(parts, ", "))
 }
 
 func join(xs []string) string {

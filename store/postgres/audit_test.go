@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,10 +15,12 @@ import (
 	"github.com/canaryjudge/canaryjudge/store"
 )
 
-// TestAuditInputKeptExactlyAndCompact: a large audit input (a window's raw
-// series) reads back byte for byte, is stored compressed in input_z with
-// input NULL, in well under half its size; a small one stays plain JSON in
-// input; a damaged compressed value is an error naming the entry, never a
+// TestAuditInputKeptExactlyAndCompact: a large audit input of series
+// reads back byte for byte and is stored packed in input_n (input and
+// input_z NULL) in under a third of its size; a large one without numbers
+// to pack goes compressed in input_z; a small one stays plain JSON in
+// input; a row written the previous way (input_z) still reads; a damaged
+// stored value, packed or compressed, is an error naming the entry, never a
 // silently empty input.
 func TestAuditInputKeptExactlyAndCompact(t *testing.T) {
 	ctx := context.Background()
@@ -26,9 +29,10 @@ func TestAuditInputKeptExactlyAndCompact(t *testing.T) {
 	for i := range 1200 {
 		series = append(series, fmt.Sprintf("%.2f", 100+float64((i*7919)%5000)/100))
 	}
-	large := []byte(`{"canary":{"m0":[` + strings.Join(series, ",") + `]},"note":"ünïcode \u2028 kept"}`)
+	large := []byte(`{"canary":{"m0":[` + strings.Join(series, ",") + `]},"note":"ünïcode \u2028 kept 1.5e3"}`)
+	words := []byte(`{"reason":"` + strings.Repeat("maintenance window, ", 100) + `"}`)
 	small := []byte(`{"reason":"maintenance"}`)
-	for i, in := range [][]byte{large, small} {
+	for i, in := range [][]byte{large, words, small} {
 		f := judge.Freeze{Scope: fmt.Sprintf("service:s%d", i), Reason: "r", CreatedBy: "t", CreatedAt: t0}
 		if _, err := s.PutFreeze(ctx, f, store.AuditEntry{Action: "freeze:set", Actor: "t", Input: in}); err != nil {
 			t.Fatal(err)
@@ -38,25 +42,44 @@ func TestAuditInputKeptExactlyAndCompact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || !bytes.Equal(got[0].Input, large) || !bytes.Equal(got[1].Input, small) {
-		t.Fatalf("read back %d entries; large input exact %v, small exact %v", len(got), len(got) > 0 && bytes.Equal(got[0].Input, large),
-			len(got) > 1 && bytes.Equal(got[1].Input, small))
+	if len(got) != 3 || !bytes.Equal(got[0].Input, large) || !bytes.Equal(got[1].Input, words) || !bytes.Equal(got[2].Input, small) {
+		t.Fatalf("read back %d entries, not each input exactly", len(got))
 	}
-	var plainLarge, zSmall bool
-	var zLen int
-	err = s.Pool().QueryRow(ctx, `SELECT (SELECT input IS NOT NULL FROM audit_log WHERE id = $1), (SELECT coalesce(octet_length(input_z), 0) FROM audit_log WHERE id = $1),
-		(SELECT input_z IS NOT NULL FROM audit_log WHERE id = $2)`, got[0].ID, got[1].ID).Scan(&plainLarge, &zLen, &zSmall)
-	if err != nil {
+	type cols struct{ plain, z, n int }
+	stored := func(id int64) (c cols) {
+		if err := s.Pool().QueryRow(ctx, `SELECT coalesce(octet_length(input::text), 0), coalesce(octet_length(input_z), 0), coalesce(octet_length(input_n), 0)
+			FROM audit_log WHERE id = $1`, id).Scan(&c.plain, &c.z, &c.n); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := stored(got[0].ID); c.plain != 0 || c.z != 0 || c.n == 0 || c.n > len(large)/3 {
+		t.Errorf("series input (%d bytes) stored as %+v, want packed alone in under a third", len(large), c)
+	}
+	if c := stored(got[1].ID); c.plain != 0 || c.z == 0 || c.n != 0 {
+		t.Errorf("input without numbers stored as %+v, want compressed alone", c)
+	}
+	if c := stored(got[2].ID); c.plain == 0 || c.z != 0 || c.n != 0 {
+		t.Errorf("small input stored as %+v, want plain alone", c)
+	}
+	var z bytes.Buffer
+	w, _ := flate.NewWriter(&z, flate.HuffmanOnly)
+	_, _ = w.Write(large)
+	_ = w.Close()
+	if _, err := s.Pool().Exec(ctx, `INSERT INTO audit_log (at, action, input_z) VALUES (now(), 'previous', $1)`, z.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	if plainLarge || zSmall || zLen == 0 || zLen > len(large)/2 {
-		t.Errorf("large input: plain column set %v, compressed %d of %d bytes; small input compressed %v", plainLarge, zLen, len(large), zSmall)
+	if got, err := s.AuditLog(ctx, store.AuditQuery{Limit: 10}); err != nil || len(got) != 4 || !bytes.Equal(got[3].Input, large) {
+		t.Errorf("an input stored the previous way does not read back: %v", err)
 	}
-	if _, err := s.Pool().Exec(ctx, `INSERT INTO audit_log (at, action, input_z) VALUES (now(), 'damaged', '\x00ffee')`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AuditLog(ctx, store.AuditQuery{Limit: 10}); err == nil || !strings.Contains(err.Error(), "damaged") {
-		t.Errorf("a damaged compressed input read back with err = %v, want an error saying so", err)
+	for _, col := range []string{"input_z", "input_n"} {
+		var id int64
+		if err := s.Pool().QueryRow(ctx, `INSERT INTO audit_log (at, action, `+col+`) VALUES (now(), 'damaged', '\x01ffee') RETURNING id`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuditLog(ctx, store.AuditQuery{AfterID: id - 1, Limit: 1}); err == nil || !strings.Contains(err.Error(), "damaged") {
+			t.Errorf("a damaged %s read back with err = %v, want an error saying so", col, err)
+		}
 	}
 }
 

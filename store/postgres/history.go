@@ -104,12 +104,33 @@ func appendAudit(ctx context.Context, q querier, e store.AuditEntry) error {
 	if e.Action == "" {
 		return nil // nothing to record
 	}
-	input, inputZ := document(e.Input, huffmanWriters)
+	input, inputZ, inputN := auditInput(e.Input)
 	output, outputZ := document(e.Output, docWriters)
-	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, output, output_z)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, output, outputZ)
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (at, actor, action, service, release_id, policy_version, input, input_z, input_n, output, output_z)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		ts(e.At), e.Actor, e.Action, e.Service, e.ReleaseID, e.PolicyVersion, input, inputZ, inputN, output, outputZ)
 	return translate(err, "append audit")
+}
+
+// auditInput splits an audit input into the three columns that can hold
+// it: packed (input_n) when it is large and has numbers to pack, else as
+// document splits it.
+func auditInput(in []byte) (plain any, z, packed []byte) {
+	if len(in) >= deflateMin {
+		if n, ok := packNumbers(in); ok {
+			return nil, nil, n
+		}
+	}
+	plain, z = document(in, huffmanWriters)
+	return plain, z, nil
+}
+
+// readAuditInput is the stored input, from whichever column holds it.
+func readAuditInput(plain, z, packed []byte) ([]byte, error) {
+	if packed != nil {
+		return unpackNumbers(packed)
+	}
+	return readDocument(plain, z)
 }
 
 // Verdicts reads the verdict_history view newest first, by keyset on

@@ -36,7 +36,7 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Desc {
 		order = "id DESC"
 	}
-	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, input_z, output, output_z FROM audit_log`
+	sql := `SELECT id, at, actor, action, service, release_id, policy_version, input, input_z, input_n, output, output_z FROM audit_log`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -46,15 +46,15 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
 		var (
-			e                   store.AuditEntry
-			input, inputZ, outZ []byte
+			e                           store.AuditEntry
+			input, inputZ, inputN, outZ []byte
 		)
-		if err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &input, &inputZ, &e.Output, &outZ); err != nil {
+		if err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Service, &e.ReleaseID, &e.PolicyVersion, &input, &inputZ, &inputN, &e.Output, &outZ); err != nil {
 			return e, err
 		}
 		e.At = e.At.UTC()
 		var err error
-		if e.Input, err = readDocument(input, inputZ); err != nil {
+		if e.Input, err = readAuditInput(input, inputZ, inputN); err != nil {
 			return e, fmt.Errorf("audit entry %d input: %w", e.ID, err)
 		}
 		if e.Output, err = readDocument(e.Output, outZ); err != nil {

@@ -19,4 +19,6 @@ ALTER TABLE audit_log ADD COLUMN input_n bytea;
 ALTER TABLE audit_log ALTER COLUMN input_n SET STORAGE EXTERNAL;
 
 -- +goose Down
+-- Drops the inputs kept packed with it (as 00013's down step drops
+-- input_z): roll canaryjudge back instead, which leaves them in place.
 ALTER TABLE audit_log DROP COLUMN input_n;

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -75,6 +76,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	_, isMemory := st.(*memory.Store)
 	if !isMemory && gctune.Apply(e.getenv) {
 		log.Info("garbage collector: GOGC=" + strconv.Itoa(gctune.Percent) + ", the default with PostgreSQL (its heap stays small); set GOGC to change it")
+	}
+	if soft := gctune.ApplyMemoryLimit(e.getenv, os.ReadFile); soft > 0 {
+		log.Info("garbage collector: soft memory limit "+strconv.FormatInt(soft>>20, 10)+" MiB, 90 % of the container's; set GOMEMLIMIT to change it", "bytes", soft)
 	}
 	tokenHint, err := tokenSource(cfg, auth, isMemory, adminHash != nil)
 	if err != nil {

@@ -113,8 +113,8 @@ func benchDecisions(b *testing.B, at int, mode string) {
 		// must trace and free (a figure the machine's noise does not move).
 		b.ReportMetric(float64(mem1.TotalAlloc-mem0.TotalAlloc)/1024/float64(len(lat)), "alloc_KB/decision")
 		b.ReportMetric(gc*1000/float64(len(lat)), "gc_cpu_ms/decision")
-		reportStored(b, bytes0, bytes1, len(lat))
-		reportLive(b, live0, live1, len(lat))
+		reportBytes(b, bytes0, bytes1, len(lat), "stored_B/decision", "stored")
+		reportBytes(b, live0, live1, len(lat), "live_B/decision", "live rows and indexes")
 	}
 	if pg > 0 {
 		b.ReportMetric(pg, "pgbench_tpcb_tps")
@@ -256,35 +256,7 @@ var decisionTables = []string{"analyses", "decisions", "audit_log", "releases", 
 // storedBytes is each decision table's size on disk: heap, TOAST and
 // indexes, dead rows included (what a decision really costs the disk).
 func storedBytes(b *testing.B, url string) map[string]int64 {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	out := map[string]int64{}
-	for _, t := range decisionTables {
-		var n int64
-		if err := conn.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", t).Scan(&n); err != nil {
-			b.Fatal(err)
-		}
-		out[t] = n
-	}
-	return out
-}
-
-// reportStored reports the bytes the timed decisions added, in all and per
-// table.
-func reportStored(b *testing.B, before, after map[string]int64, decisions int) {
-	var all int64
-	var parts []string
-	for _, t := range decisionTables {
-		d := after[t] - before[t]
-		all += d
-		parts = append(parts, fmt.Sprintf("%s %.0f B", t, float64(d)/float64(decisions)))
-	}
-	b.ReportMetric(float64(all)/float64(decisions), "stored_B/decision")
-	b.Logf("stored per decision: %s", strings.Join(parts, ", "))
+	return tableBytes(b, url, "SELECT pg_total_relation_size($1::regclass)")
 }
 
 // liveBytes is what each decision table keeps once vacuum has reclaimed
@@ -293,22 +265,30 @@ func reportStored(b *testing.B, before, after map[string]int64, decisions int) {
 // size. nil where pgstattuple cannot be had (it needs a superuser to
 // install it, as the tests' own cluster has).
 func liveBytes(b *testing.B, url string) map[string]int64 {
+	return tableBytes(b, url, `SELECT (pgstattuple(c.oid)).tuple_len + pg_indexes_size(c.oid) +
+			coalesce((SELECT (pgstattuple(c.reltoastrelid)).tuple_len WHERE c.reltoastrelid <> 0), 0)
+		FROM pg_class c WHERE c.oid = $1::regclass`, "CREATE EXTENSION IF NOT EXISTS pgstattuple")
+}
+
+// tableBytes is query's figure for each decision table (its $1), after
+// setup, if any, which may fail: then there is no figure (nil).
+func tableBytes(b *testing.B, url, query string, setup ...string) map[string]int64 {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pgstattuple"); err != nil {
-		b.Logf("no live-row figures: %v", err)
-		return nil
+	for _, sql := range setup {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			b.Logf("no figures from %.40q...: %v", query, err)
+			return nil
+		}
 	}
 	out := map[string]int64{}
 	for _, t := range decisionTables {
 		var n int64
-		if err := conn.QueryRow(ctx, `SELECT (pgstattuple(c.oid)).tuple_len + pg_indexes_size(c.oid) +
-				coalesce((SELECT (pgstattuple(c.reltoastrelid)).tuple_len WHERE c.reltoastrelid <> 0), 0)
-			FROM pg_class c WHERE c.oid = $1::regclass`, t).Scan(&n); err != nil {
+		if err := conn.QueryRow(ctx, query, t).Scan(&n); err != nil {
 			b.Fatal(err)
 		}
 		out[t] = n
@@ -316,10 +296,11 @@ func liveBytes(b *testing.B, url string) map[string]int64 {
 	return out
 }
 
-// reportLive reports the live-row bytes the timed decisions added, in all
-// and per table: beside stored_B/decision (the files' growth), the part of
-// it that is not reclaimable.
-func reportLive(b *testing.B, before, after map[string]int64, decisions int) {
+// reportBytes reports the bytes the timed decisions added, in all (as
+// metric) and per table (logged after what): stored_B/decision, the files'
+// growth, and live_B/decision, the part of it that is not reclaimable.
+// Nothing when either figure is missing.
+func reportBytes(b *testing.B, before, after map[string]int64, decisions int, metric, what string) {
 	if before == nil || after == nil {
 		return
 	}
@@ -330,8 +311,8 @@ func reportLive(b *testing.B, before, after map[string]int64, decisions int) {
 		all += d
 		parts = append(parts, fmt.Sprintf("%s %.0f B", t, float64(d)/float64(decisions)))
 	}
-	b.ReportMetric(float64(all)/float64(decisions), "live_B/decision")
-	b.Logf("live rows and indexes per decision: %s", strings.Join(parts, ", "))
+	b.ReportMetric(float64(all)/float64(decisions), metric)
+	b.Logf("%s per decision: %s", what, strings.Join(parts, ", "))
 }
 
 func join(xs []string) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,10 +18,7 @@ func TestServeGCPercent(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	url := pgtest.URL(t)
-	bin := filepath.Join(t.TempDir(), "canaryjudge")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	for _, c := range []struct {
 		database, gogc, want string
 	}{

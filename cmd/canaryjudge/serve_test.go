@@ -69,10 +69,7 @@ func TestServeProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "canaryjudge")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(os.Environ(), "DATABASE_URL=")
 	stderr, _ := cmd.StderrPipe()
@@ -128,6 +125,16 @@ func TestServeProcess(t *testing.T) {
 	case <-time.After(5*time.Second - time.Since(sent)):
 		t.Fatal("did not exit within 5s of SIGTERM")
 	}
+}
+
+// buildBinary builds canaryjudge into the test's temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "canaryjudge")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func waitListening(t *testing.T, r io.Reader) (addr string, warned bool) {

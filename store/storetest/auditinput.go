@@ -13,8 +13,9 @@ import (
 )
 
 // testAuditInputExact: an audit entry's input reads back byte for byte,
-// small or large (PostgreSQL keeps one over 1 KB compressed, the memory
-// store as it is: a reader cannot tell), spacing and escapes included.
+// small or large (PostgreSQL keeps one over 1 KB packed or compressed, the
+// memory store as it is: a reader cannot tell), spacing, escapes and every
+// way of writing a number included.
 func testAuditInputExact(t *testing.T, s store.Full) {
 	ctx := context.Background()
 	var pts []string
@@ -24,6 +25,7 @@ func testAuditInputExact(t *testing.T, s store.Full) {
 	inputs := [][]byte{
 		[]byte(`{"reason":"maintenance"}`),
 		[]byte(`{"canary": {"m": [` + strings.Join(pts, ", ") + `]}, "note": "\u00fcn\u2028\"q\""}`),
+		[]byte(`{"m":[-0.5,-0,0.00,1e-3,1.5E+7,-12,12345678901234567890,0.0000001,3.10]` + strings.Repeat(`,"k":[1,-2.25,"3.5"]`, 60) + `}`),
 	}
 	for i, in := range inputs {
 		f := judge.Freeze{Scope: fmt.Sprintf("service:audit-%d", i), Reason: "r", CreatedBy: "t", CreatedAt: t0}

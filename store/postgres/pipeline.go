@@ -127,13 +127,14 @@ func begin(ctx context.Context, conn *pgxpool.Conn, id string, cache *policyCach
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(`SELECT `+releaseCols+` FROM releases WHERE id = $1 FOR UPDATE`, id)
-	b.Queue(`SELECT service, version, document, created_at, created_by FROM policies WHERE service = `+svc+` ORDER BY version DESC LIMIT 1`, id)
+	h := cache.releaseHint(id)
+	b.Queue(`SELECT `+policyColsHinted+` FROM policies WHERE service = `+svc+` ORDER BY version DESC LIMIT 1`, id, h.service, h.version)
 	b.Queue(`SELECT policy_version, windows, state, extremes FROM release_evidence WHERE release_id = $1`, id)
 	b.Queue(`SELECT `+freezeCols+` FROM freezes WHERE scope IN ('global', 'service:' || `+svc+`)`, id)
 	b.Queue(`SELECT (SELECT coalesce(max(seq), 0) + 1 FROM analyses WHERE release_id = $1),
 		nextval(pg_get_serial_sequence('analyses', 'id')), nextval(pg_get_serial_sequence('decisions', 'id'))`, id)
 	br := conn.SendBatch(ctx, b)
-	t, err := readPrefetch(br, id, cache)
+	t, err := readPrefetch(br, id, cache, h)
 	if cerr := br.Close(); err == nil && cerr != nil {
 		err = translate(cerr, "release "+id)
 	}
@@ -144,7 +145,7 @@ func begin(ctx context.Context, conn *pgxpool.Conn, id string, cache *policyCach
 	return t, nil
 }
 
-func readPrefetch(br pgx.BatchResults, id string, cache *policyCache) (*releaseTx, error) {
+func readPrefetch(br pgx.BatchResults, id string, cache *policyCache, h policyHint) (*releaseTx, error) {
 	if _, err := br.Exec(); err != nil {
 		return nil, translate(err, "begin")
 	}
@@ -155,8 +156,9 @@ func readPrefetch(br pgx.BatchResults, id string, cache *policyCache) (*releaseT
 	if err != nil {
 		return nil, translate(err, "lock release")
 	}
+	cache.noteRelease(r.ID, r.Service)
 	pre := &prefetch{}
-	pre.policy, pre.policyErr = scanPolicyCached(br.QueryRow(), r.Service, cache)
+	pre.policy, pre.policyErr = scanPolicyCached(br.QueryRow(), r.Service, cache, h)
 	var ev store.Evidence
 	switch err := br.QueryRow().Scan(&ev.PolicyVersion, &ev.Windows, &ev.State, &ev.Extremes); {
 	case err == nil:

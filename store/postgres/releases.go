@@ -47,8 +47,15 @@ func normRelease(r store.Release) store.Release {
 	return r
 }
 
-// CreateRelease inserts r in one transaction; see store.Releases.
-func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, body []byte, audit store.AuditEntry) (store.Release, *store.StoredResponse, error) {
+// CreateRelease inserts r in one transaction; see store.Releases. The
+// policy cache notes the new release's service, so that its first analysis
+// need not read a policy document the cache holds.
+func (s *Store) CreateRelease(ctx context.Context, r store.Release, idem *store.Idem, body []byte, audit store.AuditEntry) (rel store.Release, replay *store.StoredResponse, err error) {
+	defer func() {
+		if err == nil && rel.ID != "" {
+			s.policies.noteRelease(rel.ID, rel.Service)
+		}
+	}()
 	if err := validState(r.State); err != nil {
 		return store.Release{}, nil, err
 	}

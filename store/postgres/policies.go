@@ -98,7 +98,7 @@ func scanPolicyCached(row pgx.Row, service string, cache *policyCache, h policyH
 		rec.Policy = h.policy
 		return rec, nil
 	}
-	cache.docsRead.Add(1)
+	cache.countDocument()
 	key := policyKey(rec.Service, rec.Version)
 	if p, ok := cache.get(key); ok {
 		rec.Policy = p

@@ -66,6 +66,13 @@ func (c *policyCache) put(service string, version int, p judge.Policy) {
 	}
 }
 
+// countDocument counts a document read from PostgreSQL.
+func (c *policyCache) countDocument() {
+	if c != nil {
+		c.docsRead.Add(1)
+	}
+}
+
 // hint is the newest version of service's policy the cache holds.
 func (c *policyCache) hint(service string) policyHint {
 	if c == nil {

@@ -89,7 +89,7 @@ func (e *Engine) analyzeLocked(ctx context.Context, tx store.ReleaseTx, req Anal
 	a := &store.Analysis{ReleaseID: rel.ID, Window: in.Window(), Result: res,
 		SourceError: req.SourceError, PolicyVersion: pol.Version, CreatedAt: now}
 	if res != nil { // encoded once: the store keeps these bytes and the response carries them
-		if a.ResultJSON, err = store.EncodeJSON(res); err != nil {
+		if a.ResultJSON, err = res.AppendJSON(make([]byte, 0, 512+1200*len(res.Metrics))); err != nil {
 			return Outcome{}, fmt.Errorf("encode the analysis result: %w", err)
 		}
 	}

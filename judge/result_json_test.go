@@ -127,3 +127,29 @@ func fillRandom(r *rand.Rand, v reflect.Value, depth int) {
 		v.SetBool(r.IntN(2) == 0)
 	}
 }
+
+// TestSummariesJSONMatchesEncodingJSON: AppendSummariesJSON writes what
+// encoding/json (HTML escaping off) writes, on random summaries.
+func TestSummariesJSONMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(26, 9))
+	nz := math.Copysign(0, -1) // -0 lags are zero to omitzero, as 0 is
+	fixed := []MetricSummary{{Canary: SideSummary{Lags: [3]float64{nz, 0, nz}}, Baseline: SideSummary{Lags: [3]float64{0, 0, 1e-7}}}}
+	for i := range 3000 {
+		ms := fixed
+		if i > 0 {
+			ms = nil
+			fillRandom(r, reflect.ValueOf(&ms).Elem(), 0)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		wantErr := enc.Encode(ms)
+		got, err := AppendSummariesJSON(nil, ms)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("case %d: error %v, encoding/json's %v", i, err, wantErr)
+		}
+		if wantErr == nil && !bytes.Equal(append(got, '\n'), want.Bytes()) {
+			t.Fatalf("case %d differs:\n got %s\nwant %s", i, got, want.Bytes())
+		}
+	}
+}

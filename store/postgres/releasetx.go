@@ -112,11 +112,11 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		summary any
 	)
 	if a.Window.Metrics != nil {
-		doc, err := encodeJSON(a.Window.Metrics, "window summary")
+		doc, err := judge.AppendSummariesJSON(make([]byte, 0, 256*len(a.Window.Metrics)), a.Window.Metrics)
 		if err != nil {
-			return err
+			return fmt.Errorf("encode window summary: %w", err)
 		}
-		summary = doc
+		summary = rawJSON(doc)
 	}
 	if a.Window.Verdict != "" {
 		v := string(a.Window.Verdict)

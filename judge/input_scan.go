@@ -97,6 +97,50 @@ func point(s *jsonscan.Scanner) (float64, bool) {
 	if !s.Number() {
 		return 0, false
 	}
+	if x, ok := shortDecimal(s.B[start:s.I]); ok {
+		return x, true
+	}
 	x, err := strconv.ParseFloat(string(s.B[start:s.I]), 64)
 	return x, err == nil
+}
+
+// pow10 holds the powers of ten a float64 holds exactly, up to 10^15.
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// shortDecimal is strconv.ParseFloat's value of a JSON number token
+// without an exponent and with at most 15 digits, as measurements are
+// sent ("103.96"), found without strconv's general path: its digits and
+// 10^decimals are both exact in a float64, so one division, which IEEE
+// rounds correctly, gives the correctly rounded value (Clinger's fast
+// path). Anything else reports false. FuzzShortDecimal holds it to
+// strconv bit for bit.
+func shortDecimal(tok []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(tok) > 0 && tok[0] == '-' {
+		i, neg = 1, true
+	}
+	var m uint64
+	digits, decimals, point := 0, 0, false
+	for ; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if point {
+				decimals++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return 0, false // an exponent
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	x := float64(m) / pow10[decimals]
+	if neg {
+		x = -x
+	}
+	return x, true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -119,4 +120,79 @@ func FuzzScanSamples(f *testing.F) {
 		f.Add(randomSide(r, r.IntN(2) == 0))
 	}
 	f.Fuzz(func(t *testing.T, body string) { checkScan(t, body) })
+}
+
+// TestShortDecimal: the fast path gives strconv.ParseFloat's float64 bit
+// for bit on the forms it takes, and declines the rest.
+func TestShortDecimal(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	toks := []string{"0", "-0", "0.0", "-0.000", "1", "103.96", "0.1", "0.3", "123456789012345", "-99999999999999.9",
+		"0.000000000000001", "9007199254740993", "1234567890123456", "1e5", "1.5E-3", "1.", "", "-"}
+	for range 20000 {
+		digits := 1 + r.IntN(16)
+		b := []byte{}
+		if r.IntN(2) == 0 {
+			b = append(b, '-')
+		}
+		point := r.IntN(digits + 1)
+		for i := range digits {
+			if i == point && i > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+r.IntN(10)))
+		}
+		toks = append(toks, string(b))
+	}
+	for _, tok := range toks {
+		checkShortDecimal(t, tok)
+	}
+}
+
+func checkShortDecimal(t *testing.T, tok string) {
+	t.Helper()
+	got, ok := shortDecimal([]byte(tok))
+	want, err := strconv.ParseFloat(tok, 64)
+	if ok && (err != nil || math.Float64bits(got) != math.Float64bits(want)) {
+		t.Fatalf("%q: fast path %v, strconv %v (%v)", tok, got, want, err)
+	}
+	plain := err == nil && strings.Trim(tok, "-.0123456789") == "" && strings.Count(tok, "-") <= 1
+	if digits := len(strings.NewReplacer("-", "", ".", "").Replace(tok)); plain && digits <= 15 && !ok {
+		t.Fatalf("%q: a short plain decimal was declined", tok)
+	}
+}
+
+func FuzzShortDecimal(f *testing.F) {
+	for _, tok := range []string{"103.96", "-0.5", "123456789012345", "1e5", "0.000000000000001"} {
+		f.Add(tok)
+	}
+	f.Fuzz(func(t *testing.T, tok string) { checkShortDecimal(t, tok) })
+}
+
+// BenchmarkScanSamples: one side of a window, 10 metrics x 60 points with
+// two decimals, as clients send it.
+func BenchmarkScanSamples(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := range 10 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"m%d":[`, i)
+		for j := range 60 {
+			if j > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString(strconv.FormatFloat(math.Round(100*math.Exp(0.25*r.NormFloat64())*100)/100, 'f', -1, 64))
+		}
+		sb.WriteString("]")
+	}
+	sb.WriteString("}")
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, ok := scanSamples(body); !ok {
+			b.Fatal("not scanned")
+		}
+	}
 }

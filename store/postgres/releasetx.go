@@ -112,7 +112,7 @@ func (t *releaseTx) SaveAnalysis(ctx context.Context, a *store.Analysis) error {
 		summary any
 	)
 	if a.Window.Metrics != nil {
-		doc, err := judge.AppendSummariesJSON(make([]byte, 0, 256*len(a.Window.Metrics)), a.Window.Metrics)
+		doc, err := judge.AppendSummariesJSON(make([]byte, 0, 512*len(a.Window.Metrics)), a.Window.Metrics)
 		if err != nil {
 			return fmt.Errorf("encode window summary: %w", err)
 		}

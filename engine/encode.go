@@ -63,7 +63,8 @@ func encodeOutcome(out Outcome, dj []byte) ([]byte, error) {
 }
 
 // appendAnalysis appends a's encoding, its result as ResultJSON (encoded
-// here when a has a result but not its encoding).
+// here, by the encoder the engine uses, when a has a result but not its
+// encoding).
 func appendAnalysis(b []byte, a store.Analysis) ([]byte, error) {
 	head, err := store.EncodeJSON(analysisHead{ID: a.ID, ReleaseID: a.ReleaseID, Seq: a.Seq, Window: a.Window})
 	if err != nil {
@@ -75,7 +76,7 @@ func appendAnalysis(b []byte, a store.Analysis) ([]byte, error) {
 	}
 	res := a.ResultJSON
 	if res == nil && a.Result != nil {
-		if res, err = store.EncodeJSON(a.Result); err != nil {
+		if res, err = a.Result.AppendJSON(nil); err != nil {
 			return nil, err
 		}
 	}

@@ -80,11 +80,7 @@ func (c *policyCache) hint(service string) policyHint {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.newest[service]
-	if !ok {
-		return policyHint{}
-	}
-	return policyHint{service: service, version: v, policy: c.m[policyKey(service, v)].Clone()}
+	return c.hintLocked(service)
 }
 
 // releaseHint is hint for the service of release id, if the cache has seen
@@ -94,12 +90,20 @@ func (c *policyCache) releaseHint(id string) policyHint {
 		return policyHint{}
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	service, ok := c.services[id]
-	c.mu.Unlock()
 	if !ok {
 		return policyHint{}
 	}
-	return c.hint(service)
+	return c.hintLocked(service)
+}
+
+func (c *policyCache) hintLocked(service string) policyHint {
+	v, ok := c.newest[service]
+	if !ok {
+		return policyHint{}
+	}
+	return policyHint{service: service, version: v, policy: c.m[policyKey(service, v)].Clone()}
 }
 
 // noteRelease records that release id belongs to service.
